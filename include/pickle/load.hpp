@@ -1,0 +1,233 @@
+// Loading: Source (where bytes come from), LoadOptions and Limits, the Unpickler,
+// and the loads/load conveniences.
+//
+//   pickle::Document doc = pickle::loads(bytes);          // bytes: any byte span
+//   std::cout << pickle::repr(doc.root) << "\n";
+//
+//   pickle::FileSource src("data.pkl");
+//   pickle::Unpickler u(src);
+//   pickle::Graph g;
+//   while (!u.at_end()) use(u.load(g));                  // several pickles, one memo
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "pickle/error.hpp"
+#include "pickle/registry.hpp"
+#include "pickle/value.hpp"
+
+namespace pickle {
+
+// ---------------------------------------------------------------------------
+// Sources
+
+/// Where the Unpickler reads bytes from. A source exposes a window of contiguous
+/// bytes; refill() makes more available. Implementations: MemorySource (a span, no
+/// copy), FileSource (memory-mapped, or read whole when mapping fails), StreamSource
+/// (a std::istream or FILE*, read in chunks).
+class Source {
+ public:
+  virtual ~Source();
+  /// Bytes available now, from the current position.
+  std::span<const uint8_t> window() const noexcept { return {pos_, end_}; }
+  /// Absolute offset of window().data() in the input.
+  uint64_t offset() const noexcept { return base_ + static_cast<uint64_t>(pos_ - begin_); }
+  /// Marks n bytes of the window as consumed.
+  void consume(size_t n) noexcept { pos_ += n; }
+  /// Tries to make at least `need` bytes available; false if the input ends first.
+  /// Never allocates more than the bytes actually read plus one chunk.
+  bool ensure(size_t need) { return size_t(end_ - pos_) >= need || refill(need); }
+  /// True when no byte remains.
+  bool at_end() { return !ensure(1); }
+
+ protected:
+  virtual bool refill(size_t need) = 0;
+  void set_window(const uint8_t* begin, const uint8_t* pos, const uint8_t* end,
+                  uint64_t base) noexcept {
+    begin_ = begin, pos_ = pos, end_ = end, base_ = base;
+  }
+  const uint8_t* begin_ = nullptr;
+  const uint8_t* pos_ = nullptr;
+  const uint8_t* end_ = nullptr;
+  uint64_t base_ = 0;  // absolute offset of begin_
+  friend class Unpickler;
+};
+
+/// Bytes in memory; the caller keeps them alive while loading (and while any Buffer
+/// value refers to them).
+class MemorySource final : public Source {
+ public:
+  explicit MemorySource(std::span<const uint8_t> data);
+  explicit MemorySource(std::span<const std::byte> data);
+  explicit MemorySource(std::string_view data);
+
+ protected:
+  bool refill(size_t) override { return false; }
+};
+
+/// Reads from a FILE* or std::istream in chunks (standard input, pipes, sockets).
+class StreamSource final : public Source {
+ public:
+  explicit StreamSource(std::FILE* file);
+  explicit StreamSource(std::istream& stream);
+  ~StreamSource() override;
+
+ protected:
+  bool refill(size_t need) override;
+
+ private:
+  size_t read_some(uint8_t* into, size_t max);
+  std::FILE* file_ = nullptr;
+  std::istream* stream_ = nullptr;
+  std::vector<uint8_t> buf_;
+  bool eof_ = false;
+};
+
+/// A whole file, memory-mapped when possible. Throws std::system_error if it cannot
+/// be opened.
+class FileSource final : public Source {
+ public:
+  explicit FileSource(const std::string& path);
+  ~FileSource() override;
+  FileSource(const FileSource&) = delete;
+  FileSource& operator=(const FileSource&) = delete;
+
+ protected:
+  bool refill(size_t) override { return false; }
+
+ private:
+  void* map_ = nullptr;
+  size_t map_size_ = 0;
+  std::vector<uint8_t> copy_;
+};
+
+// ---------------------------------------------------------------------------
+// Options
+
+/// Limits on what one load may build. Every default is finite and far above what an
+/// honest pickle needs; each names the attack it blocks.
+struct Limits {
+  /// Memo entries. Blocks memory exhaustion by PUT/MEMOIZE floods.
+  size_t max_memo_entries = size_t(1) << 26;
+  /// Largest memo index kept in the dense table; larger ones go to a sparse map.
+  /// Blocks `LONG_BINPUT 0xFFFFFFFF` allocating a 4-billion-slot table (CVE-2018-20406).
+  size_t dense_memo_span = size_t(1) << 20;
+  /// Items on the stack at once. Blocks pushing forever without building.
+  size_t max_stack = size_t(1) << 28;
+  /// Open MARKs at once (nesting depth of MARK-based containers).
+  size_t max_marks = size_t(1) << 28;
+  /// Bytes of one str/bytes/bytearray payload; the input length bounds it anyway.
+  uint64_t max_string = uint64_t(1) << 40;
+  /// Digits in a text INT/LONG. Blocks quadratic decimal conversion (as CPython's
+  /// int_max_str_digits does for int()).
+  size_t max_int_digits = 100000;
+  /// Bytes of a LONG1/LONG4 payload.
+  size_t max_long_bytes = size_t(1) << 24;
+  /// Nodes the graph may hold per input byte (plus a constant). Blocks DUP/GET-driven
+  /// growth: every node costs at least one opcode byte in an honest pickle.
+  size_t max_nodes_per_byte = 4;
+};
+
+/// How a Python 2 `str` (STRING, BINSTRING, SHORT_BINSTRING) is loaded; CPython 3's
+/// `encoding` and `errors` arguments.
+struct StrDecoding {
+  /// "ASCII" (default), "latin1" (also "latin-1", "iso-8859-1"), "utf-8", or "bytes".
+  std::string encoding = "ASCII";
+  /// "strict" (default), "replace", "ignore", "surrogateescape", "backslashreplace".
+  std::string errors = "strict";
+  /// A viewer's choice: when a Python 2 str does not decode, load it as Bytes (still
+  /// marked as a Python 2 str) instead of failing. Off by default, as in CPython.
+  bool undecodable_as_bytes = false;
+};
+
+/// A resolver for GLOBAL/STACK_GLOBAL/INST/EXT: returns the value to push (usually
+/// `g.global(module, name)`), or throws to refuse. Names arrive after fix_imports.
+using FindGlobal = std::function<Value(Graph& g, std::string_view module, std::string_view name)>;
+/// Resolves a persistent id; when unset the id loads as a PersistentRef.
+using PersistentLoad = std::function<Value(Graph& g, Value pid)>;
+
+/// An out-of-band buffer given for NEXT_BUFFER (protocol 5).
+struct OutOfBandBuffer {
+  std::span<const std::byte> data;
+  bool readonly = false;
+};
+
+struct LoadOptions {
+  StrDecoding py2_str;
+  /// Map Python 2 module and name to Python 3 ones (CPython's _compat_pickle) when the
+  /// pickle's protocol is below 3.
+  bool fix_imports = true;
+  /// Refuse (UnpicklingError) every global not in `allowed_globals`.
+  bool strict = false;
+  /// (module, name) pairs allowed in strict mode, after fix_imports.
+  std::vector<std::pair<std::string, std::string>> allowed_globals;
+  /// Resolver; when empty, globals load as Global values (well-known builtins as
+  /// native kinds when called).
+  FindGlobal find_global;
+  PersistentLoad persistent_load;
+  /// Buffers for NEXT_BUFFER; when absent, NEXT_BUFFER is an error (as in CPython).
+  std::optional<std::vector<OutOfBandBuffer>> buffers;
+  /// Extension codes for EXT1/EXT2/EXT4 (copyreg.add_extension); may be null.
+  const Registry* registry = nullptr;
+  Limits limits;
+};
+
+/// What noload() saw of one pickle.
+struct NoloadResult {
+  struct PersistentId {
+    uint64_t offset;     ///< offset of the PERSID/BINPERSID opcode
+    bool binary;         ///< BINPERSID (the id is an object) vs PERSID (a text line)
+    std::string text;    ///< the PERSID line, empty for BINPERSID
+  };
+  std::vector<PersistentId> persistent_ids;
+  uint64_t end_offset = 0;  ///< offset just after STOP
+};
+
+// ---------------------------------------------------------------------------
+// Unpickler
+
+/// Loads pickles from a Source, one per load() call, keeping the memo between calls
+/// as CPython's Unpickler does.
+class Unpickler {
+ public:
+  explicit Unpickler(Source& source, LoadOptions options = {});
+  ~Unpickler();
+  Unpickler(const Unpickler&) = delete;
+  Unpickler& operator=(const Unpickler&) = delete;
+
+  /// Loads the next pickle into g and returns its root. Throws UnpicklingError.
+  Value load(Graph& g);
+  /// Walks the next pickle without building values; reports persistent ids.
+  NoloadResult noload();
+  /// True when the source has no byte left.
+  bool at_end();
+  /// Forgets the memo (a new stream of pickles starts).
+  void clear_memo();
+  const LoadOptions& options() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Loads one pickle from bytes into g. Bytes after STOP are ignored, as in CPython.
+Value loads(std::span<const uint8_t> data, Graph& g, const LoadOptions& options = {});
+Value loads(std::string_view data, Graph& g, const LoadOptions& options = {});
+/// Loads one pickle from bytes into a new Document.
+Document loads(std::span<const uint8_t> data, const LoadOptions& options = {});
+Document loads(std::string_view data, const LoadOptions& options = {});
+/// Loads one pickle from a stream.
+Value load(std::istream& in, Graph& g, const LoadOptions& options = {});
+
+}  // namespace pickle

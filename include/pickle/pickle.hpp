@@ -1,0 +1,14 @@
+// pickle++: read and write Python pickles (protocols 0–5) from C++. Umbrella header.
+#pragma once
+
+#include "pickle/error.hpp"
+#include "pickle/load.hpp"
+#include "pickle/opcodes.hpp"
+#include "pickle/registry.hpp"
+#include "pickle/repr.hpp"
+#include "pickle/value.hpp"
+
+namespace pickle {
+/// The library version, "major.minor.patch".
+const char* version() noexcept;
+}  // namespace pickle

@@ -1,0 +1,420 @@
+// The object model: a Graph (arena) owns nodes; a Value is a small handle.
+//
+//   pickle::Graph g;
+//   pickle::Value v = g.dict({{g.str("answer"), 42}, {g.str("xs"), g.list({1, 2.5, nullptr})}});
+//   int64_t a = v["answer"].as_int();          // 42
+//   for (pickle::Value x : v["xs"].items()) {}  // 1, 2.5, None
+//
+// Identity follows CPython: Str, Bytes, containers, Globals and Objects are nodes (a
+// node referenced twice is one object); None, bools, ints and floats are immediates
+// (an int too big for 64 bits is a node, as a number it still compares by value).
+// Values are valid as long as the Graph that made them; a Graph frees every node at
+// once, so cycles cost nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <memory_resource>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pickle {
+
+/// What a Value is. Int covers 64-bit and arbitrary-precision integers.
+enum class Kind : uint8_t {
+  None,
+  Bool,
+  Int,
+  Float,
+  Complex,
+  Str,
+  Bytes,
+  ByteArray,
+  Tuple,
+  List,
+  Dict,
+  Set,
+  FrozenSet,
+  Global,
+  Object,
+  PersistentRef,
+  Buffer,
+};
+
+/// Python's name for a kind ("NoneType", "int", "str", "list", ...).
+std::string_view kind_name(Kind kind) noexcept;
+
+/// A checked accessor was used on a Value of another kind.
+class TypeError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+/// `v["key"]` on a dict that has no such key.
+class KeyError : public std::out_of_range {
+ public:
+  using std::out_of_range::out_of_range;
+};
+
+struct Node;
+struct BigIntNode;
+struct ComplexNode;
+struct StrNode;
+struct BytesNode;
+struct TupleNode;
+struct ListNode;
+struct DictNode;
+struct SetNode;
+struct GlobalNode;
+struct ObjectNode;
+struct PersistentRefNode;
+struct BufferNode;
+
+/// A handle to a value: an immediate (None, bool, int64, float) or a node of a Graph.
+/// Copying a Value copies the handle, never the node. 16 bytes, trivially copyable.
+class Value {
+ public:
+  constexpr Value() noexcept : kind_(Kind::None), big_(false), i_(0) {}
+  constexpr Value(std::nullptr_t) noexcept : Value() {}
+  constexpr Value(bool b) noexcept : kind_(Kind::Bool), big_(false), i_(b ? 1 : 0) {}
+  constexpr Value(int i) noexcept : kind_(Kind::Int), big_(false), i_(i) {}
+  constexpr Value(long i) noexcept : kind_(Kind::Int), big_(false), i_(i) {}
+  constexpr Value(long long i) noexcept : kind_(Kind::Int), big_(false), i_(i) {}
+  constexpr Value(unsigned i) noexcept : kind_(Kind::Int), big_(false), i_(i) {}
+  constexpr Value(double d) noexcept : kind_(Kind::Float), big_(false), d_(d) {}
+  /// Wraps a node (as made by a Graph). Kind::Int nodes are BigIntNodes.
+  Value(Node* node) noexcept;
+  template <class T>
+  Value(const T*) = delete;  // no accidental bool from a pointer or a C string
+
+  constexpr Kind kind() const noexcept { return kind_; }
+  constexpr bool is_none() const noexcept { return kind_ == Kind::None; }
+  constexpr bool is_bool() const noexcept { return kind_ == Kind::Bool; }
+  constexpr bool is_int() const noexcept { return kind_ == Kind::Int; }
+  constexpr bool is_float() const noexcept { return kind_ == Kind::Float; }
+  constexpr bool is_str() const noexcept { return kind_ == Kind::Str; }
+  constexpr bool is_bytes() const noexcept { return kind_ == Kind::Bytes; }
+  constexpr bool is_tuple() const noexcept { return kind_ == Kind::Tuple; }
+  constexpr bool is_list() const noexcept { return kind_ == Kind::List; }
+  constexpr bool is_dict() const noexcept { return kind_ == Kind::Dict; }
+  constexpr bool is_object() const noexcept { return kind_ == Kind::Object; }
+  /// True for every kind stored as a node (has identity).
+  constexpr bool is_node() const noexcept {
+    return kind_ > Kind::Float || (kind_ == Kind::Int && big_);
+  }
+  /// An int that does not fit in int64 (stored as a BigIntNode).
+  constexpr bool is_bigint() const noexcept { return kind_ == Kind::Int && big_; }
+
+  // Checked accessors: throw TypeError when the kind differs.
+  bool as_bool() const;
+  /// The int as int64; TypeError if not an int, std::overflow_error if it does not fit.
+  int64_t as_int() const;
+  /// A float, or an int converted to double (as Python's float(x)).
+  double as_float() const;
+  /// The UTF-8 of a Str (lone surrogates as CPython's surrogatepass writes them).
+  std::string_view as_str() const;
+  /// The bytes of Bytes or ByteArray.
+  std::string_view as_bytes() const;
+
+  // Nodes by kind (checked).
+  const BigIntNode& bigint() const;
+  const ComplexNode& complex() const;
+  StrNode& str() const;
+  BytesNode& bytes() const;  ///< Bytes or ByteArray
+  TupleNode& tuple() const;
+  ListNode& list() const;
+  DictNode& dict() const;
+  SetNode& set() const;  ///< Set or FrozenSet
+  GlobalNode& global() const;
+  ObjectNode& object() const;
+  PersistentRefNode& persistent_ref() const;
+  BufferNode& buffer() const;
+
+  /// The node, or nullptr for an immediate.
+  Node* node() const noexcept { return is_node() ? n_ : nullptr; }
+  /// Python's `is`: the same node, or equal immediates of the same kind.
+  bool is(Value other) const noexcept;
+
+  /// Elements of a Tuple, List, Set or FrozenSet (TypeError otherwise).
+  std::span<const Value> items() const;
+  /// Number of elements (Tuple, List, Set, FrozenSet, Dict, Str code units are bytes).
+  size_t size() const;
+  /// Element i of a Tuple or List (std::out_of_range when i >= size()).
+  Value operator[](size_t i) const;
+  Value operator[](int i) const { return (*this)[static_cast<size_t>(i)]; }
+  /// The value for a str key of a Dict (KeyError when absent).
+  Value operator[](std::string_view key) const;
+  Value operator[](const char* key) const { return (*this)[std::string_view(key)]; }
+
+  // Raw immediates, unchecked (for the engine).
+  int64_t raw_int() const noexcept { return i_; }
+  double raw_float() const noexcept { return d_; }
+
+ private:
+  Kind kind_;
+  bool big_;
+  union {
+    int64_t i_;
+    double d_;
+    Node* n_;
+  };
+};
+static_assert(sizeof(Value) == 16);
+
+/// Python equality (`==`) of two values: 1 == 1.0 == True, structural for containers
+/// (cycles are handled), identity for Objects, Globals compare by name. No recursion.
+bool equal(Value a, Value b);
+
+/// A hash consistent with equal() for hashable values (numbers, Str, Bytes, Tuple,
+/// FrozenSet, Global, Object, ...). Throws TypeError for list, dict, set, bytearray.
+uint64_t hash(Value v);
+
+/// True if the value can be a dict key or set member in Python.
+bool hashable(Value v);
+
+/// Where a value came from when it matters for writing it back losslessly.
+enum class BuildKind : uint8_t {
+  reduce,     ///< callable(*args)                      (REDUCE)
+  newobj,     ///< cls.__new__(cls, *args)              (NEWOBJ, copyreg.__newobj__)
+  newobj_ex,  ///< cls.__new__(cls, *args, **kwargs)    (NEWOBJ_EX)
+  inst,       ///< protocol 0 class instance            (INST)
+  obj,        ///< protocol 1 class instance            (OBJ)
+};
+
+/// Well-known globals the engine maps to native kinds.
+enum class KnownGlobal : uint8_t {
+  none,
+  builtins_set,
+  builtins_frozenset,
+  builtins_bytearray,
+  builtins_bytes,
+  builtins_complex,
+  builtins_object,
+  codecs_encode,
+  copyreg_reconstructor,
+  copyreg_newobj,
+  copyreg_newobj_ex,
+  collections_ordered_dict,
+};
+
+/// Node header shared by every node kind.
+struct Node {
+  Kind kind;
+  uint8_t flags = 0;
+  explicit Node(Kind k) noexcept : kind(k) {}
+};
+
+/// Flags on nodes.
+enum NodeFlags : uint8_t {
+  /// Str/Bytes loaded from STRING, BINSTRING or SHORT_BINSTRING (a Python 2 `str`).
+  kPy2Str = 1,
+  /// Dict that is a collections.OrderedDict.
+  kOrderedDict = 2,
+  /// Buffer that is read-only (READONLY_BUFFER, or given read-only).
+  kReadOnly = 4,
+  /// PersistentRef written by PERSID (text) rather than BINPERSID.
+  kTextPid = 8,
+};
+
+/// An int beyond int64: two's-complement little-endian bytes, minimal length
+/// (as LONG1/LONG4 carry them).
+struct BigIntNode : Node {
+  std::span<const uint8_t> bytes;
+  BigIntNode() : Node(Kind::Int) {}
+  bool negative() const noexcept { return !bytes.empty() && (bytes.back() & 0x80); }
+};
+
+struct ComplexNode : Node {
+  double real = 0, imag = 0;
+  ComplexNode() : Node(Kind::Complex) {}
+};
+
+/// A str: UTF-8 text, lone surrogates encoded as their 3-byte forms.
+struct StrNode : Node {
+  std::string_view text;
+  /// For a Python 2 str (kPy2Str): the codec that decoded it ("ASCII", "latin1", ...).
+  std::string_view py2_encoding;
+  StrNode() : Node(Kind::Str) {}
+};
+
+/// bytes or bytearray (kind tells which).
+struct BytesNode : Node {
+  std::string_view data;
+  explicit BytesNode(Kind k) : Node(k) {}
+};
+
+struct TupleNode : Node {
+  std::span<const Value> items;
+  uint64_t hash_cache = 0;  // 0: not computed
+  TupleNode() : Node(Kind::Tuple) {}
+};
+
+struct ListNode : Node {
+  std::pmr::vector<Value> items;
+  explicit ListNode(std::pmr::memory_resource* r) : Node(Kind::List), items(r) {}
+};
+
+/// Open-addressing index from hash to position, shared by Dict and Set.
+class HashIndex {
+ public:
+  explicit HashIndex(std::pmr::memory_resource* r) : slots_(r) {}
+  /// Position of the entry equal to `key`, or npos. `key_at(i)` gives entry i's key.
+  template <class KeyAt>
+  size_t find(Value key, uint64_t h, size_t count, KeyAt key_at) const;
+  void insert(uint64_t h, size_t position, size_t count_after);
+  void rebuild(std::span<const uint64_t> hashes);
+  bool active() const noexcept { return !slots_.empty(); }
+  static constexpr size_t npos = size_t(-1);
+  /// Below this many entries, lookups scan linearly and no index exists.
+  static constexpr size_t kLinearMax = 8;
+
+ private:
+  std::pmr::vector<uint32_t> slots_;  // position + 1; 0 is empty
+  friend struct DictNode;
+  friend struct SetNode;
+};
+
+/// A dict: entries in insertion order, keys unique under Python equality.
+struct DictNode : Node {
+  std::pmr::vector<std::pair<Value, Value>> entries;
+  std::pmr::vector<uint64_t> hashes;  // hash of each entry's key
+  HashIndex index;
+  explicit DictNode(std::pmr::memory_resource* r)
+      : Node(Kind::Dict), entries(r), hashes(r), index(r) {}
+  /// d[key] = value: replaces the value of an equal key in place, else appends.
+  /// Throws TypeError when the key is unhashable.
+  void set(Value key, Value value);
+  /// The value for key, or nullptr.
+  const Value* find(Value key) const;
+  const Value* find(std::string_view str_key) const;
+  size_t size() const noexcept { return entries.size(); }
+};
+
+/// set or frozenset (kind tells which): members in insertion order, unique.
+struct SetNode : Node {
+  std::pmr::vector<Value> items;
+  std::pmr::vector<uint64_t> hashes;
+  HashIndex index;
+  uint64_t hash_cache = 0;  // frozenset only
+  SetNode(Kind k, std::pmr::memory_resource* r) : Node(k), items(r), hashes(r), index(r) {}
+  /// Adds key unless an equal member exists; true if added. TypeError if unhashable.
+  bool add(Value key);
+  bool contains(Value key) const;
+  size_t size() const noexcept { return items.size(); }
+};
+
+/// A global by name (a class or function), never imported.
+struct GlobalNode : Node {
+  std::string_view module;
+  std::string_view name;  ///< qualified name, may contain dots
+  KnownGlobal known = KnownGlobal::none;
+  GlobalNode() : Node(Kind::Global) {}
+};
+
+/// An instance the engine does not know natively: everything needed to write it again.
+struct ObjectNode : Node {
+  Value callable;  ///< the class or function (usually a Global)
+  Value args;      ///< a Tuple
+  Value kwargs;    ///< a Dict for NEWOBJ_EX, else None
+  BuildKind how = BuildKind::reduce;
+  std::pmr::vector<Value> states;                          ///< BUILD states, in order
+  std::pmr::vector<Value> list_items;                      ///< APPEND/APPENDS items
+  std::pmr::vector<std::pair<Value, Value>> dict_items;    ///< SETITEM/SETITEMS pairs
+  explicit ObjectNode(std::pmr::memory_resource* r)
+      : Node(Kind::Object), states(r), list_items(r), dict_items(r) {}
+  /// The class or callable's Global, or nullptr when the callable is not a Global.
+  const GlobalNode* callable_global() const noexcept;
+};
+
+/// A persistent id nobody resolved (no persistent_load was given).
+struct PersistentRefNode : Node {
+  Value pid;
+  PersistentRefNode() : Node(Kind::PersistentRef) {}
+};
+
+/// A protocol 5 out-of-band buffer (NEXT_BUFFER). The bytes belong to the caller.
+struct BufferNode : Node {
+  std::span<const std::byte> data;
+  size_t index = 0;  ///< position in the `buffers` the caller gave
+  BufferNode() : Node(Kind::Buffer) {}
+  bool readonly() const noexcept { return flags & kReadOnly; }
+};
+
+/// Owns nodes. Movable, not copyable. Everything is freed at once by clear() or
+/// the destructor; a cleared graph keeps its first block for the next load.
+class Graph {
+ public:
+  Graph();
+  ~Graph();
+  Graph(Graph&&) noexcept;
+  Graph& operator=(Graph&&) noexcept;
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+
+  /// Frees every node; Values from this graph become invalid.
+  void clear();
+  std::pmr::memory_resource* resource() const noexcept;
+  /// Bytes obtained from the system for nodes so far.
+  size_t bytes_allocated() const noexcept;
+  /// Nodes made since construction or the last clear().
+  size_t node_count() const noexcept;
+
+  // Makers. Strings are copied into the graph.
+  Value str(std::string_view utf8);
+  Value bytes(std::string_view data);
+  Value bytes(std::span<const std::byte> data);
+  Value bytearray(std::string_view data);
+  Value tuple(std::span<const Value> items);
+  Value tuple(std::initializer_list<Value> items) { return tuple(std::span(items.begin(), items.size())); }
+  Value list(std::span<const Value> items = {});
+  Value list(std::initializer_list<Value> items) { return list(std::span(items.begin(), items.size())); }
+  Value dict(std::initializer_list<std::pair<Value, Value>> items = {});
+  Value set(std::span<const Value> items = {});
+  Value set(std::initializer_list<Value> items) { return set(std::span(items.begin(), items.size())); }
+  Value frozenset(std::span<const Value> items = {});
+  Value frozenset(std::initializer_list<Value> items) {
+    return frozenset(std::span(items.begin(), items.size()));
+  }
+  Value complex(double real, double imag);
+  /// An int from two's-complement little-endian bytes (any length; normalised, and
+  /// returned as an immediate when it fits in int64).
+  Value integer(std::span<const uint8_t> le_twos_complement);
+  /// An int from decimal text (optional sign). TypeError if it is not a decimal number.
+  Value integer(std::string_view decimal);
+  Value global(std::string_view module, std::string_view name);
+  /// An Object: callable(*args) (or per `how`). `args` must be a Tuple.
+  Value object(Value callable, Value args, BuildKind how = BuildKind::reduce,
+               Value kwargs = nullptr);
+  Value persistent_ref(Value pid);
+  Value buffer(std::span<const std::byte> data, bool readonly, size_t index = 0);
+
+  // Low-level makers for the engine.
+  template <class T, class... A>
+  T* make(A&&... a) {
+    void* p = allocate(sizeof(T), alignof(T));
+    ++nodes_;
+    return new (p) T(std::forward<A>(a)...);
+  }
+  void* allocate(size_t size, size_t align);
+  std::string_view copy(std::string_view s);
+  std::span<const Value> copy(std::span<const Value> s);
+
+ private:
+  struct Arena;
+  std::unique_ptr<Arena> arena_;
+  size_t nodes_ = 0;
+};
+
+/// A loaded pickle: the graph that owns it and the root value.
+struct Document {
+  Graph graph;
+  Value root;
+};
+
+}  // namespace pickle
