@@ -90,8 +90,8 @@ class Value {
   constexpr Value(double d) noexcept : kind_(Kind::Float), big_(false), d_(d) {}
   /// Wraps a node (as made by a Graph). Kind::Int nodes are BigIntNodes.
   Value(Node* node) noexcept;
-  template <class T>
-  Value(const T*) = delete;  // no accidental bool from a pointer or a C string
+  Value(const char*) = delete;  // a C string needs a Graph: use Graph::str
+  Value(const void*) = delete;  // no accidental bool from a pointer
 
   constexpr Kind kind() const noexcept { return kind_; }
   constexpr bool is_none() const noexcept { return kind_ == Kind::None; }
@@ -260,24 +260,13 @@ struct ListNode : Node {
   explicit ListNode(std::pmr::memory_resource* r) : Node(Kind::List), items(r) {}
 };
 
-/// Open-addressing index from hash to position, shared by Dict and Set.
-class HashIndex {
- public:
-  explicit HashIndex(std::pmr::memory_resource* r) : slots_(r) {}
-  /// Position of the entry equal to `key`, or npos. `key_at(i)` gives entry i's key.
-  template <class KeyAt>
-  size_t find(Value key, uint64_t h, size_t count, KeyAt key_at) const;
-  void insert(uint64_t h, size_t position, size_t count_after);
-  void rebuild(std::span<const uint64_t> hashes);
-  bool active() const noexcept { return !slots_.empty(); }
-  static constexpr size_t npos = size_t(-1);
-  /// Below this many entries, lookups scan linearly and no index exists.
+/// Open-addressing index from key hash to entry position, shared by Dict and Set.
+/// Empty (no index) while a container is small; lookups then scan.
+struct HashIndex {
+  std::pmr::vector<uint32_t> slots;  // entry position + 1; 0 is an empty slot
+  explicit HashIndex(std::pmr::memory_resource* r) : slots(r) {}
+  /// Below this many entries there is no index.
   static constexpr size_t kLinearMax = 8;
-
- private:
-  std::pmr::vector<uint32_t> slots_;  // position + 1; 0 is empty
-  friend struct DictNode;
-  friend struct SetNode;
 };
 
 /// A dict: entries in insertion order, keys unique under Python equality.

@@ -1,0 +1,57 @@
+#include "pickle/error.hpp"
+
+#include "pickle/opcodes.hpp"
+
+namespace pickle {
+
+std::string_view error_code_name(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::truncated: return "truncated";
+    case ErrorCode::empty_input: return "empty input";
+    case ErrorCode::bad_opcode: return "bad opcode";
+    case ErrorCode::bad_argument: return "bad argument";
+    case ErrorCode::bad_encoding: return "bad encoding";
+    case ErrorCode::stack_underflow: return "stack underflow";
+    case ErrorCode::missing_mark: return "missing mark";
+    case ErrorCode::bad_type: return "bad type";
+    case ErrorCode::memo_missing: return "memo missing";
+    case ErrorCode::bad_frame: return "bad frame";
+    case ErrorCode::unsupported: return "unsupported";
+    case ErrorCode::refused_global: return "refused global";
+    case ErrorCode::limit_exceeded: return "limit exceeded";
+    case ErrorCode::unhashable: return "unhashable";
+  }
+  return "?";
+}
+
+namespace {
+std::string compose(uint64_t offset, std::optional<uint8_t> opcode, const std::string& detail) {
+  std::string s = "UnpicklingError at byte " + std::to_string(offset);
+  if (opcode) {
+    const OpInfo& info = op_info(*opcode);
+    s += " (";
+    if (info.valid()) {
+      s += info.name;
+    } else {
+      static const char kHex[] = "0123456789abcdef";
+      s += "0x";
+      s += kHex[*opcode >> 4];
+      s += kHex[*opcode & 15];
+    }
+    s += ")";
+  }
+  s += ": ";
+  s += detail;
+  return s;
+}
+}  // namespace
+
+UnpicklingError::UnpicklingError(ErrorCode code, uint64_t offset, std::optional<uint8_t> opcode,
+                                 std::string detail)
+    : PickleError(compose(offset, opcode, detail)),
+      code_(code),
+      offset_(offset),
+      opcode_(opcode),
+      detail_(std::move(detail)) {}
+
+}  // namespace pickle

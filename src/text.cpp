@@ -1,0 +1,406 @@
+#include "text.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "bigint.hpp"
+
+namespace pickle::detail {
+
+namespace {
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+std::string_view strip(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+int digit_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'Z') return c - 'A' + 10;
+  return 99;
+}
+
+// Removes single underscores between digits of `base`; false on any other character
+// or a misplaced underscore. `leading_underscore_ok` allows "_" right after a prefix.
+bool collect_digits(std::string_view s, int base, bool leading_underscore_ok, std::string& out) {
+  out.clear();
+  bool prev_digit = leading_underscore_ok;
+  for (char c : s) {
+    if (c == '_') {
+      if (!prev_digit) return false;
+      prev_digit = false;
+      continue;
+    }
+    if (digit_value(c) >= base) return false;
+    out.push_back(c);
+    prev_digit = true;
+  }
+  return !out.empty() && prev_digit;
+}
+
+}  // namespace
+
+bool parse_int(std::string_view text, int base, size_t max_digits, ParsedInt& out) {
+  std::string_view s = strip(text);
+  bool neg = false;
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+    neg = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  int b = 10;
+  bool after_prefix = false;
+  if (base == 0 && s.size() >= 2 && s[0] == '0') {
+    char p = static_cast<char>(s[1] | 0x20);
+    if (p == 'x' || p == 'o' || p == 'b') {
+      b = p == 'x' ? 16 : p == 'o' ? 8 : 2;
+      s.remove_prefix(2);
+      after_prefix = true;
+    }
+  }
+  std::string digits;
+  if (!collect_digits(s, b, after_prefix, digits)) return false;
+  if (base == 0 && b == 10 && digits.size() > 1 && digits[0] == '0') {
+    // Base 0 forbids leading zeros unless the number is zero.
+    for (char c : digits)
+      if (c != '0') return false;
+  }
+  if (digits.size() > max_digits) return false;
+  // Fast path: the magnitude fits in 2**63.
+  constexpr uint64_t kLimit = uint64_t(1) << 63;
+  uint64_t acc = 0;
+  bool fits = true;
+  for (char c : digits) {
+    auto d = static_cast<uint64_t>(digit_value(c));
+    if (acc > (kLimit - d) / static_cast<uint64_t>(b)) {
+      fits = false;
+      break;
+    }
+    acc = acc * static_cast<uint64_t>(b) + d;
+  }
+  if (fits && (neg || acc < kLimit)) {
+    out.small = true;
+    out.value = neg ? static_cast<int64_t>(0 - acc) : static_cast<int64_t>(acc);
+    out.big.clear();
+    return true;
+  }
+  out.small = false;
+  out.big = b == 10 ? decimal_to_twos(digits, neg) : based_to_twos(digits, b, neg);
+  return true;
+}
+
+bool parse_float(std::string_view text, double& out) {
+  std::string_view s = strip(text);
+  bool neg = false;
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+    neg = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  auto iequal = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if ((a[i] | 0x20) != b[i]) return false;
+    return true;
+  };
+  if (iequal(s, "inf") || iequal(s, "infinity")) {
+    out = neg ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+    return true;
+  }
+  if (iequal(s, "nan")) {
+    out = neg ? -std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::quiet_NaN();
+    return true;
+  }
+  // digits [. digits] [e [sign] digits], underscores only between digits.
+  std::string clean;
+  size_t i = 0;
+  auto run = [&](bool& any) {
+    bool prev_digit = false;
+    any = false;
+    while (i < s.size()) {
+      char c = s[i];
+      if (c >= '0' && c <= '9') {
+        clean.push_back(c);
+        prev_digit = any = true;
+      } else if (c == '_') {
+        if (!prev_digit || i + 1 >= s.size() || s[i + 1] < '0' || s[i + 1] > '9') return false;
+        prev_digit = false;
+      } else {
+        break;
+      }
+      ++i;
+    }
+    return true;
+  };
+  bool int_digits = false, frac_digits = false, exp_digits = false;
+  if (!run(int_digits)) return false;
+  if (i < s.size() && s[i] == '.') {
+    clean.push_back('.');
+    ++i;
+    if (!run(frac_digits)) return false;
+  }
+  if (!int_digits && !frac_digits) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    clean.push_back('e');
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) clean.push_back(s[i++]);
+    if (!run(exp_digits) || !exp_digits) return false;
+  }
+  if (i != s.size()) return false;
+  double v = 0;
+  auto r = std::from_chars(clean.data(), clean.data() + clean.size(), v);
+  if (r.ec == std::errc::result_out_of_range) {
+    // Overflow gives inf, underflow gives 0, as Python's float() does.
+    bool big_exp = false;
+    size_t e = clean.find('e');
+    if (e != std::string::npos) big_exp = clean[e + 1] != '-';
+    v = big_exp ? std::numeric_limits<double>::infinity() : 0.0;
+  } else if (r.ec != std::errc() || r.ptr != clean.data() + clean.size()) {
+    return false;
+  }
+  out = neg ? -v : v;
+  return true;
+}
+
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when invalid; `bad_len` receives
+// the length of the maximal invalid subpart (at least 1), as CPython's decoder counts.
+size_t utf8_sequence(std::string_view s, size_t i, bool allow_surrogates, size_t& bad_len) {
+  auto b = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
+  uint8_t c = b(i);
+  bad_len = 1;
+  if (c < 0x80) return 1;
+  size_t n;
+  uint8_t lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED && !allow_surrogates) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  for (size_t k = 1; k < n; ++k) {
+    if (i + k >= s.size()) {
+      bad_len = k;
+      return 0;
+    }
+    uint8_t x = b(i + k);
+    uint8_t l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
+    if (x < l || x > h) {
+      bad_len = k;
+      return 0;
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+size_t check_utf8(std::string_view s, bool allow_surrogates) {
+  size_t i = 0, bad;
+  while (i < s.size()) {
+    // ASCII run fast path.
+    while (i < s.size() && static_cast<uint8_t>(s[i]) < 0x80) ++i;
+    if (i == s.size()) break;
+    size_t n = utf8_sequence(s, i, allow_surrogates, bad);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+bool escape_decode(std::string_view s, std::string& out, std::string& error) {
+  out.clear();
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c != '\\') {
+      out.push_back(c);
+      continue;
+    }
+    if (++i == s.size()) {
+      error = "trailing \\ in string";
+      return false;
+    }
+    c = s[i];
+    switch (c) {
+      case '\n': break;
+      case '\\': out.push_back('\\'); break;
+      case '\'': out.push_back('\''); break;
+      case '"': out.push_back('"'); break;
+      case 'b': out.push_back('\b'); break;
+      case 'f': out.push_back('\f'); break;
+      case 't': out.push_back('\t'); break;
+      case 'n': out.push_back('\n'); break;
+      case 'r': out.push_back('\r'); break;
+      case 'v': out.push_back('\v'); break;
+      case 'a': out.push_back('\a'); break;
+      case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+        unsigned v = static_cast<unsigned>(c - '0');
+        for (int k = 0; k < 2 && i + 1 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '7'; ++k)
+          v = v * 8 + static_cast<unsigned>(s[++i] - '0');
+        out.push_back(static_cast<char>(v & 0xFF));
+        break;
+      }
+      case 'x': {
+        if (i + 2 < s.size() && digit_value(s[i + 1]) < 16 &&
+            digit_value(s[i + 2]) < 16) {
+          out.push_back(static_cast<char>(digit_value(s[i + 1]) * 16 + digit_value(s[i + 2])));
+          i += 2;
+        } else {
+          error = "invalid \\x escape at position " + std::to_string(i - 1);
+          return false;
+        }
+        break;
+      }
+      default:
+        // Unknown escapes keep their backslash, as CPython does.
+        out.push_back('\\');
+        out.push_back(c);
+    }
+  }
+  return true;
+}
+
+bool raw_unicode_escape_decode(std::string_view s, std::string& out, std::string& error) {
+  out.clear();
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<uint8_t>(s[i++]);
+    if (c != '\\' || i == s.size()) {
+      append_utf8(out, c);
+      continue;
+    }
+    auto e = static_cast<uint8_t>(s[i++]);
+    int count = e == 'u' ? 4 : e == 'U' ? 8 : 0;
+    if (count == 0) {
+      out.push_back('\\');
+      append_utf8(out, e);
+      continue;
+    }
+    uint32_t cp = 0;
+    for (int k = 0; k < count; ++k, ++i) {
+      if (i >= s.size() || digit_value(s[i]) >= 16) {
+        error = count == 4 ? "truncated \\uXXXX escape" : "truncated \\UXXXXXXXX escape";
+        return false;
+      }
+      cp = cp * 16 + static_cast<uint32_t>(digit_value(s[i]));
+    }
+    if (cp > 0x10FFFF) {
+      error = "\\Uxxxxxxxx out of range";
+      return false;
+    }
+    append_utf8(out, cp);
+  }
+  return true;
+}
+
+std::string normalize_encoding(std::string_view name) {
+  std::string n;
+  for (char c : name) {
+    char l = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    n.push_back(l == '-' || l == ' ' ? '_' : l);
+  }
+  if (n == "ascii" || n == "us_ascii" || n == "646") return "ascii";
+  if (n == "latin1" || n == "latin_1" || n == "iso_8859_1" || n == "iso8859_1" ||
+      n == "l1" || n == "8859" || n == "cp819" || n == "latin")
+    return "latin1";
+  if (n == "utf_8" || n == "utf8" || n == "u8" || n == "utf") return "utf-8";
+  if (n == "bytes") return "bytes";
+  return {};
+}
+
+bool decode_py2(std::string_view data, std::string_view encoding, std::string_view errors,
+                std::string& out, std::string& error) {
+  out.clear();
+  out.reserve(data.size());
+  auto on_error = [&](size_t start, size_t end) {
+    if (errors == "strict") {
+      error = "'" + std::string(encoding == "ascii" ? "ascii" : "utf-8") +
+              "' codec can't decode byte 0x";
+      static const char kHex[] = "0123456789abcdef";
+      auto b = static_cast<uint8_t>(data[start]);
+      error += kHex[b >> 4];
+      error += kHex[b & 15];
+      error += " in position " + std::to_string(start);
+      return false;
+    }
+    if (errors == "ignore") return true;
+    if (errors == "replace") {
+      append_utf8(out, 0xFFFD);
+      return true;
+    }
+    for (size_t k = start; k < end; ++k) {
+      auto b = static_cast<uint8_t>(data[k]);
+      if (errors == "surrogateescape") {
+        if (b < 0x80) {
+          error = "surrogateescape cannot escape an ASCII byte";
+          return false;
+        }
+        append_utf8(out, 0xDC00 + b);
+      } else {  // backslashreplace
+        static const char kHex[] = "0123456789abcdef";
+        out += "\\x";
+        out += kHex[b >> 4];
+        out += kHex[b & 15];
+      }
+    }
+    return true;
+  };
+  if (encoding == "latin1") {
+    for (char c : data) append_utf8(out, static_cast<uint8_t>(c));
+    return true;
+  }
+  if (encoding == "ascii") {
+    for (size_t i = 0; i < data.size(); ++i) {
+      if (static_cast<uint8_t>(data[i]) < 0x80) out.push_back(data[i]);
+      else if (!on_error(i, i + 1)) return false;
+    }
+    return true;
+  }
+  // utf-8, strict about surrogates.
+  size_t i = 0, bad;
+  while (i < data.size()) {
+    size_t n = utf8_sequence(data, i, false, bad);
+    if (n == 0) {
+      if (!on_error(i, i + bad)) return false;
+      i += bad;
+      continue;
+    }
+    out.append(data.substr(i, n));
+    i += n;
+  }
+  return true;
+}
+
+}  // namespace pickle::detail

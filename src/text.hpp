@@ -1,0 +1,53 @@
+// Text helpers of the decoder: Python's number grammars and string codecs. Each
+// returns false (or an error message) instead of throwing; the decoder adds the
+// offset and opcode.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pickle::detail {
+
+/// A parsed Python int: small when it fits in int64, else two's-complement bytes.
+struct ParsedInt {
+  bool small = true;
+  int64_t value = 0;
+  std::vector<uint8_t> big;
+};
+
+/// Python's int(text, base) for bytes input, base 10 or 0 (0: prefixes 0x/0o/0b, no
+/// leading zeros on decimals). Surrounding ASCII whitespace and single underscores
+/// between digits are accepted. Returns false when Python would raise ValueError, or
+/// when there are more than max_digits digits.
+bool parse_int(std::string_view text, int base, size_t max_digits, ParsedInt& out);
+
+/// Python's float(text) for bytes input (inf, infinity, nan, underscores, whitespace).
+bool parse_float(std::string_view text, double& out);
+
+/// Appends code point cp as UTF-8; surrogates get their 3-byte form (surrogatepass).
+void append_utf8(std::string& out, uint32_t cp);
+
+/// Checks UTF-8 as Python's decode('utf-8', 'surrogatepass'). Returns the offset of the
+/// first invalid byte, or npos when valid.
+size_t check_utf8(std::string_view s, bool allow_surrogates);
+
+/// codecs.escape_decode of a STRING argument (quotes already removed). On failure
+/// returns false and sets `error`.
+bool escape_decode(std::string_view s, std::string& out, std::string& error);
+
+/// raw-unicode-escape decode of a UNICODE line into UTF-8 (surrogates allowed).
+bool raw_unicode_escape_decode(std::string_view s, std::string& out, std::string& error);
+
+/// Python 2 str bytes decoded as bytes.decode(encoding, errors). encoding is one of
+/// "ascii", "latin1", "utf-8" (normalised); errors one of strict, ignore, replace,
+/// surrogateescape, backslashreplace.
+bool decode_py2(std::string_view data, std::string_view encoding, std::string_view errors,
+                std::string& out, std::string& error);
+
+/// Normalises a codec name as Python's lookup does for the codecs we support; returns
+/// "ascii", "latin1", "utf-8", "bytes", or empty for an unknown codec.
+std::string normalize_encoding(std::string_view name);
+
+}  // namespace pickle::detail
