@@ -417,7 +417,9 @@ bool equal_impl(Value a, Value b, int depth) {
         continue;
       case Kind::Tuple:
       case Kind::List: {
-        if (kx == Kind::List && !assumed.insert({x.node(), y.node()}).second) continue;
+        // Each pair of nodes is compared once: cycles through lists terminate, and
+        // shared sub-structures (a DAG of tuples) cost their size, not their paths.
+        if (!assumed.insert({x.node(), y.node()}).second) continue;
         auto xs = x.items(), ys = y.items();
         if (xs.size() != ys.size()) return false;
         for (size_t i = xs.size(); i-- > 0;) todo.push_back({xs[i], ys[i]});
@@ -427,6 +429,7 @@ bool equal_impl(Value a, Value b, int depth) {
       case Kind::FrozenSet: {
         const SetNode &sx = x.set(), &sy = y.set();
         if (sx.items.size() != sy.items.size()) return false;
+        if (!assumed.insert({x.node(), y.node()}).second) continue;
         for (size_t i = 0; i < sx.items.size(); ++i) {
           size_t n = index_lookup(sy.index, sy.hashes, sx.hashes[i], cands);
           if (n == 0) return false;

@@ -1,0 +1,16 @@
+// Subcommands of the `pickle` tool. Each registers its options on the app and
+// returns the exit status through the shared runner.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace pickle::cli {
+
+/// Exit statuses of the tool (DESIGN.md): 0 success, 1 bad input or I/O, 2 usage.
+enum Exit : int { kOk = 0, kBadInput = 1, kUsage = 2 };
+
+/// Adds `show` to app; the returned callback runs it after parsing.
+std::function<int()> add_show(CLI::App& app);
+
+}  // namespace pickle::cli

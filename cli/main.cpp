@@ -1,0 +1,30 @@
+// The `pickle` command-line tool: parses arguments and runs one subcommand.
+#include <cstdio>
+#include <iostream>
+
+#include "commands.hpp"
+#include "pickle/pickle.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"pickle: read Python pickles (protocols 0-5) without Python"};
+  app.set_version_flag("--version", std::string("pickle ") + pickle::version());
+  app.require_subcommand(1);
+  auto run_show = pickle::cli::add_show(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    app.exit(e);
+    return pickle::cli::kOk;
+  } catch (const CLI::CallForAllHelp& e) {
+    app.exit(e);
+    return pickle::cli::kOk;
+  } catch (const CLI::CallForVersion& e) {
+    app.exit(e);
+    return pickle::cli::kOk;
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return pickle::cli::kUsage;
+  }
+  if (app.got_subcommand("show")) return run_show();
+  return pickle::cli::kUsage;
+}

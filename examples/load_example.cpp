@@ -1,0 +1,16 @@
+// The README's example: load a pickle CPython wrote, read a few values, print its repr.
+// Run it from the repository root: build/dev/examples/load_example
+#include <iostream>
+#include <pickle/pickle.hpp>
+
+int main() try {
+  pickle::FileSource file("examples/record.pkl");           // or MemorySource, StreamSource
+  pickle::Graph graph;                                      // owns every node that is loaded
+  pickle::Value rec = pickle::Unpickler(file).load(graph);  // imports and runs nothing
+  std::cout << rec["name"].as_str() << " #" << rec["id"].as_int() << "\n";
+  for (pickle::Value tag : rec["tags"].items()) std::cout << tag.as_str() << "\n";
+  std::cout << pickle::repr(rec) << "\n";  // what Python's repr() prints
+} catch (const std::exception& e) {        // pickle::UnpicklingError: offset(), opcode(), code()
+  std::cerr << e.what() << "\n";           // "UnpicklingError at byte N (OPNAME): ..."
+  return 1;
+}

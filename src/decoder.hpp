@@ -1,0 +1,652 @@
+// The opcode machine. Decoding is separate from building: Decoder<Builder> reads
+// opcodes and their arguments, keeps the stack, the marks and the memo, and asks a
+// Builder to make and combine items. The value builder, noload and (later) the
+// disassembler's walker are different builders of this one machine, so they cannot
+// disagree about where an opcode starts or whether a stream is valid.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "pickle/error.hpp"
+#include "pickle/load.hpp"
+#include "pickle/opcodes.hpp"
+#include "text.hpp"
+
+namespace pickle::detail {
+
+/// Thrown by builders and helpers; the decoder adds the offset and opcode.
+struct Failure {
+  ErrorCode code;
+  std::string message;
+};
+
+[[noreturn]] inline void fail(ErrorCode code, std::string message) {
+  throw Failure{code, std::move(message)};
+}
+
+/// The memo: a dense vector for small indices with a sparse map for far ones, so
+/// `LONG_BINPUT 0xFFFFFFFF` costs one map entry. See [NOTE memo-sparse].
+template <class Item>
+class Memo {
+ public:
+  // [NOTE memo-sparse] CPython once sized its memo by the largest index seen, so a
+  // 5-byte pickle could ask for gigabytes (CVE-2018-20406). We grow the dense part
+  // only geometrically from what is already used; anything farther goes to a map.
+  void put(uint64_t index, const Item& item, const Limits& limits) {
+    if (index < dense_.size()) {
+      if (!present_[index]) ++count_;
+      dense_[index] = item;
+      present_[index] = 1;
+      return;
+    }
+    if (index <= 2 * dense_.size() + 64 && index < limits.dense_memo_span) {
+      dense_.resize(index + 1);
+      present_.resize(index + 1, 0);
+      dense_[index] = item;
+      present_[index] = 1;
+      ++count_;
+      return;
+    }
+    auto [it, added] = sparse_.insert_or_assign(index, item);
+    (void)it;
+    if (added) ++count_;
+  }
+  const Item* get(uint64_t index) const {
+    if (index < dense_.size()) return present_[index] ? &dense_[index] : nullptr;
+    auto it = sparse_.find(index);
+    return it == sparse_.end() ? nullptr : &it->second;
+  }
+  size_t size() const noexcept { return count_; }
+  void clear() {
+    dense_.clear();
+    present_.clear();
+    sparse_.clear();
+    count_ = 0;
+  }
+
+ private:
+  std::vector<Item> dense_;
+  std::vector<uint8_t> present_;
+  std::unordered_map<uint64_t, Item> sparse_;
+  size_t count_ = 0;
+};
+
+/// The Python 2 <-> 3 renames of CPython's _compat_pickle, applied by fix_imports.
+void fix_import(std::string_view& module, std::string_view& name);
+
+/// State that outlives one load(): the memo (CPython keeps it between loads).
+template <class Item>
+struct MachineState {
+  Memo<Item> memo;
+  std::vector<Item> stack;
+  std::vector<size_t> marks;
+};
+
+template <class Builder>
+class Decoder {
+ public:
+  using Item = typename Builder::Item;
+
+  Decoder(Source& src, const LoadOptions& options, Builder& builder, MachineState<Item>& state)
+      : src_(src), opt_(options), b_(builder), st_(state) {}
+
+  /// Runs one pickle to STOP and returns the top of the stack.
+  Item run() {
+    st_.stack.clear();
+    st_.marks.clear();
+    proto_ = 0;
+    frame_end_ = 0;
+    in_frame_ = false;
+    sync_in();
+    if (p_ == end_ && !src_.ensure(1)) {
+      op_offset_ = src_.offset();
+      throw UnpicklingError(ErrorCode::empty_input, op_offset_, std::nullopt,
+                            "no pickle data (the input is empty)");
+    }
+    start_nodes_ = b_.node_count();
+    start_pos_ = pos();
+    uint8_t op = 0;
+    bool have_op = false;
+    try {
+      for (;;) {
+        sync_out();
+        op_offset_ = src_.offset();
+        have_op = false;
+        sync_in();
+        if (p_ == end_ && !refill(1)) {
+          throw UnpicklingError(ErrorCode::truncated, op_offset_, std::nullopt,
+                                "the input ended before STOP (pickle data was truncated)");
+        }
+        frame_check(1);
+        op = *p_++;
+        have_op = true;
+        if (step(op)) break;
+        // Every node costs at least one opcode byte in an honest pickle.
+        if (b_.node_count() - start_nodes_ >
+            4096 + opt_.limits.max_nodes_per_byte * (pos() - start_pos_)) [[unlikely]]
+          fail(ErrorCode::limit_exceeded, "more nodes than the input size allows");
+      }
+    } catch (Failure& f) {
+      sync_out();
+      throw UnpicklingError(f.code, op_offset_, have_op ? std::optional<uint8_t>(op) : std::nullopt,
+                            std::move(f.message));
+    }
+    sync_out();
+    return result_;
+  }
+
+ private:
+  // ---- input -----------------------------------------------------------------
+  void sync_in() {
+    auto w = src_.window();
+    p_ = w.data();
+    end_ = w.data() + w.size();
+  }
+  void sync_out() {
+    auto w = src_.window();
+    src_.consume(static_cast<size_t>(p_ - w.data()));
+    sync_in();
+  }
+  bool refill(size_t n) {
+    sync_out();
+    bool ok = src_.ensure(n);
+    sync_in();
+    return ok;
+  }
+  uint64_t pos() const {
+    return src_.offset() + static_cast<uint64_t>(p_ - src_.window().data());
+  }
+
+  // Frames as pickle.py reads them: a read that starts inside the current frame must
+  // end inside it; a read that starts at its end leaves the frame.
+  void frame_check(size_t n) {
+    if (!in_frame_) return;
+    uint64_t at = pos();
+    if (at >= frame_end_) {
+      in_frame_ = false;
+      return;
+    }
+    if (frame_end_ - at < n)
+      fail(ErrorCode::bad_frame, "pickle exhausted before end of frame: need " +
+                                     std::to_string(n) + " bytes, the frame has " +
+                                     std::to_string(frame_end_ - at) + " left");
+  }
+
+  const uint8_t* take(size_t n, const char* what) {
+    if (size_t(end_ - p_) < n && !refill(n)) {
+      fail(ErrorCode::truncated, std::string(what) + " needs " + std::to_string(n) +
+                                     " bytes, " + std::to_string(end_ - p_) + " left");
+    }
+    frame_check(n);
+    const uint8_t* r = p_;
+    p_ += n;
+    return r;
+  }
+
+  // A payload whose length came from the stream: checked against what remains
+  // before anything is allocated or copied.
+  std::string_view take_payload(uint64_t n, const char* what) {
+    if (n > opt_.limits.max_string)
+      fail(ErrorCode::limit_exceeded, std::string(what) + " of " + std::to_string(n) +
+                                          " bytes exceeds the limit of " +
+                                          std::to_string(opt_.limits.max_string));
+    if (uint64_t(end_ - p_) < n && !refill(static_cast<size_t>(n))) {
+      fail(ErrorCode::truncated, "length " + std::to_string(n) + " exceeds the " +
+                                     std::to_string(end_ - p_) + " bytes left");
+    }
+    frame_check(static_cast<size_t>(n));
+    auto r = std::string_view(reinterpret_cast<const char*>(p_), static_cast<size_t>(n));
+    p_ += n;
+    return r;
+  }
+
+  // A text line without its '\n'.
+  std::string_view line(const char* what) {
+    size_t scanned = 0;
+    for (;;) {
+      const void* nl = std::memchr(p_ + scanned, '\n', static_cast<size_t>(end_ - p_) - scanned);
+      if (nl) {
+        size_t n = static_cast<size_t>(static_cast<const uint8_t*>(nl) - p_);
+        if (in_frame_ && pos() < frame_end_ && frame_end_ - pos() < n + 1)
+          fail(ErrorCode::bad_frame, std::string(what) + " line runs past the end of the frame");
+        frame_check(n + 1);
+        auto r = std::string_view(reinterpret_cast<const char*>(p_), n);
+        p_ += n + 1;
+        return r;
+      }
+      scanned = static_cast<size_t>(end_ - p_);
+      if (!refill(scanned + 1))
+        fail(ErrorCode::truncated, std::string(what) + " line has no newline before the input ends");
+    }
+  }
+
+  static uint64_t le(const uint8_t* s, int n) {
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; --i) v = (v << 8) | s[i];
+    return v;
+  }
+
+  // ---- stack -----------------------------------------------------------------
+  size_t fence() const { return st_.marks.empty() ? 0 : st_.marks.back(); }
+
+  void push(Item it) {
+    if (st_.stack.size() >= opt_.limits.max_stack) [[unlikely]]
+      fail(ErrorCode::limit_exceeded, "stack holds more than " +
+                                          std::to_string(opt_.limits.max_stack) + " items");
+    st_.stack.push_back(std::move(it));
+  }
+  void need_items(size_t n) {
+    if (st_.stack.size() - fence() < n) [[unlikely]] {
+      if (st_.stack.size() >= n)
+        fail(ErrorCode::stack_underflow,
+             "needs " + std::to_string(n) + " items above the mark, found " +
+                 std::to_string(st_.stack.size() - fence()) + " (unexpected MARK)");
+      fail(ErrorCode::stack_underflow, "needs " + std::to_string(n) + " items on the stack, found " +
+                                           std::to_string(st_.stack.size()));
+    }
+  }
+  Item pop() {
+    need_items(1);
+    Item it = std::move(st_.stack.back());
+    st_.stack.pop_back();
+    return it;
+  }
+  Item& top() {
+    need_items(1);
+    return st_.stack.back();
+  }
+  // Items above the top mark; the mark is removed. The span stays valid until the
+  // next push.
+  size_t pop_mark() {
+    if (st_.marks.empty()) [[unlikely]]
+      fail(ErrorCode::missing_mark, "needs a MARK on the stack, found none");
+    size_t m = st_.marks.back();
+    st_.marks.pop_back();
+    return m;
+  }
+  std::span<Item> above(size_t m) { return {st_.stack.data() + m, st_.stack.size() - m}; }
+  void truncate(size_t m) { st_.stack.resize(m); }
+
+  // ---- globals ---------------------------------------------------------------
+  Item find_class(std::string_view module, std::string_view name) {
+    if (proto_ < 3 && opt_.fix_imports) fix_import(module, name);
+    return b_.global(module, name);
+  }
+
+  std::string_view ascii_line(const char* what) {
+    std::string_view s = line(what);
+    if (check_utf8(s, false) != std::string_view::npos)
+      fail(ErrorCode::bad_encoding, std::string(what) + " is not valid UTF-8");
+    return s;
+  }
+
+  // ---- one opcode ------------------------------------------------------------
+  // Returns true at STOP.
+  bool step(uint8_t op) {
+    switch (static_cast<Op>(op)) {
+      // Integers
+      case Op::int_: {
+        std::string_view s = line("INT");
+        if (s == "00") return push(b_.boolean(false)), false;
+        if (s == "01") return push(b_.boolean(true)), false;
+        return push(text_int(s, 0, "INT")), false;
+      }
+      case Op::long_: {
+        std::string_view s = line("LONG");
+        if (!s.empty() && s.back() == 'L') s.remove_suffix(1);
+        return push(text_int(s, 0, "LONG")), false;
+      }
+      case Op::binint: {
+        auto v = static_cast<int32_t>(static_cast<uint32_t>(le(take(4, "BININT"), 4)));
+        return push(b_.integer(v)), false;
+      }
+      case Op::binint1: return push(b_.integer(*take(1, "BININT1"))), false;
+      case Op::binint2: return push(b_.integer(static_cast<int64_t>(le(take(2, "BININT2"), 2)))), false;
+      case Op::long1:
+      case Op::long4: {
+        bool one = op == static_cast<uint8_t>(Op::long1);
+        uint64_t n = one ? *take(1, "LONG1") : le(take(4, "LONG4"), 4);
+        if (!one && static_cast<int32_t>(n) < 0)
+          fail(ErrorCode::bad_argument, "LONG4 byte count is negative");
+        if (n > opt_.limits.max_long_bytes)
+          fail(ErrorCode::limit_exceeded, "int of " + std::to_string(n) +
+                                              " bytes exceeds the limit of " +
+                                              std::to_string(opt_.limits.max_long_bytes));
+        std::string_view d = take_payload(n, one ? "LONG1" : "LONG4");
+        return push(b_.big_integer(std::span(reinterpret_cast<const uint8_t*>(d.data()), d.size()))),
+               false;
+      }
+      // Python 2 str, bytes
+      case Op::string: {
+        std::string_view s = line("STRING");
+        if (s.size() < 2 || s.front() != s.back() || (s.front() != '\'' && s.front() != '"'))
+          fail(ErrorCode::bad_argument, "the STRING argument must be quoted");
+        std::string err;
+        if (!escape_decode(s.substr(1, s.size() - 2), scratch_, err))
+          fail(ErrorCode::bad_argument, err);
+        return push(b_.py2_string(scratch_)), false;
+      }
+      case Op::binstring: {
+        auto n = static_cast<int32_t>(static_cast<uint32_t>(le(take(4, "BINSTRING"), 4)));
+        if (n < 0) fail(ErrorCode::bad_argument, "BINSTRING byte count is negative");
+        return push(b_.py2_string(take_payload(static_cast<uint64_t>(n), "BINSTRING"))), false;
+      }
+      case Op::short_binstring:
+        return push(b_.py2_string(take_payload(*take(1, "SHORT_BINSTRING"), "SHORT_BINSTRING"))),
+               false;
+      case Op::binbytes: return push(b_.bytes(take_payload(le(take(4, "BINBYTES"), 4), "BINBYTES"))), false;
+      case Op::short_binbytes:
+        return push(b_.bytes(take_payload(*take(1, "SHORT_BINBYTES"), "SHORT_BINBYTES"))), false;
+      case Op::binbytes8:
+        return push(b_.bytes(take_payload(le(take(8, "BINBYTES8"), 8), "BINBYTES8"))), false;
+      case Op::bytearray8:
+        return push(b_.bytearray(take_payload(le(take(8, "BYTEARRAY8"), 8), "BYTEARRAY8"))), false;
+      case Op::next_buffer: return push(b_.next_buffer()), false;
+      case Op::readonly_buffer: b_.readonly_buffer(top()); return false;
+      // Constants
+      case Op::none: return push(b_.none()), false;
+      case Op::newtrue: return push(b_.boolean(true)), false;
+      case Op::newfalse: return push(b_.boolean(false)), false;
+      // Text
+      case Op::unicode_: {
+        std::string_view s = line("UNICODE");
+        std::string err;
+        if (!raw_unicode_escape_decode(s, scratch_, err)) fail(ErrorCode::bad_encoding, err);
+        return push(b_.str(scratch_)), false;
+      }
+      case Op::short_binunicode:
+        return push(utf8(take_payload(*take(1, "SHORT_BINUNICODE"), "SHORT_BINUNICODE"))), false;
+      case Op::binunicode:
+        return push(utf8(take_payload(le(take(4, "BINUNICODE"), 4), "BINUNICODE"))), false;
+      case Op::binunicode8:
+        return push(utf8(take_payload(le(take(8, "BINUNICODE8"), 8), "BINUNICODE8"))), false;
+      // Floats
+      case Op::float_: {
+        std::string_view s = line("FLOAT");
+        double d;
+        if (!parse_float(s, d))
+          fail(ErrorCode::bad_argument, "could not convert '" + printable(s) + "' to a float");
+        return push(b_.floating(d)), false;
+      }
+      case Op::binfloat: {
+        uint64_t bits = 0;
+        const uint8_t* s = take(8, "BINFLOAT");
+        for (int i = 0; i < 8; ++i) bits = (bits << 8) | s[i];
+        return push(b_.floating(std::bit_cast<double>(bits))), false;
+      }
+      // Containers
+      case Op::empty_list: return push(b_.list({})), false;
+      case Op::empty_tuple: return push(b_.tuple({})), false;
+      case Op::empty_dict: return push(b_.dict({})), false;
+      case Op::empty_set: return push(b_.set()), false;
+      case Op::list:
+      case Op::tuple:
+      case Op::dict:
+      case Op::frozenset: {
+        size_t m = pop_mark();
+        auto items = above(m);
+        Item made;
+        switch (static_cast<Op>(op)) {
+          case Op::list: made = b_.list(items); break;
+          case Op::tuple: made = b_.tuple(items); break;
+          case Op::dict:
+            if (items.size() % 2) fail(ErrorCode::stack_underflow, "odd number of items for DICT");
+            made = b_.dict(items);
+            break;
+          default: made = b_.frozenset(items); break;
+        }
+        truncate(m);
+        return push(std::move(made)), false;
+      }
+      case Op::tuple1:
+      case Op::tuple2:
+      case Op::tuple3: {
+        size_t n = op - static_cast<uint8_t>(Op::tuple1) + 1;
+        need_items(n);
+        size_t m = st_.stack.size() - n;
+        Item made = b_.tuple(above(m));
+        truncate(m);
+        return push(std::move(made)), false;
+      }
+      case Op::append: {
+        Item v = pop();
+        b_.append(top(), std::span<Item>(&v, 1));
+        return false;
+      }
+      case Op::appends:
+      case Op::setitems:
+      case Op::additems: {
+        size_t m = pop_mark();
+        if (m <= fence())
+          fail(ErrorCode::stack_underflow, std::string(op_info(op).name) +
+                                               " needs a container below the mark");
+        Item& target = st_.stack[m - 1];
+        auto items = above(m);
+        if (op == static_cast<uint8_t>(Op::appends)) b_.append(target, items);
+        else if (op == static_cast<uint8_t>(Op::additems)) b_.add(target, items);
+        else {
+          if (items.size() % 2) fail(ErrorCode::stack_underflow, "odd number of items for SETITEMS");
+          b_.setitems(target, items);
+        }
+        truncate(m);
+        return false;
+      }
+      case Op::setitem: {
+        need_items(3);
+        size_t m = st_.stack.size() - 2;
+        b_.setitems(st_.stack[m - 1], above(m));
+        truncate(m);
+        return false;
+      }
+      // Stack manipulation
+      case Op::pop:
+        if (!st_.marks.empty() && st_.marks.back() == st_.stack.size()) st_.marks.pop_back();
+        else pop();
+        return false;
+      case Op::dup: {
+        Item t = top();
+        return push(std::move(t)), false;
+      }
+      case Op::mark:
+        if (st_.marks.size() >= opt_.limits.max_marks)
+          fail(ErrorCode::limit_exceeded, "more than " + std::to_string(opt_.limits.max_marks) +
+                                              " open MARKs");
+        st_.marks.push_back(st_.stack.size());
+        return false;
+      case Op::pop_mark: truncate(pop_mark()); return false;
+      // Memo
+      case Op::get: return memo_get(text_index(line("GET"), "GET")), false;
+      case Op::binget: return memo_get(*take(1, "BINGET")), false;
+      case Op::long_binget: return memo_get(le(take(4, "LONG_BINGET"), 4)), false;
+      case Op::put: {
+        std::string_view s = line("PUT");
+        return memo_put(text_index(s, "PUT")), false;
+      }
+      case Op::binput: return memo_put(*take(1, "BINPUT")), false;
+      case Op::long_binput: return memo_put(le(take(4, "LONG_BINPUT"), 4)), false;
+      case Op::memoize: return memo_put(st_.memo.size()), false;
+      // Extensions
+      case Op::ext1: return ext(*take(1, "EXT1")), false;
+      case Op::ext2: return ext(static_cast<int64_t>(le(take(2, "EXT2"), 2))), false;
+      case Op::ext4:
+        return ext(static_cast<int32_t>(static_cast<uint32_t>(le(take(4, "EXT4"), 4)))), false;
+      // Objects
+      case Op::global: {
+        std::string_view module = ascii_line("GLOBAL module");
+        std::string module_copy(module);
+        std::string_view name = ascii_line("GLOBAL name");
+        return push(find_class(module_copy, name)), false;
+      }
+      case Op::stack_global: {
+        need_items(2);
+        Item name = pop();
+        Item module = pop();
+        std::string_view m, n;
+        if (!b_.as_str(module, m) || !b_.as_str(name, n))
+          fail(ErrorCode::bad_type, "STACK_GLOBAL needs two str operands");
+        std::string mc(m), nc(n);
+        return push(find_class(mc, nc)), false;
+      }
+      case Op::reduce: {
+        Item args = pop();
+        Item& f = top();
+        f = b_.reduce(f, args);
+        return false;
+      }
+      case Op::build: {
+        Item state = pop();
+        b_.build(top(), state);
+        return false;
+      }
+      case Op::inst: {
+        std::string module(ascii_line("INST module"));
+        std::string name(ascii_line("INST name"));
+        size_t m = pop_mark();
+        Item cls = find_class(module, name);
+        Item made = b_.instantiate(cls, above(m), BuildKind::inst);
+        truncate(m);
+        return push(std::move(made)), false;
+      }
+      case Op::obj: {
+        size_t m = pop_mark();
+        auto items = above(m);
+        if (items.empty()) fail(ErrorCode::stack_underflow, "OBJ needs a class after the mark");
+        Item made = b_.instantiate(items[0], items.subspan(1), BuildKind::obj);
+        truncate(m);
+        return push(std::move(made)), false;
+      }
+      case Op::newobj: {
+        need_items(2);
+        Item args = pop();
+        Item& cls = top();
+        cls = b_.newobj(cls, args, nullptr);
+        return false;
+      }
+      case Op::newobj_ex: {
+        need_items(3);
+        Item kwargs = pop();
+        Item args = pop();
+        Item& cls = top();
+        cls = b_.newobj(cls, args, &kwargs);
+        return false;
+      }
+      // Machine control
+      case Op::proto: {
+        uint8_t v = *take(1, "PROTO");
+        if (v > HIGHEST_PROTOCOL)
+          fail(ErrorCode::unsupported, "unsupported pickle protocol: " + std::to_string(v));
+        proto_ = v;
+        return false;
+      }
+      case Op::stop: result_ = pop(); return true;
+      case Op::frame: {
+        uint64_t n = le(take(8, "FRAME"), 8);
+        if (in_frame_ && pos() < frame_end_)
+          fail(ErrorCode::bad_frame, "a new frame begins before the end of the current frame");
+        if (uint64_t(end_ - p_) < n && (n > (uint64_t(1) << 62) || !refill(static_cast<size_t>(n))))
+          fail(ErrorCode::truncated, "FRAME of " + std::to_string(n) + " bytes exceeds the " +
+                                         std::to_string(end_ - p_) + " bytes left");
+        frame_end_ = pos() + n;
+        in_frame_ = true;
+        return false;
+      }
+      // Persistent ids
+      case Op::persid: {
+        std::string_view s = line("PERSID");
+        for (char c : s)
+          if (static_cast<uint8_t>(c) >= 0x80)
+            fail(ErrorCode::bad_encoding, "persistent IDs in protocol 0 must be ASCII strings");
+        return push(b_.persistent_text(s, op_offset_)), false;
+      }
+      case Op::binpersid: {
+        Item& pid = top();
+        pid = b_.persistent_binary(pid, op_offset_);
+        return false;
+      }
+    }
+    fail(ErrorCode::bad_opcode, "invalid load key " + printable_byte(op) + " (not an opcode)");
+  }
+
+  Item text_int(std::string_view s, int base, const char* what) {
+    ParsedInt v;
+    if (!parse_int(s, base, opt_.limits.max_int_digits, v))
+      fail(ErrorCode::bad_argument, std::string("invalid ") + what + " literal '" + printable(s) +
+                                        "'");
+    if (v.small) return b_.integer(v.value);
+    return b_.big_integer(v.big);
+  }
+
+  uint64_t text_index(std::string_view s, const char* what) {
+    ParsedInt v;
+    if (!parse_int(s, 10, 40, v) || !v.small)
+      fail(ErrorCode::bad_argument, std::string("invalid ") + what + " index '" + printable(s) + "'");
+    if (v.value < 0) fail(ErrorCode::bad_argument, std::string("negative ") + what + " argument");
+    return static_cast<uint64_t>(v.value);
+  }
+
+  void memo_get(uint64_t i) {
+    const Item* it = st_.memo.get(i);
+    if (!it) fail(ErrorCode::memo_missing, "memo has no entry " + std::to_string(i));
+    push(*it);
+  }
+  void memo_put(uint64_t i) {
+    need_items(1);
+    if (st_.memo.size() >= opt_.limits.max_memo_entries && !st_.memo.get(i))
+      fail(ErrorCode::limit_exceeded, "memo holds more than " +
+                                          std::to_string(opt_.limits.max_memo_entries) + " entries");
+    st_.memo.put(i, st_.stack.back(), opt_.limits);
+  }
+
+  void ext(int64_t code) {
+    if (code <= 0) fail(ErrorCode::bad_argument, "EXT specifies code <= 0");
+    const auto* entry = opt_.registry ? opt_.registry->extension(static_cast<int32_t>(code)) : nullptr;
+    if (!entry) fail(ErrorCode::unsupported, "unregistered extension code " + std::to_string(code));
+    push(find_class(entry->first, entry->second));
+  }
+
+  Item utf8(std::string_view s) {
+    size_t bad = check_utf8(s, true);
+    if (bad != std::string_view::npos)
+      fail(ErrorCode::bad_encoding, "invalid UTF-8 at byte " + std::to_string(bad) + " of the str");
+    return b_.str(s);
+  }
+
+  static std::string printable_byte(uint8_t c) {
+    static const char kHex[] = "0123456789abcdef";
+    if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') return std::string("'") + char(c) + "'";
+    return std::string("0x") + kHex[c >> 4] + kHex[c & 15];
+  }
+  static std::string printable(std::string_view s) {
+    std::string r;
+    for (char c : s.substr(0, 60)) {
+      auto u = static_cast<uint8_t>(c);
+      if (u >= 0x20 && u < 0x7f) r.push_back(c);
+      else r += "\\x" + printable_byte(u).substr(2);
+    }
+    if (s.size() > 60) r += "...";
+    return r;
+  }
+
+  Source& src_;
+  const LoadOptions& opt_;
+  Builder& b_;
+  MachineState<Item>& st_;
+  const uint8_t* p_ = nullptr;
+  const uint8_t* end_ = nullptr;
+  uint64_t op_offset_ = 0;
+  uint64_t frame_end_ = 0;
+  bool in_frame_ = false;
+  int proto_ = 0;
+  Item result_{};
+  size_t start_nodes_ = 0;
+  uint64_t start_pos_ = 0;
+  std::string scratch_;
+};
+
+}  // namespace pickle::detail

@@ -1,0 +1,699 @@
+// repr(): CPython 3.13's repr() of builtin-typed data, a constructor form for
+// Objects, printed with an explicit stack so that depth costs heap, not call stack.
+#include "pickle/repr.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <span>
+#include <stdexcept>
+#include <string_view>
+#include <vector>
+
+#include "bigint.hpp"
+#include "repr_detail.hpp"
+
+namespace pickle {
+namespace detail {
+namespace {
+
+struct CodePointRange {
+  uint32_t first, last;
+};
+
+// Code points str.isprintable() rejects in CPython 3.13: categories Cc, Cf, Cs, Co,
+// Cn, Zl, Zp and Zs except the ASCII space. repr() escapes exactly these.
+constexpr CodePointRange kNonPrintable[] = {
+#include "unicode_printable.inc"
+};
+
+bool is_printable(uint32_t cp) {
+  const CodePointRange* end = std::end(kNonPrintable);
+  const CodePointRange* it =
+      std::upper_bound(std::begin(kNonPrintable), end, cp,
+                       [](uint32_t c, const CodePointRange& r) { return c < r.first; });
+  if (it == std::begin(kNonPrintable)) return true;
+  --it;
+  return cp > it->last;
+}
+
+constexpr char kHex[] = "0123456789abcdef";
+
+void append_hex(std::string& out, uint32_t value, int digits) {
+  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) out += kHex[(value >> shift) & 0xf];
+}
+
+/// Decodes one code point at s[i]; returns its length in bytes. Lone surrogates in
+/// their 3-byte form are code points like any other. A byte that starts no valid
+/// sequence decodes as U+DC80..U+DCFF (as Python's surrogateescape would see it).
+size_t decode_utf8(std::string_view s, size_t i, uint32_t& cp) {
+  auto at = [&](size_t k) -> uint32_t { return static_cast<unsigned char>(s[k]); };
+  auto cont = [&](size_t k) { return k < s.size() && (at(k) & 0xC0) == 0x80; };
+  uint32_t c0 = at(i);
+  if (c0 >= 0xC2 && c0 <= 0xDF && cont(i + 1)) {
+    cp = ((c0 & 0x1F) << 6) | (at(i + 1) & 0x3F);
+    return 2;
+  }
+  if (c0 >= 0xE0 && c0 <= 0xEF && cont(i + 1) && cont(i + 2) && !(c0 == 0xE0 && at(i + 1) < 0xA0)) {
+    cp = ((c0 & 0x0F) << 12) | ((at(i + 1) & 0x3F) << 6) | (at(i + 2) & 0x3F);
+    return 3;
+  }
+  if (c0 >= 0xF0 && c0 <= 0xF4 && cont(i + 1) && cont(i + 2) && cont(i + 3) &&
+      !(c0 == 0xF0 && at(i + 1) < 0x90) && !(c0 == 0xF4 && at(i + 1) > 0x8F)) {
+    cp = ((c0 & 0x07) << 18) | ((at(i + 1) & 0x3F) << 12) | ((at(i + 2) & 0x3F) << 6) |
+         (at(i + 3) & 0x3F);
+    return 4;
+  }
+  cp = 0xDC00 + c0;
+  return 1;
+}
+
+/// The float formatting both float and complex repr use: shortest round-trip digits,
+/// positional when the decimal exponent is in [-4, 16), else d.ddde+XX.
+/// `add_dot_0` makes integral positional values end in ".0" (float, not complex);
+/// `force_sign` writes '+' before non-negative values (complex's imaginary part).
+void format_double(std::string& out, double d, bool add_dot_0, bool force_sign) {
+  if (std::isnan(d)) {  // Python ignores the sign of a NaN
+    out += force_sign ? "+nan" : "nan";
+    return;
+  }
+  if (std::isinf(d)) {
+    out += d < 0 ? "-inf" : force_sign ? "+inf" : "inf";
+    return;
+  }
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  const char* p = buf;
+  const char* end = res.ptr;
+  if (*p == '-') {
+    out += '-';
+    ++p;
+  } else if (force_sign) {
+    out += '+';
+  }
+  char digits[32];
+  int nd = 0;
+  for (; p < end && *p != 'e'; ++p) {
+    if (*p != '.') digits[nd++] = *p;
+  }
+  ++p;  // 'e'
+  bool exp_negative = p < end && *p == '-';
+  if (p < end && (*p == '-' || *p == '+')) ++p;
+  int exp = 0;
+  std::from_chars(p, end, exp);
+  if (exp_negative) exp = -exp;
+
+  if (exp >= -4 && exp < 16) {
+    int point = exp + 1;  // digits before the decimal point
+    if (point <= 0) {
+      out += "0.";
+      out.append(static_cast<size_t>(-point), '0');
+      out.append(digits, static_cast<size_t>(nd));
+    } else if (point >= nd) {
+      out.append(digits, static_cast<size_t>(nd));
+      out.append(static_cast<size_t>(point - nd), '0');
+      if (add_dot_0) out += ".0";
+    } else {
+      out.append(digits, static_cast<size_t>(point));
+      out += '.';
+      out.append(digits + point, static_cast<size_t>(nd - point));
+    }
+  } else {
+    out += digits[0];
+    if (nd > 1) {
+      out += '.';
+      out.append(digits + 1, static_cast<size_t>(nd - 1));
+    }
+    out += 'e';
+    out += exp < 0 ? '-' : '+';
+    int mag = std::abs(exp);
+    if (mag < 10) out += '0';
+    char eb[8];
+    auto er = std::to_chars(eb, eb + sizeof eb, mag);
+    out.append(eb, er.ptr);
+  }
+}
+
+void append_complex_repr(std::string& out, double real, double imag) {
+  if (real == 0 && !std::signbit(real)) {  // +0 real part: just the imaginary part
+    format_double(out, imag, false, false);
+    out += 'j';
+    return;
+  }
+  out += '(';
+  format_double(out, real, false, false);
+  format_double(out, imag, false, true);
+  out += "j)";
+}
+
+}  // namespace
+
+void append_float_repr(std::string& out, double d) {
+  format_double(out, d, true, false);
+}
+
+void append_str_repr(std::string& out, std::string_view s) {
+  // Single quotes unless the text has a ' and no ".
+  bool has_single = s.find('\'') != std::string_view::npos;
+  bool has_double = s.find('"') != std::string_view::npos;
+  char quote = has_single && !has_double ? '"' : '\'';
+  auto plain = [quote](unsigned char c) {
+    return c >= 0x20 && c < 0x7f && c != '\\' && c != static_cast<unsigned char>(quote);
+  };
+  out.reserve(out.size() + s.size() + 2);
+  out += quote;
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (plain(c)) {
+      size_t j = i + 1;
+      while (j < s.size() && plain(static_cast<unsigned char>(s[j]))) ++j;
+      out.append(s.data() + i, j - i);
+      i = j;
+      continue;
+    }
+    if (c < 0x80) {
+      switch (c) {
+        case '\t': out += "\\t"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\\': out += "\\\\"; break;
+        default:
+          if (c == static_cast<unsigned char>(quote)) {
+            out += '\\';
+            out += quote;
+          } else {
+            out += "\\x";
+            append_hex(out, c, 2);
+          }
+      }
+      ++i;
+      continue;
+    }
+    uint32_t cp;
+    size_t len = decode_utf8(s, i, cp);
+    if (is_printable(cp)) {
+      out.append(s.data() + i, len);
+    } else if (cp <= 0xff) {
+      out += "\\x";
+      append_hex(out, cp, 2);
+    } else if (cp <= 0xffff) {
+      out += "\\u";
+      append_hex(out, cp, 4);
+    } else {
+      out += "\\U";
+      append_hex(out, cp, 8);
+    }
+    i += len;
+  }
+  out += quote;
+}
+
+void append_bytes_repr(std::string& out, std::string_view data) {
+  bool has_single = data.find('\'') != std::string_view::npos;
+  bool has_double = data.find('"') != std::string_view::npos;
+  char quote = has_single && !has_double ? '"' : '\'';
+  out.reserve(out.size() + data.size() + 3);
+  out += 'b';
+  out += quote;
+  for (char ch : data) {
+    auto c = static_cast<unsigned char>(ch);
+    if (ch == quote || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c < 0x20 || c >= 0x7f) {
+      out += "\\x";
+      append_hex(out, c, 2);
+    } else {
+      out += ch;
+    }
+  }
+  out += quote;
+}
+
+}  // namespace detail
+
+namespace {
+
+/// The nodes currently being printed (CPython's Py_ReprEnter list): a linear-probing
+/// pointer set with backward-shift deletion, so that ten million open containers
+/// cost one flat array rather than ten million allocations.
+class NodeSet {
+ public:
+  bool contains(const Node* p) const {
+    if (slots_.empty()) return false;
+    for (size_t i = home(p);; i = (i + 1) & mask_) {
+      if (slots_[i] == p) return true;
+      if (slots_[i] == nullptr) return false;
+    }
+  }
+
+  void insert(const Node* p) {
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    size_t i = home(p);
+    while (slots_[i] != nullptr) i = (i + 1) & mask_;
+    slots_[i] = p;
+    ++size_;
+  }
+
+  void erase(const Node* p) {
+    size_t i = home(p);
+    while (slots_[i] != p) i = (i + 1) & mask_;
+    // Pull later members of the probe run back into the hole when the hole lies on
+    // their path from their home slot.
+    for (size_t j = (i + 1) & mask_; slots_[j] != nullptr; j = (j + 1) & mask_) {
+      size_t k = home(slots_[j]);
+      bool reachable_without_hole = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+      if (!reachable_without_hole) {
+        slots_[i] = slots_[j];
+        i = j;
+      }
+    }
+    slots_[i] = nullptr;
+    --size_;
+  }
+
+ private:
+  size_t home(const Node* p) const {
+    auto x = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(p));
+    x = (x >> 3) * 0x9E3779B97F4A7C15ull;
+    return static_cast<size_t>(x >> 32) & mask_;
+  }
+
+  void grow() {
+    std::vector<const Node*> old = std::move(slots_);
+    slots_.assign(old.empty() ? 16 : old.size() * 2, nullptr);
+    mask_ = slots_.size() - 1;
+    size_ = 0;
+    for (const Node* p : old) {
+      if (p != nullptr) insert(p);
+    }
+  }
+
+  std::vector<const Node*> slots_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+};
+
+// Phases of an Object's constructor form.
+enum ObjectStage : uint32_t {
+  kCallable,
+  kOpenArgs,
+  kArgs,
+  kKwargs,
+  kCloseArgs,
+  kStates,
+  kOpenExtend,
+  kExtend,
+  kOpenUpdate,
+  kUpdate,
+  kObjectDone,
+};
+
+// kwargs spelling, decided once per Object (Frame::sub in the kKwargs stage).
+enum KwargsMode : uint32_t { kKwargsUndecided, kKwargsNamed, kKwargsSplat };
+
+class Printer {
+ public:
+  Printer(std::string& out, const ReprOptions& options)
+      : out_(out), start_(out.size()), max_(options.max_bytes) {}
+
+  void run(Value root) {
+    try {
+      value(root);
+      check();
+      while (!stack_.empty()) {
+        step();
+        check();
+      }
+    } catch (...) {
+      out_.resize(start_);
+      throw;
+    }
+  }
+
+ private:
+  struct Frame {
+    const Node* node;
+    size_t index;    // next element of the current sequence
+    uint32_t stage;  // ObjectStage for Objects, else 0 or 1
+    uint32_t sub;    // key/value half of a pair, or per-stage state
+  };
+
+  void check() const {
+    if (out_.size() - start_ > max_) check_fail();
+  }
+
+  void open(const Node* node, std::string_view prefix) {
+    out_ += prefix;
+    busy_.insert(node);
+    stack_.push_back(Frame{node, 0, 0, 0});
+  }
+
+  void close(std::string_view suffix) {
+    out_ += suffix;
+    busy_.erase(stack_.back().node);
+    stack_.pop_back();
+  }
+
+  void append_int(int64_t i) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, i);
+    out_.append(buf, r.ptr);
+  }
+
+  void append_global(const GlobalNode& g) {
+    if (!g.module.empty()) {
+      out_ += g.module;
+      out_ += '.';
+    }
+    out_ += g.name;
+  }
+
+  void append_bigint(const BigIntNode& b) {
+    // A bound on the digits before the quadratic conversion: at least 2.4 per byte.
+    size_t min_digits = b.bytes.size() >= 2 ? (b.bytes.size() - 2) * 12 / 5 : 0;
+    size_t used = out_.size() - start_;
+    if (used > max_ || min_digits > max_ - used) check_fail();
+    out_ += detail::twos_to_decimal(b.bytes);
+  }
+
+  [[noreturn]] static void check_fail() {
+    throw std::length_error("repr: output exceeds ReprOptions::max_bytes");
+  }
+
+  /// Prints a leaf, or opens a container and leaves its frame on the stack.
+  void value(Value v) {
+    switch (v.kind()) {
+      case Kind::None: out_ += "None"; return;
+      case Kind::Bool: out_ += v.raw_int() ? "True" : "False"; return;
+      case Kind::Int:
+        if (v.is_bigint()) {
+          append_bigint(v.bigint());
+        } else {
+          append_int(v.raw_int());
+        }
+        return;
+      case Kind::Float: detail::append_float_repr(out_, v.raw_float()); return;
+      case Kind::Complex: {
+        const ComplexNode& c = v.complex();
+        detail::append_complex_repr(out_, c.real, c.imag);
+        return;
+      }
+      case Kind::Str: detail::append_str_repr(out_, v.str().text); return;
+      case Kind::Bytes: detail::append_bytes_repr(out_, v.bytes().data); return;
+      case Kind::ByteArray:
+        out_ += "bytearray(";
+        detail::append_bytes_repr(out_, v.bytes().data);
+        out_ += ')';
+        return;
+      case Kind::Global: append_global(v.global()); return;
+      case Kind::Buffer: {
+        const BufferNode& b = v.buffer();
+        out_ += "pickle.PickleBuffer(";
+        detail::append_bytes_repr(
+            out_, std::string_view(reinterpret_cast<const char*>(b.data.data()), b.data.size()));
+        out_ += b.readonly() ? ").toreadonly()" : ")";
+        return;
+      }
+      default: break;
+    }
+    const Node* node = v.node();
+    bool busy = busy_.contains(node);
+    switch (v.kind()) {
+      case Kind::Tuple:
+        if (v.tuple().items.empty()) {
+          out_ += "()";
+        } else if (busy) {
+          out_ += "(...)";
+        } else {
+          open(node, "(");
+        }
+        return;
+      case Kind::List:
+        if (v.list().items.empty()) {
+          out_ += "[]";
+        } else if (busy) {
+          out_ += "[...]";
+        } else {
+          open(node, "[");
+        }
+        return;
+      case Kind::Dict: {
+        bool ordered = node->flags & kOrderedDict;
+        if (v.dict().entries.empty()) {
+          out_ += ordered ? "OrderedDict()" : "{}";
+        } else if (busy) {
+          out_ += ordered ? "..." : "{...}";
+        } else {
+          open(node, ordered ? "OrderedDict({" : "{");
+        }
+        return;
+      }
+      case Kind::Set:
+      case Kind::FrozenSet: {
+        bool frozen = v.kind() == Kind::FrozenSet;
+        if (v.set().items.empty()) {
+          out_ += frozen ? "frozenset()" : "set()";
+        } else if (busy) {
+          out_ += frozen ? "frozenset(...)" : "set(...)";
+        } else {
+          open(node, frozen ? "frozenset({" : "{");
+        }
+        return;
+      }
+      case Kind::Object:
+        if (busy) {
+          out_ += "...";
+        } else {
+          open(node, "");
+        }
+        return;
+      case Kind::PersistentRef:
+        if (busy) {
+          out_ += "...";
+        } else {
+          open(node, "persistent_id(");
+        }
+        return;
+      default: throw std::logic_error("repr: unknown value kind");
+    }
+  }
+
+  /// Prints the next of `items` (", " between them); false when all are printed.
+  bool next_item(std::span<const Value> items) {
+    Frame& f = stack_.back();
+    if (f.index >= items.size()) return false;
+    size_t i = f.index++;
+    if (i != 0) out_ += ", ";
+    value(items[i]);  // may push a frame: f is dead from here
+    return true;
+  }
+
+  /// Prints the next key or value of `pairs` as `k: v, ...`; false when done.
+  bool next_pair(std::span<const std::pair<Value, Value>> pairs) {
+    Frame& f = stack_.back();
+    if (f.index >= pairs.size()) return false;
+    if (f.sub == 0) {
+      if (f.index != 0) out_ += ", ";
+      f.sub = 1;
+      value(pairs[f.index].first);
+    } else {
+      out_ += ": ";
+      f.sub = 0;
+      size_t i = f.index++;
+      value(pairs[i].second);
+    }
+    return true;
+  }
+
+  /// Advances the top frame by one child (or closes it).
+  void step() {
+    const Node* node = stack_.back().node;
+    switch (node->kind) {
+      case Kind::Tuple: {
+        auto items = static_cast<const TupleNode*>(node)->items;
+        if (!next_item(items)) close(items.size() == 1 ? ",)" : ")");
+        return;
+      }
+      case Kind::List:
+        if (!next_item(static_cast<const ListNode*>(node)->items)) close("]");
+        return;
+      case Kind::Set:
+        if (!next_item(static_cast<const SetNode*>(node)->items)) close("}");
+        return;
+      case Kind::FrozenSet:
+        if (!next_item(static_cast<const SetNode*>(node)->items)) close("})");
+        return;
+      case Kind::Dict:
+        if (!next_pair(static_cast<const DictNode*>(node)->entries)) {
+          close(node->flags & kOrderedDict ? "})" : "}");
+        }
+        return;
+      case Kind::PersistentRef:
+        if (stack_.back().stage == 0) {
+          stack_.back().stage = 1;
+          value(static_cast<const PersistentRefNode*>(node)->pid);
+        } else {
+          close(")");
+        }
+        return;
+      case Kind::Object: step_object(*static_cast<const ObjectNode*>(node)); return;
+      default: throw std::logic_error("repr: unexpected frame");
+    }
+  }
+
+  static size_t positional_count(Value args) {
+    if (args.is_tuple()) return args.tuple().items.size();
+    return args.is_none() ? 0 : 1;
+  }
+
+  /// Objects print as callable(args, key=value).__setstate__(s).extend([...]).update({...}).
+  /// Each pass through the loop either finishes a stage or hands one child to value()
+  /// and returns, so the frame reference is never used after a push.
+  void step_object(const ObjectNode& o) {
+    for (;;) {
+      Frame& f = stack_.back();
+      switch (f.stage) {
+        case kCallable:
+          f.stage = kOpenArgs;
+          if (o.callable.kind() == Kind::Global) {
+            append_global(o.callable.global());
+            break;
+          }
+          value(o.callable);
+          return;
+        case kOpenArgs:
+          out_ += '(';
+          f.stage = kArgs;
+          f.index = 0;
+          break;
+        case kArgs:
+          if (o.args.is_tuple()) {
+            if (next_item(o.args.tuple().items)) return;
+          } else if (!o.args.is_none() && f.index == 0) {
+            f.index = 1;
+            out_ += '*';
+            value(o.args);
+            return;
+          }
+          f.stage = kKwargs;
+          f.index = 0;
+          f.sub = kKwargsUndecided;
+          break;
+        case kKwargs: {
+          if (o.kwargs.is_none()) {
+            f.stage = kCloseArgs;
+            break;
+          }
+          if (f.sub == kKwargsUndecided) {
+            f.sub = kKwargsSplat;
+            if (o.kwargs.is_dict()) {
+              const auto& entries = o.kwargs.dict().entries;
+              bool all_str = std::all_of(entries.begin(), entries.end(),
+                                         [](const auto& e) { return e.first.is_str(); });
+              if (all_str) f.sub = kKwargsNamed;
+            }
+          }
+          bool comma = positional_count(o.args) != 0 || f.index != 0;
+          if (f.sub == kKwargsNamed) {
+            const auto& entries = o.kwargs.dict().entries;
+            if (f.index < entries.size()) {
+              size_t i = f.index++;
+              if (comma) out_ += ", ";
+              out_ += entries[i].first.str().text;
+              out_ += '=';
+              value(entries[i].second);
+              return;
+            }
+          } else if (f.index == 0) {
+            f.index = 1;
+            if (comma) out_ += ", ";
+            out_ += "**";
+            value(o.kwargs);
+            return;
+          }
+          f.stage = kCloseArgs;
+          break;
+        }
+        case kCloseArgs:
+          out_ += ')';
+          f.stage = kStates;
+          f.index = 0;
+          f.sub = 0;
+          break;
+        case kStates:
+          if (f.sub != 0) {  // the previous state is printed
+            out_ += ')';
+            f.sub = 0;
+          }
+          if (f.index < o.states.size()) {
+            out_ += ".__setstate__(";
+            f.sub = 1;
+            value(o.states[f.index++]);
+            return;
+          }
+          f.stage = kOpenExtend;
+          break;
+        case kOpenExtend:
+          if (o.list_items.empty()) {
+            f.stage = kOpenUpdate;
+            break;
+          }
+          out_ += ".extend([";
+          f.stage = kExtend;
+          f.index = 0;
+          break;
+        case kExtend:
+          if (next_item(o.list_items)) return;
+          out_ += "])";
+          f.stage = kOpenUpdate;
+          break;
+        case kOpenUpdate:
+          if (o.dict_items.empty()) {
+            f.stage = kObjectDone;
+            break;
+          }
+          out_ += ".update({";
+          f.stage = kUpdate;
+          f.index = 0;
+          f.sub = 0;
+          break;
+        case kUpdate:
+          if (next_pair(o.dict_items)) return;
+          out_ += "})";
+          f.stage = kObjectDone;
+          break;
+        default: close(""); return;
+      }
+    }
+  }
+
+  std::string& out_;
+  size_t start_;
+  size_t max_;
+  std::vector<Frame> stack_;
+  NodeSet busy_;
+};
+
+}  // namespace
+
+void repr_to(std::string& out, Value v, const ReprOptions& options) {
+  Printer(out, options).run(v);
+}
+
+std::string repr(Value v, const ReprOptions& options) {
+  std::string out;
+  repr_to(out, v, options);
+  return out;
+}
+
+}  // namespace pickle

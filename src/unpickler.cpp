@@ -1,0 +1,533 @@
+// The Unpickler: the value builder and the noload builder of the opcode machine.
+#include <algorithm>
+#include <map>
+
+#include "decoder.hpp"
+#include "pickle/load.hpp"
+
+namespace pickle {
+namespace detail {
+
+namespace {
+
+struct Rename2 {
+  std::string_view from, to;
+};
+struct Rename4 {
+  std::string_view from_module, from_name, to_module, to_name;
+};
+#define PICKLE_IMPORT_2TO3(...) constexpr Rename2 kImport2to3[] = {__VA_ARGS__};
+#define PICKLE_NAME_2TO3(...) constexpr Rename4 kName2to3[] = {__VA_ARGS__};
+#define PICKLE_IMPORT_3TO2(...)
+#define PICKLE_NAME_3TO2(...)
+#include "compat_names.inc"
+#undef PICKLE_IMPORT_2TO3
+#undef PICKLE_NAME_2TO3
+#undef PICKLE_IMPORT_3TO2
+#undef PICKLE_NAME_3TO2
+
+}  // namespace
+
+void fix_import(std::string_view& module, std::string_view& name) {
+  // The tables are sorted by (module, name); see scripts/gen_compat_names.py.
+  auto n = std::lower_bound(std::begin(kName2to3), std::end(kName2to3), std::pair(module, name),
+                            [](const Rename4& r, const std::pair<std::string_view, std::string_view>& k) {
+                              return std::pair(r.from_module, r.from_name) < k;
+                            });
+  if (n != std::end(kName2to3) && n->from_module == module && n->from_name == name) {
+    module = n->to_module;
+    name = n->to_name;
+    return;
+  }
+  auto m = std::lower_bound(std::begin(kImport2to3), std::end(kImport2to3), module,
+                            [](const Rename2& r, std::string_view k) { return r.from < k; });
+  if (m != std::end(kImport2to3) && m->from == module) module = m->to;
+}
+
+namespace {
+
+std::string kind_article(Value v) {
+  std::string_view k = kind_name(v.kind());
+  bool vowel = !k.empty() && std::string_view("aeiou").find(k[0]) != std::string_view::npos;
+  return std::string(vowel ? "an " : "a ") + std::string(k);
+}
+
+// Builds Values in a Graph. [NOTE natives] Well-known reconstructions (builtins set,
+// frozenset, bytearray, bytes, complex; _codecs.encode; copyreg._reconstructor and
+// __newobj__; collections.OrderedDict) become native kinds when their arguments have
+// the shape CPython writes; anything else stays a lossless generic Object.
+class ValueBuilder {
+ public:
+  using Item = Value;
+
+  ValueBuilder(Graph& g, const LoadOptions& opt, std::string_view py2_encoding,
+               size_t* buffer_cursor)
+      : g_(g), opt_(opt), py2_encoding_(py2_encoding), buffer_cursor_(buffer_cursor) {}
+
+  size_t node_count() const { return g_.node_count(); }
+
+  Value none() { return Value(); }
+  Value boolean(bool b) { return Value(b); }
+  Value integer(int64_t v) { return Value(static_cast<long long>(v)); }
+  Value big_integer(std::span<const uint8_t> le) { return g_.integer(le); }
+  Value floating(double d) { return Value(d); }
+  Value str(std::string_view utf8) { return g_.str(utf8); }
+  Value bytes(std::string_view d) { return g_.bytes(d); }
+  Value bytearray(std::string_view d) { return g_.bytearray(d); }
+
+  Value py2_string(std::string_view raw) {
+    if (py2_encoding_ == "bytes") return py2_bytes(raw);
+    std::string err;
+    if (!decode_py2(raw, py2_encoding_, opt_.py2_str.errors, scratch_, err)) {
+      if (opt_.py2_str.undecodable_as_bytes) return py2_bytes(raw);
+      fail(ErrorCode::bad_encoding, err);
+    }
+    Value v = g_.str(scratch_);
+    v.str().flags |= kPy2Str;
+    v.str().py2_encoding = py2_encoding_;
+    return v;
+  }
+
+  Value next_buffer() {
+    if (!opt_.buffers)
+      fail(ErrorCode::unsupported,
+           "the pickle refers to out-of-band data but no buffers were given");
+    size_t i = (*buffer_cursor_)++;
+    if (i >= opt_.buffers->size()) fail(ErrorCode::unsupported, "not enough out-of-band buffers");
+    const auto& b = (*opt_.buffers)[i];
+    return g_.buffer(b.data, b.readonly, i);
+  }
+
+  void readonly_buffer(Value& v) {
+    switch (v.kind()) {
+      case Kind::Buffer: v.buffer().flags |= kReadOnly; return;
+      case Kind::Bytes: return;  // already read-only
+      case Kind::ByteArray: {
+        auto d = v.bytes().data;
+        v = g_.buffer(std::as_bytes(std::span(d.data(), d.size())), true);
+        return;
+      }
+      default: fail(ErrorCode::bad_type, "READONLY_BUFFER needs a buffer, found " + kind_article(v));
+    }
+  }
+
+  Value list(std::span<Value> items) { return g_.list(items); }
+  Value tuple(std::span<Value> items) { return g_.tuple(items); }
+  Value set() { return g_.set(); }
+  Value frozenset(std::span<Value> items) {
+    Value s = g_.frozenset();
+    add_all(s.set(), items);
+    return s;
+  }
+  Value dict(std::span<Value> pairs) {
+    Value d = g_.dict();
+    set_all(d.dict(), pairs);
+    return d;
+  }
+
+  void append(Value& target, std::span<Value> items) {
+    if (target.kind() == Kind::List) {
+      auto& xs = target.list().items;
+      xs.insert(xs.end(), items.begin(), items.end());
+    } else if (target.kind() == Kind::Object) {
+      auto& xs = target.object().list_items;
+      xs.insert(xs.end(), items.begin(), items.end());
+    } else {
+      fail(ErrorCode::bad_type, "cannot append to " + kind_article(target));
+    }
+  }
+
+  void add(Value& target, std::span<Value> items) {
+    if (target.kind() != Kind::Set)
+      fail(ErrorCode::bad_type, "cannot add items to " + kind_article(target));
+    add_all(target.set(), items);
+  }
+
+  void setitems(Value& target, std::span<Value> pairs) {
+    if (target.kind() == Kind::Dict) {
+      set_all(target.dict(), pairs);
+    } else if (target.kind() == Kind::Object) {
+      auto& xs = target.object().dict_items;
+      for (size_t i = 0; i + 1 < pairs.size(); i += 2) xs.emplace_back(pairs[i], pairs[i + 1]);
+    } else {
+      fail(ErrorCode::bad_type, "cannot set items of " + kind_article(target));
+    }
+  }
+
+  Value global(std::string_view module, std::string_view name) {
+    if (opt_.strict) {
+      bool ok = std::any_of(opt_.allowed_globals.begin(), opt_.allowed_globals.end(),
+                            [&](const auto& a) { return a.first == module && a.second == name; });
+      if (!ok)
+        fail(ErrorCode::refused_global,
+             "global '" + std::string(module) + "." + std::string(name) + "' is not allowed");
+    }
+    if (opt_.find_global) {
+      try {
+        return opt_.find_global(g_, module, name);
+      } catch (const std::exception& e) {
+        fail(ErrorCode::refused_global, "global '" + std::string(module) + "." +
+                                            std::string(name) + "' refused: " + e.what());
+      }
+    }
+    return g_.global(module, name);
+  }
+
+  bool as_str(Value v, std::string_view& out) {
+    if (v.kind() != Kind::Str) return false;
+    out = v.str().text;
+    return true;
+  }
+
+  Value reduce(Value f, Value args) {
+    if (args.kind() != Kind::Tuple)
+      fail(ErrorCode::bad_type, "REDUCE arguments must be a tuple, found " + kind_article(args));
+    if (f.kind() != Kind::Global && f.kind() != Kind::Object && f.kind() != Kind::PersistentRef)
+      fail(ErrorCode::bad_type, "REDUCE needs a callable, found " + kind_article(f));
+    if (f.kind() == Kind::Global) {
+      Value native;
+      if (reduce_native(f.global(), args.tuple().items, native)) return native;
+    }
+    return g_.object(f, args, BuildKind::reduce);
+  }
+
+  void build(Value& inst, Value state) {
+    if (inst.kind() != Kind::Object)
+      fail(ErrorCode::bad_type, "BUILD needs an object, found " + kind_article(inst));
+    inst.object().states.push_back(state);
+  }
+
+  Value instantiate(Value cls, std::span<Value> args, BuildKind how) {
+    if (cls.kind() != Kind::Global && cls.kind() != Kind::Object)
+      fail(ErrorCode::bad_type, "cannot instantiate " + kind_article(cls));
+    return g_.object(cls, g_.tuple(args), how);
+  }
+
+  Value newobj(Value cls, Value args, Value* kwargs) {
+    const char* op = kwargs ? "NEWOBJ_EX" : "NEWOBJ";
+    if (cls.kind() != Kind::Global)
+      fail(ErrorCode::bad_type, std::string(op) + " needs a class, found " + kind_article(cls));
+    if (args.kind() != Kind::Tuple)
+      fail(ErrorCode::bad_type, std::string(op) + " arguments must be a tuple, found " +
+                                    kind_article(args));
+    if (kwargs && kwargs->kind() != Kind::Dict)
+      fail(ErrorCode::bad_type, "NEWOBJ_EX keyword arguments must be a dict, found " +
+                                    kind_article(*kwargs));
+    return g_.object(cls, args, kwargs ? BuildKind::newobj_ex : BuildKind::newobj,
+                     kwargs ? *kwargs : Value());
+  }
+
+  Value persistent_text(std::string_view pid, uint64_t) {
+    Value id = g_.str(pid);
+    if (opt_.persistent_load) return call_persistent_load(id);
+    Value r = g_.persistent_ref(id);
+    r.node()->flags |= kTextPid;
+    return r;
+  }
+  Value persistent_binary(Value pid, uint64_t) {
+    if (opt_.persistent_load) return call_persistent_load(pid);
+    return g_.persistent_ref(pid);
+  }
+
+ private:
+  Value py2_bytes(std::string_view raw) {
+    Value v = g_.bytes(raw);
+    v.bytes().flags |= kPy2Str;
+    return v;
+  }
+
+  Value call_persistent_load(Value pid) {
+    try {
+      return opt_.persistent_load(g_, pid);
+    } catch (const std::exception& e) {
+      fail(ErrorCode::refused_global, std::string("persistent_load failed: ") + e.what());
+    }
+  }
+
+  void add_all(SetNode& s, std::span<Value> items) {
+    try {
+      for (Value v : items) s.add(v);
+    } catch (const TypeError& e) {
+      fail(ErrorCode::unhashable, e.what());
+    } catch (const std::length_error& e) {
+      fail(ErrorCode::limit_exceeded, e.what());
+    }
+  }
+  void set_all(DictNode& d, std::span<Value> pairs) {
+    try {
+      for (size_t i = 0; i + 1 < pairs.size(); i += 2) d.set(pairs[i], pairs[i + 1]);
+    } catch (const TypeError& e) {
+      fail(ErrorCode::unhashable, e.what());
+    } catch (const std::length_error& e) {
+      fail(ErrorCode::limit_exceeded, e.what());
+    }
+  }
+
+  static bool is_global(Value v, KnownGlobal k) {
+    return v.kind() == Kind::Global && v.global().known == k;
+  }
+  static bool iterable(Value v) {
+    Kind k = v.kind();
+    return k == Kind::List || k == Kind::Tuple || k == Kind::Set || k == Kind::FrozenSet;
+  }
+  // str -> bytes with one of the codecs CPython's reductions name.
+  bool encode_text(Value text, Value encoding, std::string& out) {
+    if (text.kind() != Kind::Str || encoding.kind() != Kind::Str) return false;
+    std::string enc = normalize_encoding(encoding.str().text);
+    std::string_view t = text.str().text;
+    if (enc == "utf-8") {
+      if (check_utf8(t, false) != std::string_view::npos) return false;
+      out.assign(t);
+      return true;
+    }
+    if (enc != "latin1" && enc != "ascii") return false;
+    uint32_t limit = enc == "ascii" ? 0x80 : 0x100;
+    out.clear();
+    for (size_t i = 0; i < t.size();) {
+      auto c = static_cast<uint8_t>(t[i]);
+      uint32_t cp;
+      if (c < 0x80) {
+        cp = c;
+        i += 1;
+      } else if ((c & 0xE0) == 0xC0 && i + 1 < t.size()) {
+        cp = ((c & 0x1Fu) << 6) | (static_cast<uint8_t>(t[i + 1]) & 0x3Fu);
+        i += 2;
+      } else {
+        return false;  // code point >= 0x800 cannot be latin-1
+      }
+      if (cp >= limit) return false;
+      out.push_back(static_cast<char>(cp));
+    }
+    return true;
+  }
+
+  bool reduce_native(const GlobalNode& f, std::span<const Value> a, Value& out) {
+    switch (f.known) {
+      case KnownGlobal::builtins_set:
+      case KnownGlobal::builtins_frozenset: {
+        if (a.size() > 1 || (a.size() == 1 && !iterable(a[0]))) return false;
+        Value s = f.known == KnownGlobal::builtins_set ? g_.set() : g_.frozenset();
+        if (a.size() == 1) {
+          auto items = a[0].items();
+          std::vector<Value> copy(items.begin(), items.end());
+          add_all(s.set(), copy);
+        }
+        out = s;
+        return true;
+      }
+      case KnownGlobal::builtins_bytearray:
+      case KnownGlobal::builtins_bytes: {
+        bool ba = f.known == KnownGlobal::builtins_bytearray;
+        std::string data;
+        if (a.empty()) {
+        } else if (a.size() == 1 && (a[0].kind() == Kind::Bytes || a[0].kind() == Kind::ByteArray)) {
+          data.assign(a[0].bytes().data);
+        } else if (a.size() == 2 && encode_text(a[0], a[1], data)) {
+        } else if (a.size() == 1 && a[0].kind() == Kind::List) {
+          for (Value x : a[0].list().items) {
+            if (x.kind() != Kind::Int || x.is_bigint() || x.raw_int() < 0 || x.raw_int() > 255)
+              return false;
+            data.push_back(static_cast<char>(x.raw_int()));
+          }
+        } else {
+          return false;
+        }
+        out = ba ? g_.bytearray(data) : g_.bytes(data);
+        return true;
+      }
+      case KnownGlobal::codecs_encode: {
+        std::string data;
+        if (a.size() != 2 || !encode_text(a[0], a[1], data)) return false;
+        out = g_.bytes(data);
+        return true;
+      }
+      case KnownGlobal::builtins_complex: {
+        auto num = [](Value v, double& d) {
+          if (v.kind() == Kind::Float) d = v.raw_float();
+          else if (v.kind() == Kind::Int || v.kind() == Kind::Bool) {
+            try {
+              d = v.as_float();
+            } catch (const std::exception&) {
+              return false;
+            }
+          } else return false;
+          return true;
+        };
+        double re = 0, im = 0;
+        if (a.size() > 2 || (!a.empty() && !num(a[0], re)) || (a.size() == 2 && !num(a[1], im)))
+          return false;
+        out = g_.complex(re, im);
+        return true;
+      }
+      case KnownGlobal::copyreg_reconstructor:
+        if (a.size() == 3 && a[0].kind() == Kind::Global &&
+            is_global(a[1], KnownGlobal::builtins_object) && a[2].is_none()) {
+          out = g_.object(a[0], g_.tuple({}), BuildKind::newobj);
+          return true;
+        }
+        return false;
+      case KnownGlobal::copyreg_newobj:
+        if (!a.empty() && a[0].kind() == Kind::Global) {
+          out = g_.object(a[0], g_.tuple(a.subspan(1)), BuildKind::newobj);
+          return true;
+        }
+        return false;
+      case KnownGlobal::copyreg_newobj_ex:
+        if (a.size() == 3 && a[0].kind() == Kind::Global && a[1].kind() == Kind::Tuple &&
+            a[2].kind() == Kind::Dict) {
+          out = g_.object(a[0], a[1], BuildKind::newobj_ex, a[2]);
+          return true;
+        }
+        return false;
+      case KnownGlobal::collections_ordered_dict: {
+        if (a.size() > 1 || (a.size() == 1 && !iterable(a[0]))) return false;
+        std::vector<Value> pairs;
+        if (a.size() == 1) {
+          for (Value kv : a[0].items()) {
+            if ((kv.kind() != Kind::List && kv.kind() != Kind::Tuple) || kv.items().size() != 2)
+              return false;
+            pairs.push_back(kv.items()[0]);
+            pairs.push_back(kv.items()[1]);
+          }
+        }
+        Value d = g_.dict();
+        d.dict().flags |= kOrderedDict;
+        set_all(d.dict(), pairs);
+        out = d;
+        return true;
+      }
+      default: return false;
+    }
+  }
+
+  Graph& g_;
+  const LoadOptions& opt_;
+  std::string_view py2_encoding_;
+  size_t* buffer_cursor_;
+  std::string scratch_;
+};
+
+// noload: walks the machine without building; reports persistent ids.
+struct Nothing {};
+class NullBuilder {
+ public:
+  using Item = Nothing;
+  explicit NullBuilder(NoloadResult& r) : r_(r) {}
+  size_t node_count() const { return 0; }
+  Item none() { return {}; }
+  Item boolean(bool) { return {}; }
+  Item integer(int64_t) { return {}; }
+  Item big_integer(std::span<const uint8_t>) { return {}; }
+  Item floating(double) { return {}; }
+  Item str(std::string_view) { return {}; }
+  Item bytes(std::string_view) { return {}; }
+  Item bytearray(std::string_view) { return {}; }
+  Item py2_string(std::string_view) { return {}; }
+  Item next_buffer() { return {}; }
+  void readonly_buffer(Item&) {}
+  Item list(std::span<Item>) { return {}; }
+  Item tuple(std::span<Item>) { return {}; }
+  Item set() { return {}; }
+  Item frozenset(std::span<Item>) { return {}; }
+  Item dict(std::span<Item>) { return {}; }
+  void append(Item&, std::span<Item>) {}
+  void add(Item&, std::span<Item>) {}
+  void setitems(Item&, std::span<Item>) {}
+  Item global(std::string_view, std::string_view) { return {}; }
+  bool as_str(Item, std::string_view& out) {
+    out = {};
+    return true;
+  }
+  Item reduce(Item, Item) { return {}; }
+  void build(Item&, Item) {}
+  Item instantiate(Item, std::span<Item>, BuildKind) { return {}; }
+  Item newobj(Item, Item, Item*) { return {}; }
+  Item persistent_text(std::string_view pid, uint64_t offset) {
+    r_.persistent_ids.push_back({offset, false, std::string(pid)});
+    return {};
+  }
+  Item persistent_binary(Item, uint64_t offset) {
+    r_.persistent_ids.push_back({offset, true, {}});
+    return {};
+  }
+
+ private:
+  NoloadResult& r_;
+};
+
+}  // namespace
+}  // namespace detail
+
+// ---------------------------------------------------------------------------
+
+struct Unpickler::Impl {
+  Source& source;
+  LoadOptions options;
+  std::string py2_encoding;
+  detail::MachineState<Value> state;
+  detail::MachineState<detail::Nothing> null_state;
+  size_t buffer_cursor = 0;
+  Impl(Source& s, LoadOptions o) : source(s), options(std::move(o)) {}
+};
+
+Unpickler::Unpickler(Source& source, LoadOptions options)
+    : impl_(std::make_unique<Impl>(source, std::move(options))) {
+  impl_->py2_encoding = detail::normalize_encoding(impl_->options.py2_str.encoding);
+  if (impl_->py2_encoding.empty())
+    throw std::invalid_argument("unsupported encoding for Python 2 str: " +
+                                impl_->options.py2_str.encoding);
+  const std::string& e = impl_->options.py2_str.errors;
+  if (e != "strict" && e != "ignore" && e != "replace" && e != "surrogateescape" &&
+      e != "backslashreplace")
+    throw std::invalid_argument("unsupported error handler: " + e);
+}
+
+Unpickler::~Unpickler() = default;
+
+Value Unpickler::load(Graph& g) {
+  detail::ValueBuilder b(g, impl_->options, impl_->py2_encoding, &impl_->buffer_cursor);
+  detail::Decoder<detail::ValueBuilder> d(impl_->source, impl_->options, b, impl_->state);
+  return d.run();
+}
+
+NoloadResult Unpickler::noload() {
+  NoloadResult r;
+  detail::NullBuilder b(r);
+  detail::Decoder<detail::NullBuilder> d(impl_->source, impl_->options, b, impl_->null_state);
+  d.run();
+  r.end_offset = impl_->source.offset();
+  return r;
+}
+
+bool Unpickler::at_end() { return impl_->source.at_end(); }
+void Unpickler::clear_memo() {
+  impl_->state.memo.clear();
+  impl_->null_state.memo.clear();
+}
+const LoadOptions& Unpickler::options() const noexcept { return impl_->options; }
+
+Value loads(std::span<const uint8_t> data, Graph& g, const LoadOptions& options) {
+  MemorySource src(data);
+  Unpickler u(src, options);
+  return u.load(g);
+}
+Value loads(std::string_view data, Graph& g, const LoadOptions& options) {
+  return loads(std::span(reinterpret_cast<const uint8_t*>(data.data()), data.size()), g, options);
+}
+Document loads(std::span<const uint8_t> data, const LoadOptions& options) {
+  Document doc;
+  doc.root = loads(data, doc.graph, options);
+  return doc;
+}
+Document loads(std::string_view data, const LoadOptions& options) {
+  Document doc;
+  doc.root = loads(data, doc.graph, options);
+  return doc;
+}
+Value load(std::istream& in, Graph& g, const LoadOptions& options) {
+  StreamSource src(in);
+  Unpickler u(src, options);
+  return u.load(g);
+}
+
+}  // namespace pickle

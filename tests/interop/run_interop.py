@@ -1,0 +1,517 @@
+#!/usr/bin/env python3
+"""CPython interop test for `pickle show`.
+
+For each CPython found on this machine (pyenv's 2.7 and 3.6-3.13, Debian's
+/usr/bin/python3), zoo_gen.py writes the object zoo at every protocol the
+interpreter knows; mirror.py, run under the oracle (python3.13), computes the line
+`pickle show` must print for each pickle; this driver runs `pickle show` and
+compares. See README.md.
+
+    run_interop.py --cli build/pickle                 # every interpreter found
+    run_interop.py --cli build/pickle --python 3.13   # one interpreter (ctest)
+    run_interop.py --inventory                        # which are found / skipped
+
+Exit status: 0 all matched, 1 a mismatch or harness failure, 77 (ctest's skip code)
+when every interpreter asked for is absent.
+"""
+import argparse
+import collections
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SYSTEM_PYTHON = '/usr/bin/python3'
+LABELS = ['2.7', '3.6', '3.7', '3.8', '3.9', '3.10', '3.11', '3.12', '3.13', 'system']
+ORACLE = '3.13'
+SKIP = 77
+# Extra runs over pickles that hold Python 2 str: (key, --encoding, --errors).
+VARIANTS = [('latin1', 'latin1', 'strict'), ('bytes', 'bytes', 'strict'),
+            ('utf8replace', 'utf-8', 'replace')]
+MAX_DIFFS_PER_CASE = 2
+RUN_TIMEOUT = 120
+
+
+def label_name(label):
+    return 'system python3 (%s)' % SYSTEM_PYTHON if label == 'system' else 'python' + label
+
+
+# ------------------------------------------------------------------ interpreters
+def pyenv_root():
+    root = os.environ.get('PYENV_ROOT')
+    if root and os.path.isdir(root):
+        return root
+    pyenv = shutil.which('pyenv')
+    if pyenv:
+        try:
+            out = subprocess.run([pyenv, 'root'], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, timeout=30,
+                                 universal_newlines=True).stdout.strip()
+            if out and os.path.isdir(out):
+                return out
+        except (OSError, subprocess.SubprocessError):
+            pass
+    home = os.path.expanduser('~/.pyenv')
+    return home if os.path.isdir(home) else None
+
+
+def clean_env():
+    env = dict(os.environ)
+    for var in ('PYTHONPATH', 'PYTHONHOME', 'PYTHONSTARTUP', 'PYTHONINSPECT'):
+        env.pop(var, None)
+    env['PYTHONHASHSEED'] = '0'
+    env['PYTHONDONTWRITEBYTECODE'] = '1'
+    env['PYTHONIOENCODING'] = 'utf-8'
+    return env
+
+
+def probe(path):
+    """(major, minor, micro) of a CPython interpreter, or None."""
+    code = ('import sys, platform; '
+            'sys.stdout.write("%s %d.%d.%d" % ((platform.python_implementation(),) '
+            '+ tuple(sys.version_info[:3])))')
+    try:
+        out = subprocess.run([path, '-c', code], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, timeout=60, env=clean_env(),
+                             universal_newlines=True).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if len(out) != 2 or out[0] != 'CPython':
+        return None
+    return tuple(int(x) for x in out[1].split('.'))
+
+
+def find_interpreters():
+    """{label: (path, version tuple)} for the CPythons on this machine."""
+    found = {}
+    root = pyenv_root()
+    if root:
+        for bindir in sorted(glob.glob(os.path.join(root, 'versions', '*', 'bin'))):
+            path = os.path.join(bindir, 'python')
+            if not os.access(path, os.X_OK):
+                continue
+            version = probe(path)
+            if version is None:
+                continue
+            label = '%d.%d' % version[:2]
+            if label in LABELS and (label not in found or found[label][1] < version):
+                found[label] = (path, version)
+    if os.access(SYSTEM_PYTHON, os.X_OK):
+        version = probe(SYSTEM_PYTHON)
+        if version is not None:
+            found['system'] = (SYSTEM_PYTHON, version)
+    return found
+
+
+def report_inventory(found, wanted):
+    for label in wanted:
+        if label in found:
+            path, version = found[label]
+            print('FOUND:   %s = %s (%s)' % (label_name(label), path,
+                                            '.'.join(map(str, version))))
+        else:
+            print('SKIPPED: %s not found' % label_name(label))
+
+
+def choose_oracle(found):
+    if ORACLE in found:
+        return found[ORACLE][0], None
+    py3 = sorted((v, p) for p, v in found.values() if v[0] == 3)
+    if py3:
+        version, path = py3[-1]
+        return path, ('python%s not found: the oracle is %s (%d.%d.%d); reprs of '
+                      'recently assigned Unicode characters may differ' %
+                      ((ORACLE, path) + version))
+    return sys.executable, ('no pyenv/system python3 found: the oracle is %s' %
+                            sys.executable)
+
+
+# ------------------------------------------------------------------ running show
+class Result(object):
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode = returncode
+        self.lines = stdout.split('\n')
+        if self.lines and self.lines[-1] == '':
+            self.lines.pop()
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+def run_show(cli, options, path, stdin_data=None):
+    cmd = [cli, 'show'] + list(options) + [path]
+    try:
+        p = subprocess.run(cmd, input=stdin_data, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return Result(-999, '', 'TIMEOUT after %ds: %s' % (RUN_TIMEOUT, ' '.join(cmd)))
+    return Result(p.returncode, p.stdout.decode('utf-8', 'backslashreplace'),
+                  p.stderr.decode('utf-8', 'backslashreplace'))
+
+
+def variant_options(key):
+    for k, encoding, errors in VARIANTS:
+        if k == key:
+            return ['--encoding', encoding, '--errors', errors]
+    return []
+
+
+def first_difference(a, b):
+    n = min(len(a), len(b))
+    for i in range(n):
+        if a[i] != b[i]:
+            return i
+    return n
+
+
+def window(text, column, width=70):
+    """A piece of a long line around `column`, and the column within it."""
+    if len(text) <= 2 * width + 20:
+        return text, column
+    start = max(0, column - width)
+    end = column + width
+    prefix = '...' if start else ''
+    return (prefix + text[start:end] + ('...' if end < len(text) else ''),
+            column - start + len(prefix))
+
+
+def describe_line(expected, got):
+    col = first_difference(expected, got)
+    e, ecol = window(expected, col)
+    g, _ = window(got, col)
+    return ('  expected: %s\n  got:      %s\n            %s^ first difference at column %d'
+            % (e, g, ' ' * ecol, col))
+
+
+def error_prefix(error):
+    if error['opcode'] is None:
+        return 'UnpicklingError at byte %d:' % error['offset']
+    return 'UnpicklingError at byte %d (%s)' % (error['offset'], error['opcode'])
+
+
+def compare(expected, result):
+    """None if `pickle show` printed what the mirror expects, else a description."""
+    want, got = expected['lines'], result.lines
+    problems = []
+    if want != got:
+        i = first_difference(want, got)
+        if i < len(want) and i < len(got):
+            problems.append('pickle #%d differs:\n%s' % (i, describe_line(want[i], got[i])))
+        else:
+            problems.append('expected %d line(s) on stdout, got %d%s' % (
+                len(want), len(got),
+                ('; first missing: ' + window(want[i], 0)[0]) if i < len(want) else
+                ('; first extra: ' + window(got[i], 0)[0])))
+    err = result.stderr.rstrip('\n')
+    if expected['error'] is None:
+        if result.returncode != 0:
+            problems.append('exit status %d, expected 0' % result.returncode)
+    else:
+        prefix = error_prefix(expected['error'])
+        if result.returncode != 1:
+            problems.append('exit status %d, expected 1 (CPython: %s at byte %d)' % (
+                result.returncode, expected['error']['message'], expected['error']['offset']))
+        if '\n' in err or not err.startswith(prefix):
+            problems.append('stderr should be one line starting %r (CPython: %s)' % (
+                prefix, expected['error']['message']))
+    if not problems:
+        return None
+    text = '\n'.join('  ' + p if not p.startswith('  ') else p for p in problems)
+    if err:
+        text += '\n  stderr:   ' + window(err, 0)[0]
+    return text
+
+
+class Checker(object):
+    def __init__(self, label, cli, gendir, workdir, oracle, manifest, expected):
+        self.label = label
+        self.cli = cli
+        self.gendir = gendir
+        self.workdir = workdir
+        self.oracle = oracle
+        self.entries = manifest['entries']
+        self.files = expected['results']
+        self.failures = []  # (case, file, variant)
+        self.checked = collections.Counter()
+        self.diffs_shown = collections.Counter()
+
+    def path(self, name):
+        return os.path.join(self.gendir, name)
+
+    def expected(self, entry, variant):
+        return self.files[entry['file']]['variants'].get(variant)
+
+    def fail(self, case, fname, variant, message):
+        self.failures.append((case, fname, variant))
+        if self.diffs_shown[case] < MAX_DIFFS_PER_CASE:
+            self.diffs_shown[case] += 1
+            print('MISMATCH %s [%s] %s\n%s' % (label_name(self.label), variant, fname,
+                                                message))
+            sys.stdout.flush()
+
+    def dependent(self, entry):
+        return self.files[entry['file']].get('memo_dependent', False)
+
+    def chains(self, entries):
+        """Split files into streams whose output is each file's output in turn.
+
+        Several pickles on one stream share one memo, as in CPython. A pickle that
+        numbers its memo with MEMOIZE and reads it back with GET is only right on an
+        empty memo, so each such file starts a stream of its own; the others
+        (explicit PUT indices, or nothing read back) can follow anything.
+        """
+        dependent = [e for e in entries if self.dependent(e)]
+        free = [e for e in entries if not self.dependent(e)]
+        if not dependent:
+            return [free] if free else []
+        n = len(dependent)
+        return [[d] + free[i::n] for i, d in enumerate(dependent)]
+
+    def plan_streams(self, case_filter):
+        """The files to concatenate, and how: [{name, variant, entries, stdin}]."""
+        entries = [e for e in self.entries if case_filter in e['case']]
+        ok = [e for e in entries if e['expect'] == 'ok']
+        streams = []
+        for variant in ['default'] + [v[0] for v in VARIANTS]:
+            groups = collections.OrderedDict()
+            for e in ok:
+                if self.expected(e, variant) is not None:
+                    groups.setdefault((e['writer'], e['protocol']), []).append(e)
+            for (writer, protocol), group in groups.items():
+                for i, chain in enumerate(self.chains(group)):
+                    streams.append({'name': 'p%d.%s[%s]#%d' % (protocol, writer, variant, i),
+                                    'variant': variant, 'entries': chain})
+        for e in entries:
+            if e['expect'] == 'error':
+                streams.append({'name': e['file'], 'variant': 'default', 'entries': [e]})
+        free = [e for e in ok if not self.dependent(e)]
+        if not free:
+            return streams
+        # Pickles of every case and protocol, interleaved from high protocol to low,
+        # on standard input: many loads on one stream, with the protocol changing
+        # between them (fix_imports applies per pickle).
+        mixed = sorted(free, key=lambda e: (e['case'], -e['protocol'], e['writer']))
+        first = [e for e in ok if self.dependent(e)][:1]
+        streams.append({'name': 'stdin-all', 'variant': 'default', 'entries': first + mixed,
+                        'stdin': True})
+        # Output printed before a bad pickle stays; the offset is absolute.
+        head = [mixed[0], mixed[len(mixed) // 2]]
+        with open(self.path(mixed[-1]['file']), 'rb') as f:
+            last = f.read()
+        truncated = {'file': '_truncated.pkl', 'case': '(truncated)', 'protocol': -1,
+                     'writer': '-', 'pickles': 1}
+        with open(self.path(truncated['file']), 'wb') as f:
+            f.write(last[:-1])  # without its STOP
+        streams.append({'name': 'truncated-stream', 'variant': 'default',
+                        'entries': head + [truncated]})
+        for e in entries:
+            if e['expect'] == 'error':
+                streams.append({'name': 'error-stream', 'variant': 'default',
+                                'entries': head + [e]})
+                break
+        return streams
+
+    def expect_streams(self, streams):
+        spec = [{'name': s['name'], 'variant': s['variant'],
+                 'files': [e['file'] for e in s['entries']]} for s in streams]
+        spec_path = os.path.join(self.workdir, 'streams.json')
+        out_path = os.path.join(self.workdir, 'expected-streams.json')
+        with open(spec_path, 'w') as f:
+            json.dump(spec, f)
+        cmd = [self.oracle, os.path.join(HERE, 'mirror.py'), '--dir', self.gendir,
+               '--out', out_path, '--streams', spec_path]
+        for key, encoding, errors in VARIANTS:
+            cmd += ['--variant', '%s:%s:%s' % (key, encoding, errors)]
+        p = subprocess.run(cmd, env=clean_env(), timeout=600, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, universal_newlines=True)
+        if p.returncode != 0 or not os.path.exists(out_path):
+            raise RuntimeError('mirror.py --streams failed:\n' + p.stdout)
+        with open(out_path) as f:
+            return json.load(f)['results']
+
+    def show(self, entries, variant, stdin=False):
+        data = b''
+        for e in entries:
+            with open(self.path(e['file']), 'rb') as f:
+                data += f.read()
+        options = variant_options(variant)
+        if stdin:
+            return run_show(self.cli, options, '-', stdin_data=data)
+        concat = os.path.join(self.workdir, 'stream.pkl')
+        with open(concat, 'wb') as f:
+            f.write(data)
+        return run_show(self.cli, options, concat)
+
+    def bisect(self, entries, variant):
+        """Finds the files `pickle show` gets wrong, halving a failing stream.
+        Returns how many it reported."""
+        wants = [self.files.get(e['file'], {}).get('variants', {}).get(variant)
+                 for e in entries]
+        if any(w is None for w in wants):
+            return 0
+        if len(entries) == 1:
+            problem = compare(wants[0], self.show(entries, variant))
+            if problem is None:
+                return 0
+            self.fail(entries[0]['case'], entries[0]['file'], variant, problem)
+            return 1
+        if any(w['error'] is not None for w in wants):
+            return sum(self.bisect([e], variant) for e in entries)
+        expected = {'lines': [line for w in wants for line in w['lines']], 'error': None}
+        if compare(expected, self.show(entries, variant)) is None:
+            return 0
+        mid = len(entries) // 2  # the second half has no memo-dependent file
+        return self.bisect(entries[:mid], variant) + self.bisect(entries[mid:], variant)
+
+    def check_stream(self, stream, expected):
+        entries = stream['entries']
+        self.checked[stream['variant']] += sum(e.get('pickles', 1) for e in entries)
+        result = self.show(entries, stream['variant'], stream.get('stdin', False))
+        problem = compare(expected, result)
+        if problem is None:
+            return
+        if len(entries) > 1 and self.bisect(entries, stream['variant']):
+            return
+        # Every file is right on its own: the stream as a whole differs (shared memo,
+        # absolute offsets, standard input, ...). Name the first differing pickle.
+        i = first_difference(expected['lines'], result.lines)
+        fname = entries[-1]['file']
+        for e in entries:
+            if i < e.get('pickles', 1):
+                fname = e['file']
+                break
+            i -= e.get('pickles', 1)
+        self.fail('(stream %s)' % stream['name'], fname, stream['variant'],
+                  '  `pickle show%s` over %d concatenated files (%s):\n%s' % (
+                      ' -' if stream.get('stdin') else '', len(entries), stream['name'],
+                      problem))
+
+    def run(self, case_filter):
+        streams = self.plan_streams(case_filter)
+        expected = self.expect_streams(streams)
+        for stream in streams:
+            self.check_stream(stream, expected[stream['name']])
+
+
+def mirror_problems(manifest, expected):
+    problems = []
+    for entry in manifest['entries']:
+        r = expected['results'].get(entry['file'])
+        if r is None:
+            problems.append('%s: no mirror result' % entry['file'])
+            continue
+        for key, v in sorted(r['variants'].items()):
+            if 'mirror_error' in v:
+                problems.append('%s [%s]: %s' % (entry['file'], key, v['mirror_error']))
+        if r['sanity'].startswith('MISMATCH'):
+            problems.append('%s: mirror differs from %s' % (entry['file'], r['sanity']))
+    return problems
+
+
+def run_interpreter(label, python, oracle, cli, keep, case_filter):
+    name = label_name(label)
+    workdir = tempfile.mkdtemp(prefix='pickle-interop-%s-' % label)
+    try:
+        gendir = os.path.join(workdir, 'zoo')
+        p = subprocess.run([python, os.path.join(HERE, 'zoo_gen.py'), gendir],
+                           env=clean_env(), cwd=workdir, timeout=600,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           universal_newlines=True)
+        if p.returncode != 0:
+            print('FAIL: %s: zoo_gen.py failed:\n%s' % (name, p.stdout))
+            return False
+        expected_path = os.path.join(workdir, 'expected.json')
+        cmd = [oracle, os.path.join(HERE, 'mirror.py'), '--dir', gendir,
+               '--out', expected_path]
+        for key, encoding, errors in VARIANTS:
+            cmd += ['--variant', '%s:%s:%s' % (key, encoding, errors)]
+        p = subprocess.run(cmd, env=clean_env(), cwd=workdir, timeout=600,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           universal_newlines=True)
+        if not os.path.exists(expected_path):
+            print('FAIL: %s: mirror.py failed:\n%s' % (name, p.stdout))
+            return False
+        with open(os.path.join(gendir, 'manifest.json')) as f:
+            manifest = json.load(f)
+        with open(expected_path) as f:
+            expected = json.load(f)
+        problems = mirror_problems(manifest, expected)
+        for line in problems:
+            print('HARNESS: %s: %s' % (name, line))
+
+        checker = Checker(label, cli, gendir, workdir, oracle, manifest, expected)
+        try:
+            checker.run(case_filter)
+        except (RuntimeError, subprocess.SubprocessError) as e:
+            print('FAIL: %s: %s' % (name, e))
+            return False
+
+        unsupported = sorted(set(s['case'] for s in manifest['skipped']))
+        print('%s: %d files written; not picklable here at some protocol: %s' % (
+            name, len(manifest['entries']), ', '.join(unsupported) or 'none'))
+        print('%s: pickles checked: %s' % (
+            name, ', '.join('%s %d' % kv for kv in sorted(checker.checked.items()))))
+        if checker.failures:
+            by_case = collections.OrderedDict()
+            for case, fname, variant in checker.failures:
+                short = fname.replace(case + '.', '').replace('.pkl', '')
+                by_case.setdefault(case, []).append(
+                    short + ('' if variant == 'default' else '[%s]' % variant))
+            print('%s: FAILED: %d mismatches in %d cases:' % (
+                name, len(checker.failures), len(by_case)))
+            for case, where in by_case.items():
+                print('  %-28s %s' % (case, ' '.join(where)))
+        else:
+            print('%s: all pickles match' % name)
+        return not checker.failures and not problems
+    finally:
+        if keep:
+            dest = os.path.join(keep, label)
+            if os.path.exists(dest):
+                shutil.rmtree(dest)
+            shutil.copytree(workdir, dest)
+            print('%s: files kept in %s' % (name, dest))
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description='CPython interop test for `pickle show`.')
+    ap.add_argument('--cli', help='the pickle executable')
+    ap.add_argument('--python', action='append', choices=LABELS,
+                    help='check only this interpreter (repeatable); default: all')
+    ap.add_argument('--inventory', action='store_true',
+                    help='only report which interpreters are found; fail if none')
+    ap.add_argument('--keep', help='copy the generated files into this directory')
+    ap.add_argument('--filter', default='', help='only zoo cases whose name contains this')
+    args = ap.parse_args()
+
+    found = find_interpreters()
+    wanted = args.python or LABELS
+    report_inventory(found, wanted)
+    if not found:
+        print('FAIL: no CPython interpreter found (looked in pyenv root %s and %s)' %
+              (pyenv_root(), SYSTEM_PYTHON))
+        return 1
+    if args.inventory:
+        return 0
+    if not args.cli:
+        ap.error('--cli is required')
+    cli = os.path.abspath(args.cli)
+    present = [label for label in wanted if label in found]
+    if not present:
+        return SKIP
+    oracle, note = choose_oracle(found)
+    if note:
+        print('NOTE: ' + note)
+    ok = True
+    for label in present:
+        ok = run_interpreter(label, found[label][0], oracle, cli, args.keep,
+                             args.filter) and ok
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
