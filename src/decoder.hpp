@@ -103,12 +103,12 @@ class Decoder {
     proto_ = 0;
     frame_end_ = 0;
     in_frame_ = false;
-    sync_in();
-    if (p_ == end_ && !src_.ensure(1)) {
+    if (!src_.ensure(1)) {
       op_offset_ = src_.offset();
       throw UnpicklingError(ErrorCode::empty_input, op_offset_, std::nullopt,
                             "no pickle data (the input is empty)");
     }
+    sync_in();
     start_nodes_ = b_.node_count();
     start_pos_ = pos();
     uint8_t op = 0;
@@ -275,6 +275,8 @@ class Decoder {
 
   // ---- globals ---------------------------------------------------------------
   Item find_class(std::string_view module, std::string_view name) {
+    if (module.empty() || name.empty())
+      fail(ErrorCode::bad_argument, module.empty() ? "empty module name" : "empty global name");
     if (proto_ < 3 && opt_.fix_imports) fix_import(module, name);
     return b_.global(module, name);
   }
@@ -575,6 +577,11 @@ class Decoder {
 
   Item text_int(std::string_view s, int base, const char* what) {
     ParsedInt v;
+    if (s.size() > opt_.limits.max_int_digits)
+      fail(ErrorCode::limit_exceeded, std::string(what) + " literal of " +
+                                          std::to_string(s.size()) + " characters exceeds the " +
+                                          std::to_string(opt_.limits.max_int_digits) +
+                                          "-digit limit");
     if (!parse_int(s, base, opt_.limits.max_int_digits, v))
       fail(ErrorCode::bad_argument, std::string("invalid ") + what + " literal '" + printable(s) +
                                         "'");

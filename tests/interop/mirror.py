@@ -493,10 +493,11 @@ def streams(args, variants):
     options = dict((key, (encoding, errors)) for key, encoding, errors in variants)
     results = {}
     for stream in spec:
-        data = b''
+        parts = []
         for name in stream['files']:
             with open(os.path.join(args.dir, name), 'rb') as f:
-                data += f.read()
+                parts.append(f.read())
+        data = b''.join(parts)
         encoding, errors = options[stream['variant']]
         results[stream['name']], _ = load_stream(data, encoding, errors)
     return results, 0

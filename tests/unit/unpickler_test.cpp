@@ -903,6 +903,12 @@ TEST_F(UnpicklerOps, Frames) {
   EXPECT_TRUE(load(R"(\x95\x00\x00\x00\x00\x00\x00\x00\x00N.)"_pk).is_none());
   // A frame that ends before STOP.
   EXPECT_TRUE(IsInt(load(R"(\x95\x02\x00\x00\x00\x00\x00\x00\x00K\x03.)"_pk), 3));
+  // A read that starts exactly at a frame's end leaves the frame (pickle.py's rule):
+  // here an opcode's argument, a length's payload and a second line follow the frame.
+  EXPECT_TRUE(IsInt(load(R"(\x95\x01\x00\x00\x00\x00\x00\x00\x00K\x01.)"_pk), 1));
+  EXPECT_TRUE(IsStr(load(R"(\x95\x01\x00\x00\x00\x00\x00\x00\x00X\x02\x00\x00\x00ab.)"_pk), "ab"));
+  EXPECT_TRUE(IsStr(load(R"(\x95\x05\x00\x00\x00\x00\x00\x00\x00X\x02\x00\x00\x00ab.)"_pk), "ab"));
+  EXPECT_TRUE(IsGlobal(load(R"(\x95\x05\x00\x00\x00\x00\x00\x00\x00cmod\nf\n.)"_pk), "mod", "f"));
   // A frame holding a large payload.
   std::string blob(100000, 'z');
   uint64_t n = 9 + blob.size();
@@ -1431,7 +1437,7 @@ TEST_F(UnpicklerOps, LoadFromAStream) {
   std::string blob(1 << 20, 'q');
   std::string p = "\x80\x04\x8e"_pk;
   for (int i = 0; i < 8; ++i) p += static_cast<char>((blob.size() >> (8 * i)) & 0xff);
-  p += blob + "\x94(h\x00h\x00l.";
+  p += blob + R"(\x94(h\x00h\x00l.)"_pk;
   std::istringstream in(p);
   Value v = pickle::load(in, g);
   ASSERT_TRUE(v.is_list());
