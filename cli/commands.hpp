@@ -12,5 +12,7 @@ enum Exit : int { kOk = 0, kBadInput = 1, kUsage = 2 };
 
 /// Adds `show` to app; the returned callback runs it after parsing.
 std::function<int()> add_show(CLI::App& app);
+/// Adds `convert`.
+std::function<int()> add_convert(CLI::App& app);
 
 }  // namespace pickle::cli

@@ -6,6 +6,10 @@
 #include <stdexcept>
 #include <system_error>
 
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "pickle/error.hpp"
 
 namespace pickle::cli {
@@ -38,7 +42,7 @@ int with_input(const std::string& path, const std::function<int(Source&)>& body)
       return kBadInput;
     }
     return body(*source);
-  } catch (const UnpicklingError& e) {
+  } catch (const PickleError& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "%s\n", e.what());
     return kBadInput;
@@ -50,6 +54,43 @@ int with_input(const std::string& path, const std::function<int(Source&)>& body)
     std::fprintf(stderr, "pickle: %s: %s\n", path.c_str(), e.what());
     return kBadInput;
   }
+}
+
+OutputFile::OutputFile(const std::string& path) : path_(path) {
+  if (path == "-") {
+    file_ = stdout;
+  } else {
+    temp_ = path + ".tmp-XXXXXX";
+    int fd = ::mkstemp(temp_.data());
+    if (fd < 0) throw std::system_error(errno, std::generic_category(), path);
+    file_ = ::fdopen(fd, "wb");
+    if (!file_) {
+      int e = errno;
+      ::close(fd);
+      ::unlink(temp_.c_str());
+      throw std::system_error(e, std::generic_category(), path);
+    }
+  }
+  sink_ = std::make_unique<FileSink>(file_);
+}
+
+OutputFile::~OutputFile() {
+  if (file_ && file_ != stdout) std::fclose(file_);
+  if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
+}
+
+void OutputFile::commit() {
+  sink_->flush();
+  if (file_ == stdout) {
+    committed_ = true;
+    return;
+  }
+  std::FILE* f = file_;
+  file_ = nullptr;
+  if (std::fclose(f) != 0) throw std::system_error(errno, std::generic_category(), path_);
+  if (std::rename(temp_.c_str(), path_.c_str()) != 0)
+    throw std::system_error(errno, std::generic_category(), path_);
+  committed_ = true;
 }
 
 }  // namespace pickle::cli

@@ -4,7 +4,10 @@
 #include <functional>
 #include <string>
 
+#include <cstdio>
+
 #include "commands.hpp"
+#include "pickle/dump.hpp"
 #include "pickle/load.hpp"
 
 namespace pickle::cli {
@@ -13,5 +16,23 @@ namespace pickle::cli {
 /// tool's exit statuses: UnpicklingError and unreadable files print one line on
 /// standard error and give kBadInput; bad option values give kUsage.
 int with_input(const std::string& path, const std::function<int(Source&)>& body);
+
+/// An output file written through a temporary beside it and renamed into place by
+/// commit(), so a failure never leaves a partial file ("-" is standard output).
+class OutputFile {
+ public:
+  explicit OutputFile(const std::string& path);
+  ~OutputFile();
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+  Sink& sink() { return *sink_; }
+  void commit();
+
+ private:
+  std::string path_, temp_;
+  std::FILE* file_ = nullptr;
+  std::unique_ptr<FileSink> sink_;
+  bool committed_ = false;
+};
 
 }  // namespace pickle::cli

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("pickle ") + pickle::version());
   app.require_subcommand(1);
   auto run_show = pickle::cli::add_show(app);
+  auto run_convert = pickle::cli::add_convert(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -26,5 +27,6 @@ int main(int argc, char** argv) {
     return pickle::cli::kUsage;
   }
   if (app.got_subcommand("show")) return run_show();
+  if (app.got_subcommand("convert")) return run_convert();
   return pickle::cli::kUsage;
 }

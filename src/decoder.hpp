@@ -281,10 +281,16 @@ class Decoder {
     return b_.global(module, name);
   }
 
-  std::string_view ascii_line(const char* what) {
+  // GLOBAL lines are UTF-8, INST lines ASCII, as CPython decodes them.
+  std::string_view name_line(const char* what, bool ascii) {
     std::string_view s = line(what);
-    if (check_utf8(s, false) != std::string_view::npos)
+    if (ascii) {
+      for (char c : s)
+        if (static_cast<uint8_t>(c) >= 0x80)
+          fail(ErrorCode::bad_encoding, std::string(what) + " is not ASCII");
+    } else if (check_utf8(s, false) != std::string_view::npos) {
       fail(ErrorCode::bad_encoding, std::string(what) + " is not valid UTF-8");
+    }
     return s;
   }
 
@@ -480,9 +486,9 @@ class Decoder {
         return ext(static_cast<int32_t>(static_cast<uint32_t>(le(take(4, "EXT4"), 4)))), false;
       // Objects
       case Op::global: {
-        std::string_view module = ascii_line("GLOBAL module");
+        std::string_view module = name_line("GLOBAL module", false);
         std::string module_copy(module);
-        std::string_view name = ascii_line("GLOBAL name");
+        std::string_view name = name_line("GLOBAL name", false);
         return push(find_class(module_copy, name)), false;
       }
       case Op::stack_global: {
@@ -507,8 +513,8 @@ class Decoder {
         return false;
       }
       case Op::inst: {
-        std::string module(ascii_line("INST module"));
-        std::string name(ascii_line("INST name"));
+        std::string module(name_line("INST module", true));
+        std::string name(name_line("INST name", true));
         size_t m = pop_mark();
         Item cls = find_class(module, name);
         Item made = b_.instantiate(cls, above(m), BuildKind::inst);
@@ -577,21 +583,23 @@ class Decoder {
 
   Item text_int(std::string_view s, int base, const char* what) {
     ParsedInt v;
-    if (s.size() > opt_.limits.max_int_digits)
-      fail(ErrorCode::limit_exceeded, std::string(what) + " literal of " +
-                                          std::to_string(s.size()) + " characters exceeds the " +
-                                          std::to_string(opt_.limits.max_int_digits) +
-                                          "-digit limit");
-    if (!parse_int(s, base, opt_.limits.max_int_digits, v))
-      fail(ErrorCode::bad_argument, std::string("invalid ") + what + " literal '" + printable(s) +
-                                        "'");
+    switch (parse_int(s, base, opt_.limits.max_int_digits, v)) {
+      case IntParse::ok: break;
+      case IntParse::too_many_digits:
+        fail(ErrorCode::limit_exceeded, std::string(what) + " literal has more than " +
+                                            std::to_string(opt_.limits.max_int_digits) +
+                                            " digits (the max_int_digits limit)");
+      case IntParse::invalid:
+        fail(ErrorCode::bad_argument,
+             std::string("invalid ") + what + " literal '" + printable(s) + "'");
+    }
     if (v.small) return b_.integer(v.value);
     return b_.big_integer(v.big);
   }
 
   uint64_t text_index(std::string_view s, const char* what) {
     ParsedInt v;
-    if (!parse_int(s, 10, 40, v) || !v.small)
+    if (parse_int(s, 10, 40, v) != IntParse::ok || !v.small)
       fail(ErrorCode::bad_argument, std::string("invalid ") + what + " index '" + printable(s) + "'");
     if (v.value < 0) fail(ErrorCode::bad_argument, std::string("negative ") + what + " argument");
     return static_cast<uint64_t>(v.value);

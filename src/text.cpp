@@ -47,7 +47,7 @@ bool collect_digits(std::string_view s, int base, bool leading_underscore_ok, st
 
 }  // namespace
 
-bool parse_int(std::string_view text, int base, size_t max_digits, ParsedInt& out) {
+IntParse parse_int(std::string_view text, int base, size_t max_digits, ParsedInt& out) {
   std::string_view s = strip(text);
   bool neg = false;
   if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
@@ -65,13 +65,13 @@ bool parse_int(std::string_view text, int base, size_t max_digits, ParsedInt& ou
     }
   }
   std::string digits;
-  if (!collect_digits(s, b, after_prefix, digits)) return false;
+  if (!collect_digits(s, b, after_prefix, digits)) return IntParse::invalid;
   if (base == 0 && b == 10 && digits.size() > 1 && digits[0] == '0') {
     // Base 0 forbids leading zeros unless the number is zero.
     for (char c : digits)
-      if (c != '0') return false;
+      if (c != '0') return IntParse::invalid;
   }
-  if (digits.size() > max_digits) return false;
+  if (digits.size() > max_digits) return IntParse::too_many_digits;
   // Fast path: the magnitude fits in 2**63.
   constexpr uint64_t kLimit = uint64_t(1) << 63;
   uint64_t acc = 0;
@@ -88,11 +88,11 @@ bool parse_int(std::string_view text, int base, size_t max_digits, ParsedInt& ou
     out.small = true;
     out.value = neg ? static_cast<int64_t>(0 - acc) : static_cast<int64_t>(acc);
     out.big.clear();
-    return true;
+    return IntParse::ok;
   }
   out.small = false;
   out.big = b == 10 ? decimal_to_twos(digits, neg) : based_to_twos(digits, b, neg);
-  return true;
+  return IntParse::ok;
 }
 
 bool parse_float(std::string_view text, double& out) {

@@ -17,11 +17,14 @@ struct ParsedInt {
   std::vector<uint8_t> big;
 };
 
+enum class IntParse { ok, invalid, too_many_digits };
+
 /// Python's int(text, base) for bytes input, base 10 or 0 (0: prefixes 0x/0o/0b, no
 /// leading zeros on decimals). Surrounding ASCII whitespace and single underscores
-/// between digits are accepted. Returns false when Python would raise ValueError, or
-/// when there are more than max_digits digits.
-bool parse_int(std::string_view text, int base, size_t max_digits, ParsedInt& out);
+/// between digits are accepted. `invalid` when Python would raise ValueError;
+/// `too_many_digits` when there are more than max_digits digits (sign, whitespace and
+/// underscores do not count, as for CPython's int_max_str_digits).
+IntParse parse_int(std::string_view text, int base, size_t max_digits, ParsedInt& out);
 
 /// Python's float(text) for bytes input (inf, infinity, nan, underscores, whitespace).
 bool parse_float(std::string_view text, double& out);

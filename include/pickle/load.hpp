@@ -129,7 +129,7 @@ struct Limits {
   size_t max_marks = size_t(1) << 28;
   /// Bytes of one str/bytes/bytearray payload; the input length bounds it anyway.
   uint64_t max_string = uint64_t(1) << 40;
-  /// Characters in a text INT/LONG. Blocks quadratic decimal conversion (as CPython's
+  /// Digits in a text INT/LONG. Blocks quadratic decimal conversion (as CPython's
   /// int_max_str_digits does for int()).
   size_t max_int_digits = 100000;
   /// Bytes of a LONG1/LONG4 payload.

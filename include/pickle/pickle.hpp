@@ -2,6 +2,7 @@
 #pragma once
 
 #include "pickle/error.hpp"
+#include "pickle/dump.hpp"
 #include "pickle/load.hpp"
 #include "pickle/opcodes.hpp"
 #include "pickle/registry.hpp"

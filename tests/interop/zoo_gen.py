@@ -22,6 +22,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zoo_classes as zc  # noqa: E402
+from zoo_classes import copyreg  # noqa: E402
 
 PY2 = sys.version_info[0] == 2
 if PY2:
@@ -167,7 +168,8 @@ value('bytearray_large', bytearray(b'z') * 70000)
 def _():
     need_py2()
     return {'str': u('unicode'), u('unicode'): 'str', 'non_ascii_str': '\xe9',
-            'tuple': ('a', u('a'))}
+            'tuple': ('a', u('a')), '\xff key': set(['\xe9', 'a']),
+            'instance': zc.Plain('\x80', u('\\x80'))}
 
 
 # ---------------------------------------------------------------- containers
@@ -563,6 +565,23 @@ def _():
     return {u('p'): zc.Persistent((u('tag'), 42)), u('n'): zc.Persistent(None)}
 
 
+# ---------------------------------------------------------------- extension codes
+# A global named by copyreg's extension registry (EXT1/EXT2/EXT4). Nobody registered
+# the code where the pickle is read, so CPython fails with "unregistered extension
+# code", and so must `pickle show`.
+def extension_case(name, code):
+    def factory():
+        return [zc.Plain, zc.Plain]
+
+    CASES.append((name, factory, {'min_protocol': 2, 'expect_error': True,
+                                  'extension': code}))
+
+
+extension_case('ext1', 200)
+extension_case('ext2', 40000)
+extension_case('ext4', 123456789)
+
+
 # ---------------------------------------------------------------- protocol 5 buffers
 @case('pickle_buffer', min_protocol=5)
 def _():
@@ -660,8 +679,15 @@ def main():
                     f = io.BytesIO()
                     p = make_pickler(f, protocol, options.get('pid', False),
                                      options.get('oob', False))
-                    for item in (obj if options.get('stream') else [obj]):
-                        p.dump(item)
+                    code = options.get('extension')
+                    if code:
+                        copyreg.add_extension('zoo_classes', 'Plain', code)
+                    try:
+                        for item in (obj if options.get('stream') else [obj]):
+                            p.dump(item)
+                    finally:
+                        if code:
+                            copyreg.remove_extension('zoo_classes', 'Plain', code)
                     data = f.getvalue()
                 except Skip as e:
                     skipped.append({'case': name, 'protocol': protocol, 'writer': writer,
@@ -677,7 +703,8 @@ def main():
                 entries.append({'file': fname, 'case': name, 'protocol': protocol,
                                 'writer': writer,
                                 'pickles': len(obj) if options.get('stream') else 1,
-                                'expect': 'error' if options.get('oob') else 'ok'})
+                                'expect': 'error' if options.get('oob') or
+                                options.get('expect_error') else 'ok'})
     manifest = {
         'python': '.'.join(str(x) for x in sys.version_info[:3]),
         'implementation': sys.version.split()[0],

@@ -739,6 +739,40 @@ TEST_F(UnpicklerOps, DictKeysFollowPythonEquality) {
   EXPECT_TRUE(IsInt(d.dict().entries[0].second, 2));
 }
 
+TEST_F(UnpicklerOps, DictKeysAcrossKinds) {
+  // 2**64 and 2.0**64 are one key.
+  Value d = load(
+      R"(}(\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01K\x01GC\xf0\x00\x00\x00\x00\x00\x00K\x02u.)"_pk);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_TRUE(d.dict().entries[0].first.is_bigint());
+  EXPECT_TRUE(IsInt(d.dict().entries[0].second, 2));
+  // complex(1, 0) == 1.
+  d = load(R"(}(K\x01K\x01c__builtin__\ncomplex\nG?\xf0\x00\x00\x00\x00\x00\x00)"_pk
+           R"(G\x00\x00\x00\x00\x00\x00\x00\x00\x86RK\x02u.)"_pk);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_TRUE(IsInt(d.dict().entries[0].second, 2));
+  // A Python 2 str and a unicode with the same text are one str key...
+  d = load(R"(}(S'a'\nK\x01Va\nK\x02u.)"_pk);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_TRUE(IsInt(d["a"], 2));
+  // ... unless Python 2 strs load as bytes.
+  LoadOptions bytes;
+  bytes.py2_str.encoding = "bytes";
+  d = load(R"(}(S'a'\nK\x01Va\nK\x02u.)"_pk, bytes);
+  EXPECT_EQ(d.size(), 2u);
+  // Globals with the same name are the same class: one key. Objects are keys by identity.
+  d = load(R"(}(cmod\nC\nK\x01cmod\nC\nK\x02cmod\nC\n)RK\x03cmod\nC\n)RK\x04u.)"_pk);
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_EQ(d.dict().entries[0].first.kind(), Kind::Global);
+  EXPECT_TRUE(IsInt(d.dict().entries[0].second, 2));
+  EXPECT_TRUE(d.dict().entries[1].first.is_object());
+  EXPECT_TRUE(d.dict().entries[2].first.is_object());
+  // Tuples of equal numbers are equal keys.
+  d = load(R"(}(K\x01\x85K\x01G?\xf0\x00\x00\x00\x00\x00\x00\x85K\x02u.)"_pk);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_TRUE(IsInt(d.dict().entries[0].second, 2));
+}
+
 TEST_F(UnpicklerOps, SetsAndFrozensets) {
   Value s = load(R"(\x8f(K\x01K\x02K\x01G?\xf0\x00\x00\x00\x00\x00\x00\x90.)"_pk);
   ASSERT_EQ(s.kind(), Kind::Set);
@@ -1470,6 +1504,20 @@ TEST_F(UnpicklerOps, NoloadReportsPersistentIds) {
   EXPECT_TRUE(u.at_end());
 }
 
+TEST_F(UnpicklerOps, NoloadWalksEveryOpcodeFamily) {
+  // noload builds nothing, yet must accept what load accepts: globals named on the
+  // stack, calls, memo traffic, frames.
+  const std::string data =
+      R"(\x80\x04\x95\x1b\x00\x00\x00\x00\x00\x00\x00\x8c\x03mod\x94\x8c\x01f\x94\x93\x94)"_pk
+      R"()R\x94}b(h\x00h\x01\x93)\x81t.K\x07.)"_pk;
+  pickle::MemorySource src(data);
+  pickle::Unpickler u(src);
+  pickle::NoloadResult r = u.noload();
+  EXPECT_TRUE(r.persistent_ids.empty());
+  EXPECT_EQ(r.end_offset, data.size() - 3);
+  EXPECT_TRUE(IsInt(u.load(g), 7));
+}
+
 TEST_F(UnpicklerOps, NoloadStillRejectsBadInput) {
   const std::string data = R"(]Pabc\n)"_pk;  // truncated
   pickle::MemorySource src(data);
@@ -1493,11 +1541,23 @@ TEST_F(UnpicklerOps, LimitMemoEntries) {
 }
 
 TEST_F(UnpicklerOps, LimitIntDigits) {
+  // The limit counts digits, as CPython's int_max_str_digits does: not the sign, the
+  // surrounding whitespace or the underscores.
   LoadOptions o;
   o.limits.max_int_digits = 10;
-  EXPECT_TRUE(IsInt(load(R"(I1234567890\n.)"_pk, o), 1234567890));
-  EXPECT_TRUE(IsInt(load(R"(L-1234567890L\n.)"_pk, o), -1234567890));
-  for (std::string bad : {R"(I12345678901\n.)"_pk, R"(L12345678901L\n.)"_pk}) {
+  for (std::string ok : {R"(I1234567890\n.)"_pk, R"(I-1234567890\n.)"_pk, R"(I 1234567890 \n.)"_pk,
+                         R"(I1_234_567_890\n.)"_pk, R"(L-1234567890L\n.)"_pk}) {
+    SCOPED_TRACE(ok);
+    try {
+      Value v = load(ok, o);
+      EXPECT_EQ(v.as_int() < 0 ? -v.as_int() : v.as_int(), 1234567890);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "within the limit but refused: " << e.what();
+    }
+  }
+  for (std::string bad :
+       {R"(I12345678901\n.)"_pk, R"(L12345678901L\n.)"_pk, R"(I-1_234_567_890_1\n.)"_pk}) {
+    SCOPED_TRACE(bad);
     auto e = error_of(bad, o);
     ASSERT_TRUE(e);
     EXPECT_EQ(e->code(), ErrorCode::limit_exceeded);

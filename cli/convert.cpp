@@ -1,0 +1,60 @@
+// pickle convert [--protocol N] IN OUT: loads every pickle in IN and dumps each again.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "commands.hpp"
+#include "input.hpp"
+#include "pickle/pickle.hpp"
+
+namespace pickle::cli {
+
+std::function<int()> add_convert(CLI::App& app) {
+  struct Args {
+    std::string in, out;
+    int protocol = DEFAULT_PROTOCOL;
+    std::string encoding = "bytes";
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand(
+      "convert", "Load every pickle in IN and write it to OUT with another protocol");
+  cmd->add_option("IN", args->in, "Input pickle file, or - for standard input")->required();
+  cmd->add_option("OUT", args->out, "Output file, or - for standard output")->required();
+  cmd->add_option("-p,--protocol", args->protocol,
+                  "Protocol to write, 0-5; negative means the highest")
+      ->capture_default_str()
+      ->check(CLI::Range(-1, HIGHEST_PROTOCOL));
+  cmd->add_option("--encoding", args->encoding,
+                  "How to load Python 2 str (bytes keeps them exactly; they are written back "
+                  "as Python 2 str either way)")
+      ->capture_default_str();
+  return [args]() -> int {
+    if (args->in != "-" && args->out != "-") {
+      std::error_code ec;
+      if (std::filesystem::equivalent(args->in, args->out, ec)) {
+        std::fprintf(stderr, "pickle: IN and OUT are the same file\n");
+        return kUsage;
+      }
+    }
+    LoadOptions load_options;
+    load_options.py2_str.encoding = args->encoding;
+    DumpOptions dump_options;
+    dump_options.protocol = args->protocol;
+    return with_input(args->in, [&](Source& source) {
+      OutputFile out(args->out);
+      Unpickler unpickler(source, load_options);
+      Graph graph;  // one graph for the file: the memo is shared between its pickles
+      Pickler pickler(out.sink(), dump_options);
+      do {
+        pickler.dump(unpickler.load(graph));
+      } while (!unpickler.at_end());
+      out.commit();
+      return kOk;
+    });
+  };
+}
+
+}  // namespace pickle::cli

@@ -1,0 +1,116 @@
+// Dumping: Sink (where bytes go), DumpOptions, the Pickler, and dumps/dump.
+//
+//   pickle::Graph g;
+//   pickle::Value v = g.dict({{g.str("xs"), g.list({1, 2, 3})}});
+//   std::string bytes = pickle::dumps(v);            // protocol 4, as CPython 3.8+
+//   std::string p2 = pickle::dumps(v, {.protocol = 2});
+//
+// For the same object graph the bytes are those CPython's pickle.dumps writes (the
+// C _pickle of 3.8–3.13; see docs/dumping.md for the cases where they cannot be).
+#pragma once
+
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include "pickle/error.hpp"
+#include "pickle/opcodes.hpp"
+#include "pickle/registry.hpp"
+#include "pickle/value.hpp"
+
+namespace pickle {
+
+/// Where the Pickler writes. Implementations: StringSink, FileSink, StreamSink.
+class Sink {
+ public:
+  virtual ~Sink();
+  virtual void write(const char* data, size_t size) = 0;
+  virtual void flush() {}
+};
+
+/// Appends to a std::string (owned, or the caller's).
+class StringSink final : public Sink {
+ public:
+  StringSink() : out_(&own_) {}
+  explicit StringSink(std::string& out) : out_(&out) {}
+  void write(const char* data, size_t size) override { out_->append(data, size); }
+  std::string& str() noexcept { return *out_; }
+
+ private:
+  std::string own_;
+  std::string* out_;
+};
+
+/// Writes to a FILE* (not closed). Throws PicklingError when a write fails.
+class FileSink final : public Sink {
+ public:
+  explicit FileSink(std::FILE* file) : file_(file) {}
+  void write(const char* data, size_t size) override;
+  void flush() override;
+
+ private:
+  std::FILE* file_;
+};
+
+/// Writes to a std::ostream. Throws PicklingError when the stream fails.
+class StreamSink final : public Sink {
+ public:
+  explicit StreamSink(std::ostream& out) : out_(out) {}
+  void write(const char* data, size_t size) override;
+  void flush() override;
+
+ private:
+  std::ostream& out_;
+};
+
+/// Returns the persistent id to write for v, or nothing to write v itself
+/// (CPython's Pickler.persistent_id). Called for every value, as CPython does.
+using PersistentId = std::function<std::optional<Value>(Value v)>;
+/// Called for each protocol 5 Buffer; return true to write it in-band, false to
+/// leave it out-of-band (NEXT_BUFFER), e.g. after keeping it (CPython's
+/// buffer_callback, whose falsy result means out-of-band).
+using BufferCallback = std::function<bool(Value buffer)>;
+
+struct DumpOptions {
+  /// 0–5; negative means HIGHEST_PROTOCOL. Default 4, as CPython 3.8–3.13.
+  int protocol = DEFAULT_PROTOCOL;
+  /// Below protocol 3, write Python 2 names for renamed modules (CPython's fix_imports).
+  bool fix_imports = true;
+  /// No memo (CPython's `fast`): shared values are written again; a cycle is an error.
+  bool fast = false;
+  PersistentId persistent_id;
+  BufferCallback buffer_callback;
+  /// Extension codes written as EXT1/EXT2/EXT4 at protocol 2+; may be null.
+  const Registry* registry = nullptr;
+};
+
+/// Writes pickles to a Sink. Several dump() calls share the memo, as CPython's
+/// Pickler does, until clear_memo(). Values must stay alive while the memo holds them.
+class Pickler {
+ public:
+  explicit Pickler(Sink& sink, DumpOptions options = {});
+  ~Pickler();
+  Pickler(const Pickler&) = delete;
+  Pickler& operator=(const Pickler&) = delete;
+
+  /// Writes one pickle of v. Throws PicklingError for what cannot be written.
+  void dump(Value v);
+  /// Forgets which values were written (CPython's clear_memo).
+  void clear_memo();
+  int protocol() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// One pickle of v as bytes. On PicklingError nothing is returned.
+std::string dumps(Value v, const DumpOptions& options = {});
+/// Writes one pickle of v to out.
+void dump(Value v, std::ostream& out, const DumpOptions& options = {});
+
+}  // namespace pickle

@@ -1,0 +1,1145 @@
+// The Pickler: walks a graph with an explicit stack and writes the opcodes CPython's
+// C pickler (_pickle, 3.8–3.13) chooses, so the bytes are the same.
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "bigint.hpp"
+#include "pickle/dump.hpp"
+#include "repr_detail.hpp"
+#include "text.hpp"
+
+namespace pickle {
+
+Sink::~Sink() = default;
+
+void FileSink::write(const char* data, size_t size) {
+  if (size && std::fwrite(data, 1, size, file_) != size)
+    throw PicklingError("write failed: " + std::string(std::strerror(errno)));
+}
+void FileSink::flush() {
+  if (std::fflush(file_) != 0)
+    throw PicklingError("flush failed: " + std::string(std::strerror(errno)));
+}
+void StreamSink::write(const char* data, size_t size) {
+  out_.write(data, static_cast<std::streamsize>(size));
+  if (!out_) throw PicklingError("write to stream failed");
+}
+void StreamSink::flush() {
+  out_.flush();
+  if (!out_) throw PicklingError("flush of stream failed");
+}
+
+namespace detail {
+
+namespace {
+
+struct Rename4 {
+  std::string_view from_module, from_name, to_module, to_name;
+};
+struct Rename2 {
+  std::string_view from, to;
+};
+#define PICKLE_IMPORT_2TO3(...)
+#define PICKLE_NAME_2TO3(...)
+#define PICKLE_IMPORT_3TO2(...) constexpr Rename2 kImport3to2[] = {__VA_ARGS__};
+#define PICKLE_NAME_3TO2(...) constexpr Rename4 kName3to2[] = {__VA_ARGS__};
+#include "compat_names.inc"
+#undef PICKLE_IMPORT_2TO3
+#undef PICKLE_NAME_2TO3
+#undef PICKLE_IMPORT_3TO2
+#undef PICKLE_NAME_3TO2
+
+// Python 3 -> 2 names, as CPython's fix_imports writes them below protocol 3.
+void reverse_fix_import(std::string_view& module, std::string_view& name) {
+  for (const auto& r : kName3to2)
+    if (r.from_module == module && r.from_name == name) {
+      module = r.to_module;
+      name = r.to_name;
+      return;
+    }
+  for (const auto& r : kImport3to2)
+    if (r.from == module) {
+      module = r.to;
+      return;
+    }
+}
+
+constexpr size_t kFrameSizeTarget = 64 * 1024;  // CPython's _FRAME_SIZE_TARGET
+constexpr size_t kFrameSizeMin = 4;             // smaller frames get no FRAME opcode
+constexpr size_t kFrameHeader = 9;
+constexpr size_t kBatch = 1000;                 // CPython's _BATCHSIZE
+
+char op(Op o) { return static_cast<char>(o); }
+
+// Identity memo: node address -> memo index, open addressing.
+class IdentityMemo {
+ public:
+  const uint32_t* find(const void* key) const {
+    if (slots_.empty()) return nullptr;
+    size_t mask = slots_.size() - 1;
+    for (size_t i = hash(key) & mask;; i = (i + 1) & mask) {
+      if (slots_[i].key == key) return &slots_[i].index;
+      if (!slots_[i].key) return nullptr;
+    }
+  }
+  void insert(const void* key, uint32_t index) {
+    if (2 * (count_ + 1) > slots_.size()) grow();
+    size_t mask = slots_.size() - 1;
+    size_t i = hash(key) & mask;
+    while (slots_[i].key) i = (i + 1) & mask;
+    slots_[i] = {key, index};
+    ++count_;
+  }
+  void clear() {
+    slots_.clear();
+    count_ = 0;
+  }
+
+ private:
+  struct Slot {
+    const void* key = nullptr;
+    uint32_t index = 0;
+  };
+  static size_t hash(const void* p) {
+    auto x = reinterpret_cast<uintptr_t>(p);
+    x ^= x >> 31;
+    x *= 0x9e3779b97f4a7c15ULL;
+    return static_cast<size_t>(x ^ (x >> 29));
+  }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(64, old.size() * 2), Slot{});
+    count_ = 0;
+    for (const Slot& s : old)
+      if (s.key) insert(s.key, s.index);
+  }
+  std::vector<Slot> slots_;
+  size_t count_ = 0;
+};
+
+}  // namespace
+
+class Encoder {
+ public:
+  Encoder(Sink& sink, DumpOptions options) : sink_(sink), opt_(std::move(options)) {
+    proto_ = opt_.protocol < 0 ? HIGHEST_PROTOCOL : opt_.protocol;
+    if (proto_ > HIGHEST_PROTOCOL)
+      throw std::invalid_argument("pickle protocol must be <= " +
+                                  std::to_string(HIGHEST_PROTOCOL));
+  }
+
+  int protocol() const { return proto_; }
+
+  void clear_memo() {
+    memo_.clear();
+    named_memo_.clear();
+    memo_count_ = 0;
+    scratch_.clear();
+  }
+
+  void dump(Value v) {
+    out_.clear();
+    frame_start_ = npos;
+    tasks_.clear();
+    in_progress_.clear();
+    size_t memo_before = memo_count_;
+    try {
+      if (proto_ >= 2) {
+        put(op(Op::proto));
+        put(static_cast<char>(proto_));
+      }
+      framing_ = proto_ >= 4;
+      save(v);
+      run();
+      put(op(Op::stop));
+      commit_frame();
+      framing_ = false;
+      flush();
+      sink_.flush();
+    } catch (...) {
+      framing_ = false;
+      if (memo_count_ != memo_before) {
+        // A failed dump leaves no half-written memo behind for the next dump.
+        clear_memo();
+      }
+      throw;
+    }
+  }
+
+ private:
+  static constexpr size_t npos = size_t(-1);
+
+  // ---- output, framing -------------------------------------------------------
+  void open_frame_if_needed() {
+    if (framing_ && frame_start_ == npos) {
+      out_.append(kFrameHeader, '\0');
+      frame_start_ = out_.size();
+    }
+  }
+  void put(char c) {
+    open_frame_if_needed();
+    out_.push_back(c);
+  }
+  void put(std::string_view s) {
+    open_frame_if_needed();
+    out_.append(s);
+  }
+  void put_le(uint64_t v, int n) {
+    open_frame_if_needed();
+    for (int i = 0; i < n; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
+  void commit_frame() {
+    if (frame_start_ == npos) return;
+    size_t len = out_.size() - frame_start_;
+    size_t header = frame_start_ - kFrameHeader;
+    if (len >= kFrameSizeMin) {
+      out_[header] = op(Op::frame);
+      for (int i = 0; i < 8; ++i)
+        out_[header + 1 + i] = static_cast<char>((static_cast<uint64_t>(len) >> (8 * i)) & 0xff);
+    } else {
+      out_.erase(header, kFrameHeader);
+    }
+    frame_start_ = npos;
+    if (out_.size() >= (1u << 20)) flush();
+  }
+  void flush() {
+    if (frame_start_ != npos) return;  // an open frame's header is not final yet
+    sink_.write(out_.data(), out_.size());
+    out_.clear();
+  }
+  // Header and payload of a large str/bytes: outside any frame, and written straight
+  // to the sink to avoid a copy (as CPython does for 64 KiB and more).
+  void put_payload(std::string_view header, std::string_view payload) {
+    if (payload.size() >= kFrameSizeTarget) {
+      commit_frame();
+      flush();
+      out_.append(header);
+      flush();
+      sink_.write(payload.data(), payload.size());
+      return;
+    }
+    put(header);
+    put(payload);
+  }
+
+  // ---- memo --------------------------------------------------------------------
+  void put_index(Op binary_small, Op binary_large, Op text, uint64_t i) {
+    if (proto_ >= 1) {
+      if (i < 256) {
+        put(op(binary_small));
+        put(static_cast<char>(i));
+      } else {
+        put(op(binary_large));
+        put_le(i, 4);
+      }
+    } else {
+      put(op(text));
+      put(std::to_string(i));
+      put('\n');
+    }
+  }
+  void write_get(uint32_t i) { put_index(Op::binget, Op::long_binget, Op::get, i); }
+  uint32_t memoize_write() {
+    uint32_t i = memo_count_++;
+    if (proto_ >= 4) put(op(Op::memoize));
+    else put_index(Op::binput, Op::long_binput, Op::put, i);
+    return i;
+  }
+  // [NOTE memo-keys] The memo is keyed by node identity. Values CPython keeps as
+  // singletons are keyed by value instead, so their identity matches CPython's: a
+  // global is one class object; the empty str and one-character latin-1 strs, the
+  // empty bytes and one-byte bytes are cached objects; module and class names and
+  // the 'latin1' codec name are interned strings.
+  std::string value_key(Value v) const {
+    switch (v.kind()) {
+      case Kind::Global: {
+        const auto& g = v.global();
+        return std::string("G") + std::string(g.module) + '\n' + std::string(g.name);
+      }
+      case Kind::Str: {
+        auto t = v.str().text;
+        bool single = t.empty() || t.size() == 1 ||
+                      (t.size() == 2 && static_cast<uint8_t>(t[0]) < 0xC4);
+        if (single && !(v.str().flags & kPy2Str)) return "S" + std::string(t);
+        return {};
+      }
+      case Kind::Bytes:
+        if (v.bytes().data.size() <= 1 && !(v.bytes().flags & kPy2Str))
+          return "B" + std::string(v.bytes().data);
+        return {};
+      default: return {};
+    }
+  }
+  const uint32_t* memo_find(Value v, std::string* key_out = nullptr) {
+    std::string key = value_key(v);
+    if (!key.empty()) {
+      auto it = named_memo_.find(key);
+      if (key_out) *key_out = std::move(key);
+      return it == named_memo_.end() ? nullptr : &it->second;
+    }
+    return memo_.find(v.node());
+  }
+  void memoize(Value v) {
+    if (opt_.fast) return;
+    uint32_t i = memoize_write();
+    std::string key = value_key(v);
+    if (!key.empty()) named_memo_.emplace(std::move(key), i);
+    else memo_.insert(v.node(), i);
+  }
+  // Interned identifier strings (module and qualified names at protocol 4+).
+  void save_interned(std::string_view s) {
+    std::string key = "I" + std::string(s);
+    if (!opt_.fast) {
+      auto it = named_memo_.find(key);
+      if (it != named_memo_.end()) return write_get(it->second);
+    }
+    write_str_opcode(s);
+    if (!opt_.fast) named_memo_.emplace(std::move(key), memoize_write());
+  }
+
+  // ---- tasks ---------------------------------------------------------------------
+  enum class T : uint8_t { save, tuple, list, dict, set, frozenset, reduce, global_path };
+  struct Task {
+    T kind;
+    uint8_t phase = 0;
+    uint32_t i = 0;                 // items (or values) written so far
+    Value v;                        // the value whose opcodes this task writes
+    const ObjectNode* o = nullptr;  // reduce: the reduction (maybe a scratch node)
+    uint32_t j = 0;                 // batches: where the current batch ends
+  };
+  std::vector<Task> tasks_;
+
+  void push_save(Value v) { tasks_.push_back({T::save, 0, 0, v, nullptr}); }
+
+  void run() {
+    while (!tasks_.empty()) {
+      Task t = tasks_.back();
+      tasks_.pop_back();
+      switch (t.kind) {
+        case T::save: save(t.v); break;
+        case T::tuple: tuple_step(t); break;
+        case T::list: list_step(t); break;
+        case T::dict: dict_step(t); break;
+        case T::set: set_step(t); break;
+        case T::frozenset: frozenset_step(t); break;
+        case T::reduce: reduce_step(t); break;
+        case T::global_path: global_path_step(t); break;
+      }
+    }
+  }
+
+  // Saves v: writes it now when it is a leaf, or schedules a task.
+  void save(Value v) {
+    if (framing_ && frame_start_ != npos && out_.size() - frame_start_ >= kFrameSizeTarget)
+      commit_frame();
+    if (opt_.persistent_id) {
+      if (std::optional<Value> pid = opt_.persistent_id(v)) return save_persistent(*pid);
+    }
+    if (v.is_node() && !opt_.fast) {
+      if (const uint32_t* i = memo_find(v)) return write_get(*i);
+    }
+    switch (v.kind()) {
+      case Kind::None: return put(op(Op::none));
+      case Kind::Bool:
+        if (proto_ >= 2) return put(op(v.raw_int() ? Op::newtrue : Op::newfalse));
+        return put(v.raw_int() ? "I01\n" : "I00\n");
+      case Kind::Int: return save_int(v);
+      case Kind::Float: return save_float(v.raw_float());
+      case Kind::Str:
+        if (v.str().flags & kPy2Str) return save_py2_str(v);
+        write_str_opcode(checked_text(v.str().text));
+        return memoize(v);
+      case Kind::Bytes:
+        if (v.bytes().flags & kPy2Str) return save_py2_str(v);
+        return save_bytes(v);
+      case Kind::ByteArray: return save_bytearray(v);
+      case Kind::Complex: {
+        const auto& c = v.complex();
+        return schedule_reduce(v, "builtins", "complex", scratch_.tuple({c.real, c.imag}));
+      }
+      case Kind::Tuple: return enter(T::tuple, v);
+      case Kind::List: return enter(T::list, v);
+      case Kind::Dict:
+        if (v.dict().flags & kOrderedDict) return save_ordered_dict(v);
+        return enter(T::dict, v);
+      case Kind::Set:
+        if (proto_ >= 4) return enter(T::set, v);
+        return schedule_reduce(v, "builtins", "set",
+                               scratch_.tuple({scratch_.list(v.set().items)}));
+      case Kind::FrozenSet:
+        if (proto_ >= 4) return enter(T::frozenset, v);
+        return schedule_reduce(v, "builtins", "frozenset",
+                               scratch_.tuple({scratch_.list(v.set().items)}));
+      case Kind::Global: return save_global(v);
+      case Kind::Object: return save_object(v);
+      case Kind::PersistentRef: return save_persistent(v.persistent_ref().pid);
+      case Kind::Buffer: return save_buffer(v);
+    }
+  }
+
+  // Containers in progress, for `fast` mode, which has no memo to break cycles.
+  void enter(T kind, Value v) {
+    if (opt_.fast && !in_progress_.insert(v.node()).second)
+      throw PicklingError("cannot write a recursive " + std::string(kind_name(v.kind())) +
+                          " in fast mode (no memo)");
+    tasks_.push_back({kind, 0, 0, v, nullptr});
+  }
+  void leave(Value v) {
+    if (opt_.fast) in_progress_.erase(v.node());
+  }
+
+  // ---- leaves --------------------------------------------------------------------
+  void save_int(Value v) {
+    if (!v.is_bigint()) {
+      int64_t x = v.raw_int();
+      if (proto_ >= 1) {
+        if (x >= 0 && x <= 0xff) {
+          put(op(Op::binint1));
+          return put(static_cast<char>(x));
+        }
+        if (x >= 0 && x <= 0xffff) {
+          put(op(Op::binint2));
+          return put_le(static_cast<uint64_t>(x), 2);
+        }
+        if (x >= INT32_MIN && x <= INT32_MAX) {
+          put(op(Op::binint));
+          return put_le(static_cast<uint32_t>(static_cast<int32_t>(x)), 4);
+        }
+      }
+      if (proto_ >= 2) {
+        auto bytes = int64_to_twos(x);
+        return save_long_bytes(bytes);
+      }
+      if (x >= INT32_MIN && x <= INT32_MAX) {
+        put(op(Op::int_));
+        put(std::to_string(x));
+        return put('\n');
+      }
+      put(op(Op::long_));
+      put(std::to_string(x));
+      return put("L\n");
+    }
+    auto bytes = v.bigint().bytes;
+    if (proto_ >= 2) return save_long_bytes(bytes);
+    put(op(Op::long_));
+    put(twos_to_decimal(bytes));
+    put("L\n");
+  }
+  void save_long_bytes(std::span<const uint8_t> bytes) {
+    if (bytes.size() < 256) {
+      put(op(Op::long1));
+      put(static_cast<char>(bytes.size()));
+    } else {
+      if (bytes.size() > INT32_MAX) throw PicklingError("int too large to pickle");
+      put(op(Op::long4));
+      put_le(bytes.size(), 4);
+    }
+    put(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  }
+
+  void save_float(double d) {
+    if (proto_ >= 1) {
+      put(op(Op::binfloat));
+      uint64_t bits = std::bit_cast<uint64_t>(d);
+      char b[8];
+      for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((bits >> (8 * (7 - i))) & 0xff);
+      return put(std::string_view(b, 8));
+    }
+    std::string s;
+    append_float_repr(s, d);
+    put(op(Op::float_));
+    put(s);
+    put('\n');
+  }
+
+  std::string_view checked_text(std::string_view utf8) {
+    if (check_utf8(utf8, true) != std::string_view::npos)
+      throw PicklingError("str is not valid UTF-8");
+    return utf8;
+  }
+
+  // The opcode CPython chooses for a str at this protocol (no memo).
+  void write_str_opcode(std::string_view utf8) {
+    if (proto_ >= 1) {
+      size_t n = utf8.size();
+      char h[9];
+      if (n <= 0xff && proto_ >= 4) {
+        h[0] = op(Op::short_binunicode);
+        h[1] = static_cast<char>(n);
+        return put_payload(std::string_view(h, 2), utf8);
+      }
+      if (n > 0xffffffffu) {
+        if (proto_ < 4) throw PicklingError("str longer than 4 GiB needs protocol 4");
+        h[0] = op(Op::binunicode8);
+        for (int i = 0; i < 8; ++i) h[1 + i] = static_cast<char>((uint64_t(n) >> (8 * i)) & 0xff);
+        return put_payload(std::string_view(h, 9), utf8);
+      }
+      h[0] = op(Op::binunicode);
+      for (int i = 0; i < 4; ++i) h[1 + i] = static_cast<char>((uint64_t(n) >> (8 * i)) & 0xff);
+      return put_payload(std::string_view(h, 5), utf8);
+    }
+    // Protocol 0: raw-unicode-escape, with \, NUL, \n, \r and ^Z escaped too.
+    std::string s;
+    s.reserve(utf8.size() + 2);
+    s.push_back(op(Op::unicode_));
+    static const char kHex[] = "0123456789abcdef";
+    for (size_t i = 0; i < utf8.size();) {
+      auto c = static_cast<uint8_t>(utf8[i]);
+      uint32_t cp;
+      int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+      cp = len == 1 ? c : len == 2 ? c & 0x1Fu : len == 3 ? c & 0x0Fu : c & 0x07u;
+      for (int k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<uint8_t>(utf8[i + k]) & 0x3Fu);
+      i += static_cast<size_t>(len);
+      if (cp >= 0x100 || cp == '\\' || cp == 0 || cp == '\n' || cp == '\r' || cp == 0x1a) {
+        int digits = cp >= 0x10000 ? 8 : 4;
+        s += digits == 8 ? "\\U" : "\\u";
+        for (int k = digits - 1; k >= 0; --k) s.push_back(kHex[(cp >> (4 * k)) & 15]);
+      } else {
+        s.push_back(static_cast<char>(cp));
+      }
+    }
+    s.push_back('\n');
+    put(s);
+  }
+
+  // A Python 2 str, written back with the opcode family Python 2 used.
+  void save_py2_str(Value v) {
+    std::string raw;
+    if (v.kind() == Kind::Bytes) {
+      raw.assign(v.bytes().data);
+    } else {
+      const StrNode& s = v.str();
+      if (s.py2_encoding == "utf-8") {
+        raw.assign(s.text);
+      } else {
+        // ascii or latin1: code points below 256 are the original bytes.
+        std::string_view t = s.text;
+        for (size_t i = 0; i < t.size();) {
+          auto c = static_cast<uint8_t>(t[i]);
+          if (c < 0x80) {
+            raw.push_back(static_cast<char>(c));
+            ++i;
+          } else if ((c & 0xE0) == 0xC0 && i + 1 < t.size()) {
+            uint32_t cp = ((c & 0x1Fu) << 6) | (static_cast<uint8_t>(t[i + 1]) & 0x3Fu);
+            raw.push_back(static_cast<char>(cp));
+            i += 2;
+          } else {
+            throw PicklingError("a Python 2 str holds a character beyond latin-1");
+          }
+        }
+      }
+    }
+    if (proto_ >= 1) {
+      if (raw.size() < 256) {
+        char h[2] = {op(Op::short_binstring), static_cast<char>(raw.size())};
+        put_payload(std::string_view(h, 2), raw);
+      } else {
+        if (raw.size() > INT32_MAX) throw PicklingError("Python 2 str too large");
+        char h[5] = {op(Op::binstring)};
+        for (int i = 0; i < 4; ++i) h[1 + i] = static_cast<char>((raw.size() >> (8 * i)) & 0xff);
+        put_payload(std::string_view(h, 5), raw);
+      }
+    } else {
+      // Python 2's repr() of the str.
+      char quote = '\'';
+      if (raw.find('\'') != std::string::npos && raw.find('"') == std::string::npos) quote = '"';
+      std::string s(1, op(Op::string));
+      s.push_back(quote);
+      static const char kHex[] = "0123456789abcdef";
+      for (char ch : raw) {
+        auto c = static_cast<uint8_t>(ch);
+        if (ch == quote || ch == '\\') {
+          s.push_back('\\');
+          s.push_back(ch);
+        } else if (ch == '\t') {
+          s += "\\t";
+        } else if (ch == '\n') {
+          s += "\\n";
+        } else if (ch == '\r') {
+          s += "\\r";
+        } else if (c < 0x20 || c >= 0x7f) {
+          s += "\\x";
+          s.push_back(kHex[c >> 4]);
+          s.push_back(kHex[c & 15]);
+        } else {
+          s.push_back(ch);
+        }
+      }
+      s.push_back(quote);
+      s.push_back('\n');
+      put(s);
+    }
+    memoize(v);
+  }
+
+  void save_bytes(Value v) {
+    std::string_view d = v.bytes().data;
+    if (proto_ < 3) {
+      if (d.empty()) return schedule_reduce(v, "builtins", "bytes", scratch_.tuple({}));
+      // _codecs.encode(text, 'latin1'): text is the bytes read as latin-1.
+      std::string text;
+      for (char c : d) append_utf8(text, static_cast<uint8_t>(c));
+      Value args = scratch_.tuple({scratch_.str(text), latin1_name()});
+      return schedule_reduce(v, "_codecs", "encode", args);
+    }
+    size_t n = d.size();
+    char h[9];
+    if (n <= 0xff) {
+      h[0] = op(Op::short_binbytes);
+      h[1] = static_cast<char>(n);
+      put_payload(std::string_view(h, 2), d);
+    } else if (n > 0xffffffffu) {
+      if (proto_ < 4) throw PicklingError("bytes longer than 4 GiB need protocol 4");
+      h[0] = op(Op::binbytes8);
+      for (int i = 0; i < 8; ++i) h[1 + i] = static_cast<char>((uint64_t(n) >> (8 * i)) & 0xff);
+      put_payload(std::string_view(h, 9), d);
+    } else {
+      h[0] = op(Op::binbytes);
+      for (int i = 0; i < 4; ++i) h[1 + i] = static_cast<char>((uint64_t(n) >> (8 * i)) & 0xff);
+      put_payload(std::string_view(h, 5), d);
+    }
+    memoize(v);
+  }
+
+  // The interned 'latin1' that CPython passes to _codecs.encode.
+  Value latin1_name() {
+    if (latin1_.kind() != Kind::Str) latin1_ = scratch_.str("latin1");
+    return latin1_;
+  }
+
+  void save_bytearray(Value v) {
+    std::string_view d = v.bytes().data;
+    if (proto_ < 5) {
+      Value args = d.empty() ? scratch_.tuple({}) : scratch_.tuple({scratch_.bytes(d)});
+      return schedule_reduce(v, "builtins", "bytearray", args);
+    }
+    char h[9] = {op(Op::bytearray8)};
+    for (int i = 0; i < 8; ++i) h[1 + i] = static_cast<char>((uint64_t(d.size()) >> (8 * i)) & 0xff);
+    put_payload(std::string_view(h, 9), d);
+    memoize(v);
+  }
+
+  void save_buffer(Value v) {
+    if (proto_ < 5) throw PicklingError("a buffer can only be written with protocol 5 or higher");
+    const BufferNode& b = v.buffer();
+    bool in_band = true;
+    if (opt_.buffer_callback) in_band = opt_.buffer_callback(v);
+    if (!in_band) {
+      put(op(Op::next_buffer));
+      if (b.readonly()) put(op(Op::readonly_buffer));
+      return;
+    }
+    // In-band: a fresh bytes (read-only) or bytearray, memoized as CPython does.
+    std::string_view d(reinterpret_cast<const char*>(b.data.data()), b.data.size());
+    save(b.readonly() ? scratch_.bytes(d) : scratch_.bytearray(d));
+  }
+
+  void save_persistent(Value pid) {
+    if (proto_ >= 1) {
+      // The id itself is saved without asking persistent_id again.
+      PersistentId keep = std::move(opt_.persistent_id);
+      opt_.persistent_id = nullptr;
+      struct Restore {
+        DumpOptions& o;
+        PersistentId& k;
+        ~Restore() { o.persistent_id = std::move(k); }
+      } restore{opt_, keep};
+      save(pid);
+      run_until_settled();
+      put(op(Op::binpersid));
+      return;
+    }
+    if (pid.kind() != Kind::Str)
+      throw PicklingError("persistent IDs in protocol 0 must be ASCII strings, not " +
+                          std::string(kind_name(pid.kind())));
+    std::string_view s = pid.str().text;
+    for (char c : s)
+      if (static_cast<uint8_t>(c) >= 0x80 || c == '\n')
+        throw PicklingError("persistent IDs in protocol 0 must be ASCII strings");
+    put(op(Op::persid));
+    put(s);
+    put('\n');
+  }
+  // Runs scheduled tasks down to the current depth (persistent ids are written whole
+  // before their opcode; they are shallow in practice).
+  void run_until_settled() {
+    size_t base = tasks_.size();
+    (void)base;
+    std::vector<Task> outer;
+    outer.swap(tasks_);
+    run();
+    tasks_.swap(outer);
+  }
+
+  // ---- globals ---------------------------------------------------------------------
+  void save_global(Value v) {
+    const GlobalNode& g = v.global();
+    std::string_view module = g.module, name = g.name;
+    if (proto_ >= 2 && opt_.registry) {
+      if (auto code = opt_.registry->extension_code(module, name)) {
+        uint32_t c = static_cast<uint32_t>(*code);
+        if (c <= 0xff) {
+          put(op(Op::ext1));
+          put(static_cast<char>(c));
+        } else if (c <= 0xffff) {
+          put(op(Op::ext2));
+          put_le(c, 2);
+        } else {
+          put(op(Op::ext4));
+          put_le(c, 4);
+        }
+        return;
+      }
+    }
+    if (proto_ >= 4) {
+      save_interned(module);
+      save_interned(name);
+      put(op(Op::stack_global));
+      return memoize(v);
+    }
+    if (name.find('.') != std::string_view::npos) {
+      // getattr(getattr(module.first, attr1), attr2)..., as CPython 3.13 writes
+      // dotted names below protocol 4.
+      tasks_.push_back({T::global_path, 0, 0, v, nullptr});
+      return;
+    }
+    write_global_line(module, name);
+    memoize(v);
+  }
+
+  void write_global_line(std::string_view module, std::string_view name) {
+    if (proto_ < 3 && opt_.fix_imports) reverse_fix_import(module, name);
+    if (proto_ < 3) {
+      for (std::string_view s : {module, name})
+        for (char c : s)
+          if (static_cast<uint8_t>(c) >= 0x80)
+            throw PicklingError("non-ASCII global name '" + std::string(s) +
+                                "' needs protocol 3 or higher");
+    }
+    put(op(Op::global));
+    put(module);
+    put('\n');
+    put(name);
+    put('\n');
+  }
+
+  void global_path_step(Task t) {
+    const GlobalNode& g = t.v.global();
+    std::vector<std::string_view> parts;
+    std::string_view rest = g.name;
+    for (size_t dot; (dot = rest.find('.')) != std::string_view::npos;) {
+      parts.push_back(rest.substr(0, dot));
+      rest.remove_prefix(dot + 1);
+    }
+    parts.push_back(rest);
+    size_t attrs = parts.size() - 1;
+    if (t.phase == 0) {
+      // getattr globals (and MARKs below protocol 2), one per attribute.
+      if (t.i < attrs) {
+        tasks_.push_back({T::global_path, 0, t.i + 1, t.v, nullptr});
+        save(scratch_getattr());
+        if (proto_ < 2) put(op(Op::mark));
+        return;
+      }
+      write_global_line(g.module, parts[0]);
+      t.phase = 1;
+      t.i = 0;
+    }
+    if (t.i > 0) {
+      put(op(proto_ < 2 ? Op::tuple : Op::tuple2));
+      put(op(Op::reduce));
+    }
+    if (t.i < attrs) {
+      tasks_.push_back({T::global_path, 1, t.i + 1, t.v, nullptr});
+      push_save(scratch_.str(parts[t.i + 1]));
+      return;
+    }
+    memoize(t.v);
+  }
+  Value scratch_getattr() {
+    if (getattr_.kind() != Kind::Global) getattr_ = scratch_.global("builtins", "getattr");
+    return getattr_;
+  }
+
+  // ---- tuples, lists, dicts, sets ------------------------------------------------
+  void tuple_step(Task t) {
+    auto items = t.v.tuple().items;
+    size_t n = items.size();
+    if (t.phase == 0) {
+      if (n == 0) {
+        leave(t.v);
+        return put(proto_ >= 1 ? std::string_view(")") : std::string_view("(t"));
+      }
+      if (!(n <= 3 && proto_ >= 2)) put(op(Op::mark));
+      t.phase = 1;
+    }
+    if (t.i < n) {
+      Value item = items[t.i];
+      ++t.i;
+      tasks_.push_back(t);
+      return push_save(item);
+    }
+    leave(t.v);
+    if (!opt_.fast) {
+      if (const uint32_t* i = memo_.find(t.v.node())) {
+        // The tuple was written while writing its items: it is recursive. Drop what
+        // the items pushed and fetch it from the memo.
+        if (n <= 3 && proto_ >= 2) {
+          for (size_t k = 0; k < n; ++k) put(op(Op::pop));
+        } else if (proto_ >= 1) {
+          put(op(Op::pop_mark));
+        } else {
+          for (size_t k = 0; k <= n; ++k) put(op(Op::pop));
+        }
+        return write_get(*i);
+      }
+    }
+    if (n <= 3 && proto_ >= 2) put(static_cast<char>(static_cast<uint8_t>(Op::tuple1) + n - 1));
+    else put(op(Op::tuple));
+    memoize(t.v);
+  }
+
+  // [NOTE batching] CPython batches items by 1000 in two ways. Exact lists, dicts
+  // and sets (batch_list_exact, batch_dict_exact, save_set): a lone list or dict item
+  // gets APPEND/SETITEM, otherwise every batch is MARK ... APPENDS/SETITEMS/ADDITEMS,
+  // and after a full batch of a dict or set another batch starts even when nothing
+  // is left. Items of a reduction (an iterator): a batch of one gets APPEND/SETITEM,
+  // and no empty batch is written. `per` is 1 for items, 2 for key/value pairs.
+  enum : uint8_t { kStart, kOpen, kBatchStart, kBatchItem, kOneItem, kOneDone, kDone };
+
+  // Exact-container batching. Returns true while a task was pushed.
+  bool exact_batches(Task& t, size_t count, size_t per, Op many, Op one, bool empty_after_full,
+                     const std::function<Value(size_t)>& value_at) {
+    const size_t total = count * per, full = kBatch * per;
+    for (;;) {
+      switch (t.phase) {
+        case kOpen:
+          t.phase = (proto_ == 0 || count == 1) ? kOneItem : kBatchStart;
+          continue;
+        case kOneItem:  // key [, value], then the single-item opcode
+          if (t.i > 0 && t.i % per == 0) put(op(one));
+          if (t.i == total) return false;
+          break;
+        case kBatchStart:
+          put(op(Op::mark));
+          t.j = static_cast<uint32_t>(std::min(total, t.i + full));
+          t.phase = kBatchItem;
+          continue;
+        case kBatchItem:
+          if (t.i < t.j) break;
+          put(op(many));
+          if (t.i < total) {
+            t.phase = kBatchStart;
+            continue;
+          }
+          if (empty_after_full && t.j % full == 0) {
+            put(op(Op::mark));  // the trailing empty batch
+            put(op(many));
+          }
+          return false;
+        default: return false;
+      }
+      Value x = value_at(t.i++);
+      tasks_.push_back(t);
+      push_save(x);
+      return true;
+    }
+  }
+
+  void list_step(Task t) {
+    auto items = t.v.list().items;
+    if (t.phase == kStart) {
+      put(proto_ >= 1 ? std::string_view("]") : std::string_view("(l"));
+      memoize(t.v);
+      if (items.empty()) return leave(t.v);
+      t.phase = kOpen;
+    }
+    if (!exact_batches(t, items.size(), 1, Op::appends, Op::append, false,
+                       [&](size_t k) { return items[k]; }))
+      leave(t.v);
+  }
+
+  void dict_step(Task t) {
+    const DictNode& d = t.v.dict();
+    if (t.phase == kStart) {
+      put(proto_ >= 1 ? std::string_view("}") : std::string_view("(d"));
+      memoize(t.v);
+      if (d.entries.empty()) return leave(t.v);
+      t.phase = kOpen;
+    }
+    if (!exact_batches(t, d.entries.size(), 2, Op::setitems, Op::setitem, true, [&](size_t k) {
+          return k % 2 ? d.entries[k / 2].second : d.entries[k / 2].first;
+        }))
+      leave(t.v);
+  }
+
+  void set_step(Task t) {
+    auto items = t.v.set().items;
+    if (t.phase == kStart) {
+      put(op(Op::empty_set));
+      memoize(t.v);
+      if (items.empty()) return leave(t.v);
+      t.phase = kBatchStart;  // sets always use MARK ... ADDITEMS, even for one item
+    }
+    if (!exact_batches(t, items.size(), 1, Op::additems, Op::additems, true,
+                       [&](size_t k) { return items[k]; }))
+      leave(t.v);
+  }
+
+  void frozenset_step(Task t) {
+    auto items = t.v.set().items;
+    if (t.phase == 0) {
+      put(op(Op::mark));
+      t.phase = 1;
+    }
+    if (t.i < items.size()) {
+      Value item = items[t.i++];
+      tasks_.push_back(t);
+      return push_save(item);
+    }
+    leave(t.v);
+    if (!opt_.fast) {
+      if (const uint32_t* i = memo_.find(t.v.node())) {
+        put(op(Op::pop_mark));
+        return write_get(*i);
+      }
+    }
+    put(op(Op::frozenset));
+    memoize(t.v);
+  }
+
+  // ---- objects -------------------------------------------------------------------
+  // Writes `obj` as callable(*args) through a scratch reduction node.
+  void schedule_reduce(Value obj, std::string_view module, std::string_view name, Value args,
+                       std::span<const std::pair<Value, Value>> dict_items = {}) {
+    ObjectNode* o = scratch_.make<ObjectNode>(scratch_.resource());
+    o->callable = scratch_.global(module, name);
+    o->args = args;
+    o->how = BuildKind::reduce;
+    o->dict_items.assign(dict_items.begin(), dict_items.end());
+    if (opt_.fast && !in_progress_.insert(obj.node()).second)
+      throw PicklingError("cannot write a recursive value in fast mode (no memo)");
+    tasks_.push_back({T::reduce, 0, 0, obj, o});
+  }
+
+  void save_ordered_dict(Value v) {
+    const DictNode& d = v.dict();
+    schedule_reduce(v, "collections", "OrderedDict", scratch_.tuple({}),
+                    std::span(d.entries.data(), d.entries.size()));
+  }
+
+  void save_object(Value v) {
+    const ObjectNode& o = v.object();
+    if (o.args.kind() != Kind::Tuple) throw PicklingError("object arguments must be a tuple");
+    const ObjectNode* r = &o;
+    BuildKind how = o.how;
+    const GlobalNode* cls = o.callable_global();
+    bool has_kwargs = how == BuildKind::newobj_ex && o.kwargs.kind() == Kind::Dict &&
+                      o.kwargs.dict().size() > 0;
+    if (how == BuildKind::newobj_ex && !has_kwargs && proto_ < 4) how = BuildKind::newobj;
+    if ((how == BuildKind::newobj || how == BuildKind::newobj_ex) && !cls)
+      throw PicklingError("NEWOBJ needs a class global");
+    if (how == BuildKind::inst && !cls) how = BuildKind::obj;
+    if (how == BuildKind::obj && proto_ < 1) {
+      if (!cls) throw PicklingError("an OBJ instance of a non-global class needs protocol 1");
+      how = BuildKind::inst;
+    }
+    // Forms the target protocol lacks become what CPython writes or loads equally.
+    if (how == BuildKind::newobj && proto_ < 2) {
+      ObjectNode* s = scratch_.make<ObjectNode>(scratch_.resource());
+      copy_items(*s, o);
+      s->how = BuildKind::reduce;
+      if (o.args.tuple().items.empty()) {
+        s->callable = scratch_.global("copyreg", "_reconstructor");
+        s->args = scratch_.tuple({o.callable, scratch_.global("builtins", "object"), nullptr});
+      } else {
+        s->callable = scratch_.global("copyreg", "__newobj__");
+        std::vector<Value> a{o.callable};
+        for (Value x : o.args.tuple().items) a.push_back(x);
+        s->args = scratch_.tuple(a);
+      }
+      r = s;
+    } else if (how == BuildKind::newobj_ex && proto_ < 4) {
+      ObjectNode* s = scratch_.make<ObjectNode>(scratch_.resource());
+      copy_items(*s, o);
+      s->how = BuildKind::reduce;
+      s->callable = scratch_.global("copyreg", "__newobj_ex__");
+      s->args = scratch_.tuple({o.callable, o.args, o.kwargs});
+      r = s;
+    } else if (how != o.how) {
+      ObjectNode* s = scratch_.make<ObjectNode>(scratch_.resource());
+      copy_items(*s, o);
+      s->callable = o.callable;
+      s->args = o.args;
+      s->kwargs = o.kwargs;
+      s->how = how;
+      r = s;
+    }
+    if (opt_.fast && !in_progress_.insert(v.node()).second)
+      throw PicklingError("cannot write a recursive object in fast mode (no memo)");
+    tasks_.push_back({T::reduce, 0, 0, v, r});
+  }
+
+  static void copy_items(ObjectNode& to, const ObjectNode& from) {
+    to.states.assign(from.states.begin(), from.states.end());
+    to.list_items.assign(from.list_items.begin(), from.list_items.end());
+    to.dict_items.assign(from.dict_items.begin(), from.dict_items.end());
+  }
+
+  // Phases: 0 start, 1 after callable/args (write the opcode, memo), 2 list items,
+  // 3 dict items, 4 states.
+  void reduce_step(Task t) {
+    const ObjectNode& o = *t.o;
+    auto again = [&](uint8_t phase, uint32_t i) {
+      t.phase = phase;
+      t.i = i;
+      tasks_.push_back(t);
+    };
+    switch (t.phase) {
+      case 0: {
+        again(1, 0);
+        // Pushed in reverse: the callable is written first.
+        switch (o.how) {
+          case BuildKind::reduce:
+          case BuildKind::newobj:
+            push_save(o.args);
+            push_save(o.callable);
+            return;
+          case BuildKind::newobj_ex:
+            push_save(o.kwargs);
+            push_save(o.args);
+            push_save(o.callable);
+            return;
+          case BuildKind::obj: {
+            auto args = o.args.tuple().items;
+            for (size_t k = args.size(); k-- > 0;) push_save(args[k]);
+            push_save(o.callable);
+            put(op(Op::mark));
+            return;
+          }
+          case BuildKind::inst: {
+            auto args = o.args.tuple().items;
+            for (size_t k = args.size(); k-- > 0;) push_save(args[k]);
+            put(op(Op::mark));
+            return;
+          }
+        }
+        return;
+      }
+      case 1: {
+        switch (o.how) {
+          case BuildKind::reduce: put(op(Op::reduce)); break;
+          case BuildKind::newobj: put(op(Op::newobj)); break;
+          case BuildKind::newobj_ex: put(op(Op::newobj_ex)); break;
+          case BuildKind::obj: put(op(Op::obj)); break;
+          case BuildKind::inst: {
+            const GlobalNode& g = *o.callable_global();
+            std::string_view module = g.module, name = g.name;
+            if (proto_ < 3 && opt_.fix_imports) reverse_fix_import(module, name);
+            put(op(Op::inst));
+            put(module);
+            put('\n');
+            put(name);
+            put('\n');
+            break;
+          }
+        }
+        if (!opt_.fast) {
+          if (const uint32_t* i = memo_find(t.v)) {
+            // Written while writing its arguments: recursive. Use the memo's copy.
+            put(op(Op::pop));
+            write_get(*i);
+          } else {
+            memoize(t.v);
+          }
+        }
+        return again(2, 0);
+      }
+      case 2:
+        if (iterator_batches(t, o.list_items.size(), 1, Op::appends, Op::append)) return;
+        t.j = 0;
+        return again(3, 0);
+      case 3:
+        if (iterator_batches(t, o.dict_items.size(), 2, Op::setitems, Op::setitem)) return;
+        t.j = 0;
+        return again(4, 0);
+      case 4:
+        if (t.i > 0) put(op(Op::build));
+        if (t.i < o.states.size()) {
+          Value s = o.states[t.i];
+          again(4, t.i + 1);
+          return push_save(s);
+        }
+        if (opt_.fast) in_progress_.erase(t.v.node());
+        return;
+    }
+  }
+
+  // Items of a reduction, batched as CPython batches an iterator (see [NOTE
+  // batching]). Returns true while a task was pushed.
+  bool iterator_batches(Task& t, size_t count, size_t per, Op many, Op one) {
+    const ObjectNode& o = *t.o;
+    size_t total = count * per;
+    if (t.j == 0 || t.i == t.j) {
+      if (t.j != 0) put(op(t.j - (t.j - 1) / (kBatch * per) * (kBatch * per) > per ? many : one));
+      if (t.i == total) return false;
+      size_t len = std::min(kBatch * per, total - t.i);
+      if (len > per) put(op(Op::mark));
+      t.j = static_cast<uint32_t>(t.i + len);
+    }
+    size_t k = t.i++;
+    Value x = per == 1 ? o.list_items[k] : (k % 2 ? o.dict_items[k / 2].second
+                                                  : o.dict_items[k / 2].first);
+    tasks_.push_back(t);
+    push_save(x);
+    return true;
+  }
+
+  Sink& sink_;
+  DumpOptions opt_;
+  int proto_ = DEFAULT_PROTOCOL;
+  std::string out_;
+  size_t frame_start_ = npos;
+  bool framing_ = false;
+  IdentityMemo memo_;
+  std::unordered_map<std::string, uint32_t> named_memo_;
+  uint32_t memo_count_ = 0;
+  std::unordered_set<const void*> in_progress_;
+  Graph scratch_;  // reductions made while writing; lives as long as the memo
+  Value latin1_;
+  Value getattr_;
+};
+
+}  // namespace detail
+
+struct Pickler::Impl {
+  detail::Encoder encoder;
+  Impl(Sink& s, DumpOptions o) : encoder(s, std::move(o)) {}
+};
+
+Pickler::Pickler(Sink& sink, DumpOptions options)
+    : impl_(std::make_unique<Impl>(sink, std::move(options))) {}
+Pickler::~Pickler() = default;
+void Pickler::dump(Value v) { impl_->encoder.dump(v); }
+void Pickler::clear_memo() { impl_->encoder.clear_memo(); }
+int Pickler::protocol() const noexcept { return impl_->encoder.protocol(); }
+
+std::string dumps(Value v, const DumpOptions& options) {
+  std::string out;
+  StringSink sink(out);
+  Pickler p(sink, options);
+  p.dump(v);
+  return out;
+}
+
+void dump(Value v, std::ostream& out, const DumpOptions& options) {
+  StreamSink sink(out);
+  Pickler p(sink, options);
+  p.dump(v);
+}
+
+}  // namespace pickle
