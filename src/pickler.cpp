@@ -291,8 +291,10 @@ class Encoder {
     else memo_.insert(v.node(), i);
   }
   // Interned identifier strings (module and qualified names at protocol 4+).
-  void save_interned(std::string_view s) {
-    std::string key = "I" + std::string(s);
+  // CPython shares a module's name between its globals; a qualified name is its own
+  // object, even when it spells the same as a module.
+  void save_interned(char space, std::string_view s) {
+    std::string key = std::string(1, space) + std::string(s);
     if (!opt_.fast) {
       auto it = named_memo_.find(key);
       if (it != named_memo_.end()) return write_get(it->second);
@@ -696,8 +698,8 @@ class Encoder {
       }
     }
     if (proto_ >= 4) {
-      save_interned(module);
-      save_interned(name);
+      save_interned('M', module);
+      save_interned('N', name);
       put(op(Op::stack_global));
       return memoize(v);
     }
@@ -1084,7 +1086,11 @@ class Encoder {
   bool iterator_batches(Task& t, size_t count, size_t per, Op many, Op one) {
     const ObjectNode& o = *t.o;
     size_t total = count * per;
-    if (t.j == 0 || t.i == t.j) {
+    if (proto_ == 0) {  // no MARK-based opcodes: one item at a time
+      if (t.i > 0 && t.i % per == 0) put(op(one));
+      if (t.i == total) return false;
+      t.j = static_cast<uint32_t>(t.i + per);
+    } else if (t.j == 0 || t.i == t.j) {
       if (t.j != 0) put(op(t.j - (t.j - 1) / (kBatch * per) * (kBatch * per) > per ? many : one));
       if (t.i == total) return false;
       size_t len = std::min(kBatch * per, total - t.i);

@@ -379,6 +379,19 @@ class ValueBuilder {
           return true;
         }
         return false;
+      case KnownGlobal::builtins_getattr:
+        // getattr(module.Outer, 'inner') is how protocols < 4 name a nested
+        // qualified name: it loads as the global module.Outer.inner.
+        if (a.size() == 2 && a[0].kind() == Kind::Global && a[1].kind() == Kind::Str &&
+            !a[1].str().text.empty()) {
+          const GlobalNode& outer = a[0].global();
+          std::string name(outer.name);
+          name += '.';
+          name += a[1].str().text;
+          out = g_.global(outer.module, name);
+          return true;
+        }
+        return false;
       case KnownGlobal::collections_ordered_dict: {
         if (a.size() > 1 || (a.size() == 1 && !iterable(a[0]))) return false;
         std::vector<Value> pairs;

@@ -745,6 +745,7 @@ Value Graph::global(std::string_view module, std::string_view name) {
       {"copyreg", "__newobj__", KnownGlobal::copyreg_newobj},
       {"copyreg", "__newobj_ex__", KnownGlobal::copyreg_newobj_ex},
       {"collections", "OrderedDict", KnownGlobal::collections_ordered_dict},
+      {"builtins", "getattr", KnownGlobal::builtins_getattr},
   };
   for (const auto& k : kKnown)
     if (k.module == module && k.name == name) n->known = k.known;

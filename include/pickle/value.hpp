@@ -201,6 +201,7 @@ enum class KnownGlobal : uint8_t {
   copyreg_newobj,
   copyreg_newobj_ex,
   collections_ordered_dict,
+  builtins_getattr,
 };
 
 /// Node header shared by every node kind.
