@@ -181,7 +181,8 @@ class Decoder {
   const uint8_t* take(size_t n, const char* what) {
     if (size_t(end_ - p_) < n && !refill(n)) {
       fail(ErrorCode::truncated, std::string(what) + " needs " + std::to_string(n) +
-                                     " bytes, " + std::to_string(end_ - p_) + " left");
+                                     (n == 1 ? " byte, " : " bytes, ") +
+                                     std::to_string(end_ - p_) + " left");
     }
     frame_check(n);
     const uint8_t* r = p_;
