@@ -17,6 +17,7 @@ std::function<int()> add_convert(CLI::App& app) {
     std::string in, out;
     int protocol = DEFAULT_PROTOCOL;
     std::string encoding = "bytes";
+    bool shared_memo = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
@@ -31,6 +32,9 @@ std::function<int()> add_convert(CLI::App& app) {
                   "How to load Python 2 str (bytes keeps them exactly; they are written back "
                   "as Python 2 str either way)")
       ->capture_default_str();
+  cmd->add_flag("--shared-memo", args->shared_memo,
+                "Keep the memo between the pickles of a file, reading and writing (for files "
+                "written by one Pickler with several dump() calls)");
   return [args]() -> int {
     if (args->in != "-" && args->out != "-") {
       std::error_code ec;
@@ -46,9 +50,13 @@ std::function<int()> add_convert(CLI::App& app) {
     return with_input(args->in, [&](Source& source) {
       OutputFile out(args->out);
       Unpickler unpickler(source, load_options);
-      Graph graph;  // one graph for the file: the memo is shared between its pickles
+      Graph graph;  // one graph for the file, as --shared-memo may refer back
       Pickler pickler(out.sink(), dump_options);
       do {
+        if (!args->shared_memo) {
+          unpickler.clear_memo();
+          pickler.clear_memo();
+        }
         pickler.dump(unpickler.load(graph));
       } while (!unpickler.at_end());
       out.commit();

@@ -15,6 +15,7 @@ std::function<int()> add_show(CLI::App& app) {
     std::string file;
     std::string encoding = "ASCII";
     std::string errors = "strict";
+    bool shared_memo = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
@@ -26,6 +27,10 @@ std::function<int()> add_show(CLI::App& app) {
   cmd->add_option("--errors", args->errors,
                   "Decoding errors: strict, ignore, replace, surrogateescape, backslashreplace")
       ->capture_default_str();
+  cmd->add_flag("--shared-memo", args->shared_memo,
+                "Keep the memo from one pickle to the next, for files written by one Pickler "
+                "with several dump() calls (default: each pickle starts afresh, as with "
+                "repeated pickle.load(f))");
   return [args]() -> int {
     LoadOptions options;
     options.py2_str.encoding = args->encoding;
@@ -34,9 +39,10 @@ std::function<int()> add_show(CLI::App& app) {
     options.py2_str.undecodable_as_bytes = true;
     return with_input(args->file, [&](Source& source) {
       Unpickler unpickler(source, options);
-      Graph graph;  // one graph for the file: the memo is shared between its pickles
+      Graph graph;  // one graph for the file, as --shared-memo may refer back
       std::string line;
       do {
+        if (!args->shared_memo) unpickler.clear_memo();
         line.clear();
         repr_to(line, unpickler.load(graph));
         line.push_back('\n');

@@ -1,8 +1,9 @@
-// The opcode machine. Decoding is separate from building: Decoder<Builder> reads
-// opcodes and their arguments, keeps the stack, the marks and the memo, and asks a
-// Builder to make and combine items. The value builder, noload and (later) the
-// disassembler's walker are different builders of this one machine, so they cannot
-// disagree about where an opcode starts or whether a stream is valid.
+// The opcode machine. Decoding is separate from building: a Reader reads opcodes
+// and their arguments; Decoder<Builder> keeps the stack, the marks and the memo, and
+// asks a Builder to make and combine items. The value builder and noload are two
+// builders of this one machine; the opcode walker of the tools (src/tools/ops.cpp)
+// reads through the same Reader, so none of them can disagree about where an opcode
+// starts or whether a stream is valid. See [NOTE one-reader].
 #pragma once
 
 #include <bit>
@@ -88,101 +89,58 @@ struct MachineState {
   std::vector<size_t> marks;
 };
 
-template <class Builder>
-class Decoder {
+// [NOTE one-reader] Everything about reading a stream lives in Reader: where an
+// opcode starts, how long its argument is, frames, truncation, lengths checked
+// against the bytes left, limits, and the checks the Unpickler makes on an argument
+// by itself (its syntax, its encoding, a negative count, an unsupported protocol).
+// What needs the stack, the memo or a registry is the Decoder's. The opcode walker
+// calls the same argument readers as Decoder::step, opcode by opcode, and
+// tests/unit/dis_test.cpp checks that the two accept and reject the same streams.
+class Reader {
  public:
-  using Item = typename Builder::Item;
+  Reader(Source& src, const Limits& limits) : src_(src), lim_(limits) {}
 
-  Decoder(Source& src, const LoadOptions& options, Builder& builder, MachineState<Item>& state)
-      : src_(src), opt_(options), b_(builder), st_(state) {}
-
-  /// Runs one pickle to STOP and returns the top of the stack.
-  Item run() {
-    st_.stack.clear();
-    st_.marks.clear();
-    proto_ = 0;
-    frame_end_ = 0;
+  /// Starts a pickle (no frame is open). False when no byte is left at all.
+  bool begin_pickle() {
     in_frame_ = false;
+    frame_end_ = 0;
     if (!src_.ensure(1)) {
       op_offset_ = src_.offset();
-      throw UnpicklingError(ErrorCode::empty_input, op_offset_, std::nullopt,
-                            "no pickle data (the input is empty)");
+      return false;
     }
     sync_in();
-    start_nodes_ = b_.node_count();
-    start_pos_ = pos();
-    uint8_t op = 0;
-    bool have_op = false;
-    try {
-      for (;;) {
-        sync_out();
-        op_offset_ = src_.offset();
-        have_op = false;
-        sync_in();
-        if (p_ == end_ && !refill(1)) {
-          throw UnpicklingError(ErrorCode::truncated, op_offset_, std::nullopt,
-                                "the input ended before STOP (pickle data was truncated)");
-        }
-        frame_check(1);
-        op = *p_++;
-        have_op = true;
-        if (step(op)) break;
-        // Every node costs at least one opcode byte in an honest pickle.
-        if (b_.node_count() - start_nodes_ >
-            4096 + opt_.limits.max_nodes_per_byte * (pos() - start_pos_)) [[unlikely]]
-          fail(ErrorCode::limit_exceeded, "more nodes than the input size allows");
-      }
-    } catch (Failure& f) {
-      sync_out();
-      throw UnpicklingError(f.code, op_offset_, have_op ? std::optional<uint8_t>(op) : std::nullopt,
-                            std::move(f.message));
-    }
-    sync_out();
-    return result_;
+    return true;
   }
 
- private:
-  // ---- input -----------------------------------------------------------------
-  void sync_in() {
-    auto w = src_.window();
-    p_ = w.data();
-    end_ = w.data() + w.size();
+  /// Reads the next opcode byte and records its offset; false when the input ends
+  /// where an opcode should start.
+  bool next_opcode(uint8_t& op) {
+    sync_out();
+    op_offset_ = src_.offset();
+    if (p_ == end_ && !refill(1)) return false;
+    frame_check(1);
+    op = *p_++;
+    return true;
   }
+
+  /// Hands the bytes read so far back to the Source.
   void sync_out() {
     auto w = src_.window();
     src_.consume(static_cast<size_t>(p_ - w.data()));
     sync_in();
   }
-  bool refill(size_t n) {
-    sync_out();
-    bool ok = src_.ensure(n);
-    sync_in();
-    return ok;
-  }
-  uint64_t pos() const {
-    return src_.offset() + static_cast<uint64_t>(p_ - src_.window().data());
-  }
 
-  // Frames as pickle.py reads them: a read that starts inside the current frame must
-  // end inside it; a read that starts at its end leaves the frame.
-  void frame_check(size_t n) {
-    if (!in_frame_) return;
-    uint64_t at = pos();
-    if (at >= frame_end_) {
-      in_frame_ = false;
-      return;
-    }
-    if (frame_end_ - at < n)
-      fail(ErrorCode::bad_frame, "pickle exhausted before end of frame: need " +
-                                     std::to_string(n) + " bytes, the frame has " +
-                                     std::to_string(frame_end_ - at) + " left");
-  }
+  /// Absolute offset of the current opcode.
+  uint64_t op_offset() const noexcept { return op_offset_; }
+  /// Absolute offset of the next byte to read.
+  uint64_t pos() const { return src_.offset() + static_cast<uint64_t>(p_ - src_.window().data()); }
 
+  // ---- raw reads ---------------------------------------------------------------
   const uint8_t* take(size_t n, const char* what) {
     if (size_t(end_ - p_) < n && !refill(n)) {
       fail(ErrorCode::truncated, std::string(what) + " needs " + std::to_string(n) +
-                                     (n == 1 ? " byte, " : " bytes, ") +
-                                     std::to_string(end_ - p_) + " left");
+                                     (n == 1 ? " byte, " : " bytes, ") + std::to_string(end_ - p_) +
+                                     " left");
     }
     frame_check(n);
     const uint8_t* r = p_;
@@ -193,10 +151,10 @@ class Decoder {
   // A payload whose length came from the stream: checked against what remains
   // before anything is allocated or copied.
   std::string_view take_payload(uint64_t n, const char* what) {
-    if (n > opt_.limits.max_string)
+    if (n > lim_.max_string)
       fail(ErrorCode::limit_exceeded, std::string(what) + " of " + std::to_string(n) +
                                           " bytes exceeds the limit of " +
-                                          std::to_string(opt_.limits.max_string));
+                                          std::to_string(lim_.max_string));
     if (uint64_t(end_ - p_) < n && !refill(static_cast<size_t>(n))) {
       fail(ErrorCode::truncated, "length " + std::to_string(n) + " exceeds the " +
                                      std::to_string(end_ - p_) + " bytes left");
@@ -207,7 +165,7 @@ class Decoder {
     return r;
   }
 
-  // A text line without its '\n'.
+  // A text line without its '\n'. The view lasts until the next read.
   std::string_view line(const char* what) {
     size_t scanned = 0;
     for (;;) {
@@ -223,7 +181,8 @@ class Decoder {
       }
       scanned = static_cast<size_t>(end_ - p_);
       if (!refill(scanned + 1))
-        fail(ErrorCode::truncated, std::string(what) + " line has no newline before the input ends");
+        fail(ErrorCode::truncated,
+             std::string(what) + " line has no newline before the input ends");
     }
   }
 
@@ -233,13 +192,275 @@ class Decoder {
     return v;
   }
 
+  // ---- arguments ---------------------------------------------------------------
+  // One reader per argument family, each with every check the Unpickler makes on
+  // the argument alone. See [NOTE one-reader].
+  uint8_t uint1(const char* what) { return *take(1, what); }
+  uint16_t uint2(const char* what) { return static_cast<uint16_t>(le(take(2, what), 2)); }
+  int32_t int4(const char* what) {
+    return static_cast<int32_t>(static_cast<uint32_t>(le(take(4, what), 4)));
+  }
+  uint32_t uint4(const char* what) { return static_cast<uint32_t>(le(take(4, what), 4)); }
+  uint64_t uint8(const char* what) { return le(take(8, what), 8); }
+
+  double float8() {
+    uint64_t bits = 0;
+    const uint8_t* s = take(8, "BINFLOAT");
+    for (int i = 0; i < 8; ++i) bits = (bits << 8) | s[i];
+    return std::bit_cast<double>(bits);
+  }
+
+  /// INT's line: "00" and "01" are False and True; anything else an int literal.
+  enum class IntLine { false_, true_, number };
+  IntLine int_line(ParsedInt& out) {
+    std::string_view s = line("INT");
+    if (s == "00") return IntLine::false_;
+    if (s == "01") return IntLine::true_;
+    text_int(s, 0, "INT", out);
+    return IntLine::number;
+  }
+  /// LONG's line: an int literal with an optional trailing 'L'.
+  void long_line(ParsedInt& out) {
+    std::string_view s = line("LONG");
+    if (!s.empty() && s.back() == 'L') s.remove_suffix(1);
+    text_int(s, 0, "LONG", out);
+  }
+  /// LONG1/LONG4: the two's-complement bytes.
+  std::string_view long_bytes(bool four) {
+    uint64_t n = four ? le(take(4, "LONG4"), 4) : *take(1, "LONG1");
+    if (four && static_cast<int32_t>(n) < 0)
+      fail(ErrorCode::bad_argument, "LONG4 byte count is negative");
+    if (n > lim_.max_long_bytes)
+      fail(ErrorCode::limit_exceeded, "int of " + std::to_string(n) +
+                                          " bytes exceeds the limit of " +
+                                          std::to_string(lim_.max_long_bytes));
+    return take_payload(n, four ? "LONG4" : "LONG1");
+  }
+
+  /// STRING's line, quotes removed and escapes decoded into scratch.
+  std::string_view string_line(std::string& scratch) {
+    std::string_view s = line("STRING");
+    if (s.size() < 2 || s.front() != s.back() || (s.front() != '\'' && s.front() != '"'))
+      fail(ErrorCode::bad_argument, "the STRING argument must be quoted");
+    std::string err;
+    if (!escape_decode(s.substr(1, s.size() - 2), scratch, err)) fail(ErrorCode::bad_argument, err);
+    return scratch;
+  }
+  std::string_view binstring() {
+    int32_t n = int4("BINSTRING");
+    if (n < 0) fail(ErrorCode::bad_argument, "BINSTRING byte count is negative");
+    return take_payload(static_cast<uint64_t>(n), "BINSTRING");
+  }
+  std::string_view counted1(const char* what) { return take_payload(*take(1, what), what); }
+  std::string_view counted4(const char* what) { return take_payload(le(take(4, what), 4), what); }
+  std::string_view counted8(const char* what) { return take_payload(le(take(8, what), 8), what); }
+
+  /// UNICODE's line, raw-unicode-escape decoded into scratch as UTF-8.
+  std::string_view unicode_line(std::string& scratch) {
+    std::string_view s = line("UNICODE");
+    std::string err;
+    if (!raw_unicode_escape_decode(s, scratch, err)) fail(ErrorCode::bad_encoding, err);
+    return scratch;
+  }
+  /// A counted UTF-8 str (surrogates allowed, as CPython's surrogatepass).
+  static std::string_view utf8(std::string_view s) {
+    size_t bad = check_utf8(s, true);
+    if (bad != std::string_view::npos)
+      fail(ErrorCode::bad_encoding, "invalid UTF-8 at byte " + std::to_string(bad) + " of the str");
+    return s;
+  }
+
+  double float_line() {
+    std::string_view s = line("FLOAT");
+    double d;
+    if (!parse_float(s, d))
+      fail(ErrorCode::bad_argument, "could not convert '" + printable(s) + "' to a float");
+    return d;
+  }
+
+  /// GET's and PUT's line: a memo index.
+  uint64_t index_line(const char* what) {
+    std::string_view s = line(what);
+    ParsedInt v;
+    if (parse_int(s, 10, 40, v) != IntParse::ok || !v.small)
+      fail(ErrorCode::bad_argument,
+           std::string("invalid ") + what + " index '" + printable(s) + "'");
+    if (v.value < 0) fail(ErrorCode::bad_argument, std::string("negative ") + what + " argument");
+    return static_cast<uint64_t>(v.value);
+  }
+
+  // GLOBAL lines are UTF-8, INST lines ASCII, as CPython decodes them.
+  std::string_view name_line(const char* what, bool ascii) {
+    std::string_view s = line(what);
+    if (ascii) {
+      for (char c : s)
+        if (static_cast<uint8_t>(c) >= 0x80)
+          fail(ErrorCode::bad_encoding, std::string(what) + " is not ASCII");
+    } else if (check_utf8(s, false) != std::string_view::npos) {
+      fail(ErrorCode::bad_encoding, std::string(what) + " is not valid UTF-8");
+    }
+    return s;
+  }
+  static void check_global_names(std::string_view module, std::string_view name) {
+    if (module.empty() || name.empty())
+      fail(ErrorCode::bad_argument, module.empty() ? "empty module name" : "empty global name");
+  }
+
+  std::string_view persid_line() {
+    std::string_view s = line("PERSID");
+    for (char c : s)
+      if (static_cast<uint8_t>(c) >= 0x80)
+        fail(ErrorCode::bad_encoding, "persistent IDs in protocol 0 must be ASCII strings");
+    return s;
+  }
+
+  static void check_ext_code(int64_t code) {
+    if (code <= 0) fail(ErrorCode::bad_argument, "EXT specifies code <= 0");
+  }
+
+  uint8_t proto() {
+    uint8_t v = *take(1, "PROTO");
+    if (v > HIGHEST_PROTOCOL)
+      fail(ErrorCode::unsupported, "unsupported pickle protocol: " + std::to_string(v));
+    return v;
+  }
+
+  /// FRAME: reads the length and opens the frame.
+  uint64_t frame() {
+    uint64_t n = le(take(8, "FRAME"), 8);
+    if (in_frame_ && pos() < frame_end_)
+      fail(ErrorCode::bad_frame, "a new frame begins before the end of the current frame");
+    if (uint64_t(end_ - p_) < n && (n > (uint64_t(1) << 62) || !refill(static_cast<size_t>(n))))
+      fail(ErrorCode::truncated, "FRAME of " + std::to_string(n) + " bytes exceeds the " +
+                                     std::to_string(end_ - p_) + " bytes left");
+    frame_end_ = pos() + n;
+    in_frame_ = true;
+    return n;
+  }
+
+  static std::string printable_byte(uint8_t c) {
+    static const char kHex[] = "0123456789abcdef";
+    if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') return std::string("'") + char(c) + "'";
+    return std::string("0x") + kHex[c >> 4] + kHex[c & 15];
+  }
+  static std::string printable(std::string_view s) {
+    std::string r;
+    for (char c : s.substr(0, 60)) {
+      auto u = static_cast<uint8_t>(c);
+      if (u >= 0x20 && u < 0x7f)
+        r.push_back(c);
+      else
+        r += "\\x" + printable_byte(u).substr(2);
+    }
+    if (s.size() > 60) r += "...";
+    return r;
+  }
+  [[noreturn]] static void bad_opcode(uint8_t op) {
+    fail(ErrorCode::bad_opcode, "invalid load key " + printable_byte(op) + " (not an opcode)");
+  }
+
+ private:
+  void sync_in() {
+    auto w = src_.window();
+    p_ = w.data();
+    end_ = w.data() + w.size();
+  }
+  bool refill(size_t n) {
+    sync_out();
+    bool ok = src_.ensure(n);
+    sync_in();
+    return ok;
+  }
+
+  // Frames as pickle.py reads them: a read that starts inside the current frame must
+  // end inside it; a read that starts at its end leaves the frame.
+  void frame_check(size_t n) {
+    if (!in_frame_) return;
+    uint64_t at = pos();
+    if (at >= frame_end_) {
+      in_frame_ = false;
+      return;
+    }
+    if (frame_end_ - at < n)
+      fail(ErrorCode::bad_frame, "pickle exhausted before end of frame: need " + std::to_string(n) +
+                                     " bytes, the frame has " + std::to_string(frame_end_ - at) +
+                                     " left");
+  }
+
+  void text_int(std::string_view s, int base, const char* what, ParsedInt& v) {
+    switch (parse_int(s, base, lim_.max_int_digits, v)) {
+      case IntParse::ok: return;
+      case IntParse::too_many_digits:
+        fail(ErrorCode::limit_exceeded, std::string(what) + " literal has more than " +
+                                            std::to_string(lim_.max_int_digits) +
+                                            " digits (the max_int_digits limit)");
+      case IntParse::invalid:
+        fail(ErrorCode::bad_argument,
+             std::string("invalid ") + what + " literal '" + printable(s) + "'");
+    }
+  }
+
+  Source& src_;
+  const Limits& lim_;
+  const uint8_t* p_ = nullptr;
+  const uint8_t* end_ = nullptr;
+  uint64_t op_offset_ = 0;
+  uint64_t frame_end_ = 0;
+  bool in_frame_ = false;
+};
+
+template <class Builder>
+class Decoder {
+ public:
+  using Item = typename Builder::Item;
+
+  Decoder(Source& src, const LoadOptions& options, Builder& builder, MachineState<Item>& state)
+      : r_(src, options.limits), opt_(options), b_(builder), st_(state) {}
+
+  /// Runs one pickle to STOP and returns the top of the stack.
+  Item run() {
+    st_.stack.clear();
+    st_.marks.clear();
+    proto_ = 0;
+    if (!r_.begin_pickle())
+      throw UnpicklingError(ErrorCode::empty_input, r_.op_offset(), std::nullopt,
+                            "no pickle data (the input is empty)");
+    start_nodes_ = b_.node_count();
+    start_pos_ = r_.pos();
+    uint8_t op = 0;
+    bool have_op = false;
+    try {
+      for (;;) {
+        have_op = false;
+        if (!r_.next_opcode(op)) {
+          throw UnpicklingError(ErrorCode::truncated, r_.op_offset(), std::nullopt,
+                                "the input ended before STOP (pickle data was truncated)");
+        }
+        have_op = true;
+        if (step(op)) break;
+        // Every node costs at least one opcode byte in an honest pickle.
+        if (b_.node_count() - start_nodes_ >
+            4096 + opt_.limits.max_nodes_per_byte * (r_.pos() - start_pos_)) [[unlikely]]
+          fail(ErrorCode::limit_exceeded, "more nodes than the input size allows");
+      }
+    } catch (Failure& f) {
+      r_.sync_out();
+      throw UnpicklingError(f.code, r_.op_offset(),
+                            have_op ? std::optional<uint8_t>(op) : std::nullopt,
+                            std::move(f.message));
+    }
+    r_.sync_out();
+    return result_;
+  }
+
+ private:
   // ---- stack -----------------------------------------------------------------
   size_t fence() const { return st_.marks.empty() ? 0 : st_.marks.back(); }
 
   void push(Item it) {
     if (st_.stack.size() >= opt_.limits.max_stack) [[unlikely]]
-      fail(ErrorCode::limit_exceeded, "stack holds more than " +
-                                          std::to_string(opt_.limits.max_stack) + " items");
+      fail(ErrorCode::limit_exceeded,
+           "stack holds more than " + std::to_string(opt_.limits.max_stack) + " items");
     st_.stack.push_back(std::move(it));
   }
   void need_items(size_t n) {
@@ -248,7 +469,8 @@ class Decoder {
         fail(ErrorCode::stack_underflow,
              "needs " + std::to_string(n) + " items above the mark, found " +
                  std::to_string(st_.stack.size() - fence()) + " (unexpected MARK)");
-      fail(ErrorCode::stack_underflow, "needs " + std::to_string(n) + " items on the stack, found " +
+      fail(ErrorCode::stack_underflow, "needs " + std::to_string(n) +
+                                           " items on the stack, found " +
                                            std::to_string(st_.stack.size()));
     }
   }
@@ -276,86 +498,42 @@ class Decoder {
 
   // ---- globals ---------------------------------------------------------------
   Item find_class(std::string_view module, std::string_view name) {
-    if (module.empty() || name.empty())
-      fail(ErrorCode::bad_argument, module.empty() ? "empty module name" : "empty global name");
+    Reader::check_global_names(module, name);
     if (proto_ < 3 && opt_.fix_imports) fix_import(module, name);
     return b_.global(module, name);
   }
 
-  // GLOBAL lines are UTF-8, INST lines ASCII, as CPython decodes them.
-  std::string_view name_line(const char* what, bool ascii) {
-    std::string_view s = line(what);
-    if (ascii) {
-      for (char c : s)
-        if (static_cast<uint8_t>(c) >= 0x80)
-          fail(ErrorCode::bad_encoding, std::string(what) + " is not ASCII");
-    } else if (check_utf8(s, false) != std::string_view::npos) {
-      fail(ErrorCode::bad_encoding, std::string(what) + " is not valid UTF-8");
-    }
-    return s;
-  }
-
   // ---- one opcode ------------------------------------------------------------
-  // Returns true at STOP.
+  // Returns true at STOP. Arguments are read by the Reader; see [NOTE one-reader].
   bool step(uint8_t op) {
     switch (static_cast<Op>(op)) {
       // Integers
-      case Op::int_: {
-        std::string_view s = line("INT");
-        if (s == "00") return push(b_.boolean(false)), false;
-        if (s == "01") return push(b_.boolean(true)), false;
-        return push(text_int(s, 0, "INT")), false;
-      }
-      case Op::long_: {
-        std::string_view s = line("LONG");
-        if (!s.empty() && s.back() == 'L') s.remove_suffix(1);
-        return push(text_int(s, 0, "LONG")), false;
-      }
-      case Op::binint: {
-        auto v = static_cast<int32_t>(static_cast<uint32_t>(le(take(4, "BININT"), 4)));
-        return push(b_.integer(v)), false;
-      }
-      case Op::binint1: return push(b_.integer(*take(1, "BININT1"))), false;
-      case Op::binint2: return push(b_.integer(static_cast<int64_t>(le(take(2, "BININT2"), 2)))), false;
+      case Op::int_:
+        switch (r_.int_line(int_)) {
+          case Reader::IntLine::false_: return push(b_.boolean(false)), false;
+          case Reader::IntLine::true_: return push(b_.boolean(true)), false;
+          case Reader::IntLine::number: break;
+        }
+        return push(integer(int_)), false;
+      case Op::long_: r_.long_line(int_); return push(integer(int_)), false;
+      case Op::binint: return push(b_.integer(r_.int4("BININT"))), false;
+      case Op::binint1: return push(b_.integer(r_.uint1("BININT1"))), false;
+      case Op::binint2: return push(b_.integer(r_.uint2("BININT2"))), false;
       case Op::long1:
       case Op::long4: {
-        bool one = op == static_cast<uint8_t>(Op::long1);
-        uint64_t n = one ? *take(1, "LONG1") : le(take(4, "LONG4"), 4);
-        if (!one && static_cast<int32_t>(n) < 0)
-          fail(ErrorCode::bad_argument, "LONG4 byte count is negative");
-        if (n > opt_.limits.max_long_bytes)
-          fail(ErrorCode::limit_exceeded, "int of " + std::to_string(n) +
-                                              " bytes exceeds the limit of " +
-                                              std::to_string(opt_.limits.max_long_bytes));
-        std::string_view d = take_payload(n, one ? "LONG1" : "LONG4");
-        return push(b_.big_integer(std::span(reinterpret_cast<const uint8_t*>(d.data()), d.size()))),
+        std::string_view d = r_.long_bytes(op == static_cast<uint8_t>(Op::long4));
+        return push(
+                   b_.big_integer(std::span(reinterpret_cast<const uint8_t*>(d.data()), d.size()))),
                false;
       }
       // Python 2 str, bytes
-      case Op::string: {
-        std::string_view s = line("STRING");
-        if (s.size() < 2 || s.front() != s.back() || (s.front() != '\'' && s.front() != '"'))
-          fail(ErrorCode::bad_argument, "the STRING argument must be quoted");
-        std::string err;
-        if (!escape_decode(s.substr(1, s.size() - 2), scratch_, err))
-          fail(ErrorCode::bad_argument, err);
-        return push(b_.py2_string(scratch_)), false;
-      }
-      case Op::binstring: {
-        auto n = static_cast<int32_t>(static_cast<uint32_t>(le(take(4, "BINSTRING"), 4)));
-        if (n < 0) fail(ErrorCode::bad_argument, "BINSTRING byte count is negative");
-        return push(b_.py2_string(take_payload(static_cast<uint64_t>(n), "BINSTRING"))), false;
-      }
-      case Op::short_binstring:
-        return push(b_.py2_string(take_payload(*take(1, "SHORT_BINSTRING"), "SHORT_BINSTRING"))),
-               false;
-      case Op::binbytes: return push(b_.bytes(take_payload(le(take(4, "BINBYTES"), 4), "BINBYTES"))), false;
-      case Op::short_binbytes:
-        return push(b_.bytes(take_payload(*take(1, "SHORT_BINBYTES"), "SHORT_BINBYTES"))), false;
-      case Op::binbytes8:
-        return push(b_.bytes(take_payload(le(take(8, "BINBYTES8"), 8), "BINBYTES8"))), false;
-      case Op::bytearray8:
-        return push(b_.bytearray(take_payload(le(take(8, "BYTEARRAY8"), 8), "BYTEARRAY8"))), false;
+      case Op::string: return push(b_.py2_string(r_.string_line(scratch_))), false;
+      case Op::binstring: return push(b_.py2_string(r_.binstring())), false;
+      case Op::short_binstring: return push(b_.py2_string(r_.counted1("SHORT_BINSTRING"))), false;
+      case Op::binbytes: return push(b_.bytes(r_.counted4("BINBYTES"))), false;
+      case Op::short_binbytes: return push(b_.bytes(r_.counted1("SHORT_BINBYTES"))), false;
+      case Op::binbytes8: return push(b_.bytes(r_.counted8("BINBYTES8"))), false;
+      case Op::bytearray8: return push(b_.bytearray(r_.counted8("BYTEARRAY8"))), false;
       case Op::next_buffer: return push(b_.next_buffer()), false;
       case Op::readonly_buffer: b_.readonly_buffer(top()); return false;
       // Constants
@@ -363,32 +541,14 @@ class Decoder {
       case Op::newtrue: return push(b_.boolean(true)), false;
       case Op::newfalse: return push(b_.boolean(false)), false;
       // Text
-      case Op::unicode_: {
-        std::string_view s = line("UNICODE");
-        std::string err;
-        if (!raw_unicode_escape_decode(s, scratch_, err)) fail(ErrorCode::bad_encoding, err);
-        return push(b_.str(scratch_)), false;
-      }
+      case Op::unicode_: return push(b_.str(r_.unicode_line(scratch_))), false;
       case Op::short_binunicode:
-        return push(utf8(take_payload(*take(1, "SHORT_BINUNICODE"), "SHORT_BINUNICODE"))), false;
-      case Op::binunicode:
-        return push(utf8(take_payload(le(take(4, "BINUNICODE"), 4), "BINUNICODE"))), false;
-      case Op::binunicode8:
-        return push(utf8(take_payload(le(take(8, "BINUNICODE8"), 8), "BINUNICODE8"))), false;
+        return push(b_.str(Reader::utf8(r_.counted1("SHORT_BINUNICODE")))), false;
+      case Op::binunicode: return push(b_.str(Reader::utf8(r_.counted4("BINUNICODE")))), false;
+      case Op::binunicode8: return push(b_.str(Reader::utf8(r_.counted8("BINUNICODE8")))), false;
       // Floats
-      case Op::float_: {
-        std::string_view s = line("FLOAT");
-        double d;
-        if (!parse_float(s, d))
-          fail(ErrorCode::bad_argument, "could not convert '" + printable(s) + "' to a float");
-        return push(b_.floating(d)), false;
-      }
-      case Op::binfloat: {
-        uint64_t bits = 0;
-        const uint8_t* s = take(8, "BINFLOAT");
-        for (int i = 0; i < 8; ++i) bits = (bits << 8) | s[i];
-        return push(b_.floating(std::bit_cast<double>(bits))), false;
-      }
+      case Op::float_: return push(b_.floating(r_.float_line())), false;
+      case Op::binfloat: return push(b_.floating(r_.float8())), false;
       // Containers
       case Op::empty_list: return push(b_.list({})), false;
       case Op::empty_tuple: return push(b_.tuple({})), false;
@@ -433,14 +593,17 @@ class Decoder {
       case Op::additems: {
         size_t m = pop_mark();
         if (m <= fence())
-          fail(ErrorCode::stack_underflow, std::string(op_info(op).name) +
-                                               " needs a container below the mark");
+          fail(ErrorCode::stack_underflow,
+               std::string(op_info(op).name) + " needs a container below the mark");
         Item& target = st_.stack[m - 1];
         auto items = above(m);
-        if (op == static_cast<uint8_t>(Op::appends)) b_.append(target, items);
-        else if (op == static_cast<uint8_t>(Op::additems)) b_.add(target, items);
+        if (op == static_cast<uint8_t>(Op::appends))
+          b_.append(target, items);
+        else if (op == static_cast<uint8_t>(Op::additems))
+          b_.add(target, items);
         else {
-          if (items.size() % 2) fail(ErrorCode::stack_underflow, "odd number of items for SETITEMS");
+          if (items.size() % 2)
+            fail(ErrorCode::stack_underflow, "odd number of items for SETITEMS");
           b_.setitems(target, items);
         }
         truncate(m);
@@ -455,8 +618,10 @@ class Decoder {
       }
       // Stack manipulation
       case Op::pop:
-        if (!st_.marks.empty() && st_.marks.back() == st_.stack.size()) st_.marks.pop_back();
-        else pop();
+        if (!st_.marks.empty() && st_.marks.back() == st_.stack.size())
+          st_.marks.pop_back();
+        else
+          pop();
         return false;
       case Op::dup: {
         Item t = top();
@@ -464,33 +629,28 @@ class Decoder {
       }
       case Op::mark:
         if (st_.marks.size() >= opt_.limits.max_marks)
-          fail(ErrorCode::limit_exceeded, "more than " + std::to_string(opt_.limits.max_marks) +
-                                              " open MARKs");
+          fail(ErrorCode::limit_exceeded,
+               "more than " + std::to_string(opt_.limits.max_marks) + " open MARKs");
         st_.marks.push_back(st_.stack.size());
         return false;
       case Op::pop_mark: truncate(pop_mark()); return false;
       // Memo
-      case Op::get: return memo_get(text_index(line("GET"), "GET")), false;
-      case Op::binget: return memo_get(*take(1, "BINGET")), false;
-      case Op::long_binget: return memo_get(le(take(4, "LONG_BINGET"), 4)), false;
-      case Op::put: {
-        std::string_view s = line("PUT");
-        return memo_put(text_index(s, "PUT")), false;
-      }
-      case Op::binput: return memo_put(*take(1, "BINPUT")), false;
-      case Op::long_binput: return memo_put(le(take(4, "LONG_BINPUT"), 4)), false;
+      case Op::get: return memo_get(r_.index_line("GET")), false;
+      case Op::binget: return memo_get(r_.uint1("BINGET")), false;
+      case Op::long_binget: return memo_get(r_.uint4("LONG_BINGET")), false;
+      case Op::put: return memo_put(r_.index_line("PUT")), false;
+      case Op::binput: return memo_put(r_.uint1("BINPUT")), false;
+      case Op::long_binput: return memo_put(r_.uint4("LONG_BINPUT")), false;
       case Op::memoize: return memo_put(st_.memo.size()), false;
       // Extensions
-      case Op::ext1: return ext(*take(1, "EXT1")), false;
-      case Op::ext2: return ext(static_cast<int64_t>(le(take(2, "EXT2"), 2))), false;
-      case Op::ext4:
-        return ext(static_cast<int32_t>(static_cast<uint32_t>(le(take(4, "EXT4"), 4)))), false;
+      case Op::ext1: return ext(r_.uint1("EXT1")), false;
+      case Op::ext2: return ext(r_.uint2("EXT2")), false;
+      case Op::ext4: return ext(r_.int4("EXT4")), false;
       // Objects
       case Op::global: {
-        std::string_view module = name_line("GLOBAL module", false);
-        std::string module_copy(module);
-        std::string_view name = name_line("GLOBAL name", false);
-        return push(find_class(module_copy, name)), false;
+        std::string module(r_.name_line("GLOBAL module", false));
+        std::string_view name = r_.name_line("GLOBAL name", false);
+        return push(find_class(module, name)), false;
       }
       case Op::stack_global: {
         need_items(2);
@@ -514,8 +674,8 @@ class Decoder {
         return false;
       }
       case Op::inst: {
-        std::string module(name_line("INST module", true));
-        std::string name(name_line("INST name", true));
+        std::string module(r_.name_line("INST module", true));
+        std::string name(r_.name_line("INST name", true));
         size_t m = pop_mark();
         Item cls = find_class(module, name);
         Item made = b_.instantiate(cls, above(m), BuildKind::inst);
@@ -546,64 +706,23 @@ class Decoder {
         return false;
       }
       // Machine control
-      case Op::proto: {
-        uint8_t v = *take(1, "PROTO");
-        if (v > HIGHEST_PROTOCOL)
-          fail(ErrorCode::unsupported, "unsupported pickle protocol: " + std::to_string(v));
-        proto_ = v;
-        return false;
-      }
+      case Op::proto: proto_ = r_.proto(); return false;
       case Op::stop: result_ = pop(); return true;
-      case Op::frame: {
-        uint64_t n = le(take(8, "FRAME"), 8);
-        if (in_frame_ && pos() < frame_end_)
-          fail(ErrorCode::bad_frame, "a new frame begins before the end of the current frame");
-        if (uint64_t(end_ - p_) < n && (n > (uint64_t(1) << 62) || !refill(static_cast<size_t>(n))))
-          fail(ErrorCode::truncated, "FRAME of " + std::to_string(n) + " bytes exceeds the " +
-                                         std::to_string(end_ - p_) + " bytes left");
-        frame_end_ = pos() + n;
-        in_frame_ = true;
-        return false;
-      }
+      case Op::frame: r_.frame(); return false;
       // Persistent ids
-      case Op::persid: {
-        std::string_view s = line("PERSID");
-        for (char c : s)
-          if (static_cast<uint8_t>(c) >= 0x80)
-            fail(ErrorCode::bad_encoding, "persistent IDs in protocol 0 must be ASCII strings");
-        return push(b_.persistent_text(s, op_offset_)), false;
-      }
+      case Op::persid: return push(b_.persistent_text(r_.persid_line(), r_.op_offset())), false;
       case Op::binpersid: {
         Item& pid = top();
-        pid = b_.persistent_binary(pid, op_offset_);
+        pid = b_.persistent_binary(pid, r_.op_offset());
         return false;
       }
     }
-    fail(ErrorCode::bad_opcode, "invalid load key " + printable_byte(op) + " (not an opcode)");
+    Reader::bad_opcode(op);
   }
 
-  Item text_int(std::string_view s, int base, const char* what) {
-    ParsedInt v;
-    switch (parse_int(s, base, opt_.limits.max_int_digits, v)) {
-      case IntParse::ok: break;
-      case IntParse::too_many_digits:
-        fail(ErrorCode::limit_exceeded, std::string(what) + " literal has more than " +
-                                            std::to_string(opt_.limits.max_int_digits) +
-                                            " digits (the max_int_digits limit)");
-      case IntParse::invalid:
-        fail(ErrorCode::bad_argument,
-             std::string("invalid ") + what + " literal '" + printable(s) + "'");
-    }
+  Item integer(const ParsedInt& v) {
     if (v.small) return b_.integer(v.value);
     return b_.big_integer(v.big);
-  }
-
-  uint64_t text_index(std::string_view s, const char* what) {
-    ParsedInt v;
-    if (parse_int(s, 10, 40, v) != IntParse::ok || !v.small)
-      fail(ErrorCode::bad_argument, std::string("invalid ") + what + " index '" + printable(s) + "'");
-    if (v.value < 0) fail(ErrorCode::bad_argument, std::string("negative ") + what + " argument");
-    return static_cast<uint64_t>(v.value);
   }
 
   void memo_get(uint64_t i) {
@@ -614,55 +733,29 @@ class Decoder {
   void memo_put(uint64_t i) {
     need_items(1);
     if (st_.memo.size() >= opt_.limits.max_memo_entries && !st_.memo.get(i))
-      fail(ErrorCode::limit_exceeded, "memo holds more than " +
-                                          std::to_string(opt_.limits.max_memo_entries) + " entries");
+      fail(ErrorCode::limit_exceeded,
+           "memo holds more than " + std::to_string(opt_.limits.max_memo_entries) + " entries");
     st_.memo.put(i, st_.stack.back(), opt_.limits);
   }
 
   void ext(int64_t code) {
-    if (code <= 0) fail(ErrorCode::bad_argument, "EXT specifies code <= 0");
-    const auto* entry = opt_.registry ? opt_.registry->extension(static_cast<int32_t>(code)) : nullptr;
+    Reader::check_ext_code(code);
+    const auto* entry =
+        opt_.registry ? opt_.registry->extension(static_cast<int32_t>(code)) : nullptr;
     if (!entry) fail(ErrorCode::unsupported, "unregistered extension code " + std::to_string(code));
     push(find_class(entry->first, entry->second));
   }
 
-  Item utf8(std::string_view s) {
-    size_t bad = check_utf8(s, true);
-    if (bad != std::string_view::npos)
-      fail(ErrorCode::bad_encoding, "invalid UTF-8 at byte " + std::to_string(bad) + " of the str");
-    return b_.str(s);
-  }
-
-  static std::string printable_byte(uint8_t c) {
-    static const char kHex[] = "0123456789abcdef";
-    if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') return std::string("'") + char(c) + "'";
-    return std::string("0x") + kHex[c >> 4] + kHex[c & 15];
-  }
-  static std::string printable(std::string_view s) {
-    std::string r;
-    for (char c : s.substr(0, 60)) {
-      auto u = static_cast<uint8_t>(c);
-      if (u >= 0x20 && u < 0x7f) r.push_back(c);
-      else r += "\\x" + printable_byte(u).substr(2);
-    }
-    if (s.size() > 60) r += "...";
-    return r;
-  }
-
-  Source& src_;
+  Reader r_;
   const LoadOptions& opt_;
   Builder& b_;
   MachineState<Item>& st_;
-  const uint8_t* p_ = nullptr;
-  const uint8_t* end_ = nullptr;
-  uint64_t op_offset_ = 0;
-  uint64_t frame_end_ = 0;
-  bool in_frame_ = false;
   int proto_ = 0;
   Item result_{};
   size_t start_nodes_ = 0;
   uint64_t start_pos_ = 0;
   std::string scratch_;
+  ParsedInt int_;
 };
 
 }  // namespace pickle::detail

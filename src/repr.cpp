@@ -3,6 +3,7 @@
 #include "pickle/repr.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -283,15 +284,16 @@ class NodeSet {
 
  private:
   size_t home(const Node* p) const {
+    // Fibonacci hashing: the top bits of the product mix every bit of the address.
     auto x = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(p));
-    x = (x >> 3) * 0x9E3779B97F4A7C15ull;
-    return static_cast<size_t>(x >> 32) & mask_;
+    return static_cast<size_t>((x * 0x9E3779B97F4A7C15ull) >> shift_);
   }
 
   void grow() {
     std::vector<const Node*> old = std::move(slots_);
     slots_.assign(old.empty() ? 16 : old.size() * 2, nullptr);
     mask_ = slots_.size() - 1;
+    shift_ = 64 - std::countr_zero(static_cast<uint64_t>(slots_.size()));
     size_ = 0;
     for (const Node* p : old) {
       if (p != nullptr) insert(p);
@@ -300,6 +302,7 @@ class NodeSet {
 
   std::vector<const Node*> slots_;
   size_t mask_ = 0;
+  int shift_ = 64;
   size_t size_ = 0;
 };
 

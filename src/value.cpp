@@ -182,7 +182,7 @@ uint64_t hash_bytes(std::string_view s, uint64_t seed) {
     n -= 8;
   }
   uint64_t w = 0;
-  std::memcpy(&w, p, n);
+  if (n) std::memcpy(&w, p, n);
   return mix(h ^ w ^ (uint64_t(s.size()) << 56));
 }
 

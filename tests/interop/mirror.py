@@ -14,7 +14,9 @@ Only the well-known reconstructions are loaded as native values: builtins set,
 frozenset, bytearray, bytes and complex, _codecs.encode, collections.OrderedDict;
 copyreg._reconstructor(cls, builtins.object, None), copyreg.__newobj__(cls, *args)
 and copyreg.__newobj_ex__(cls, args, kwargs) become the object NEWOBJ(_EX) would
-build. When a native call fails on its arguments, the REDUCE stays a Recorder. Sets and frozensets are
+build; builtins.getattr(module.Outer, 'inner') becomes the global
+module.Outer.inner. When a native call fails on its arguments, the REDUCE stays a
+Recorder. Sets and frozensets are
 insertion-ordered stand-ins so they print in stream order.
 
 For data made only of builtin types the line is also compared with plain
@@ -174,6 +176,14 @@ def _reconstructor(cls, base, state):
     raise TypeError('not the plain-object form')
 
 
+def _getattr(outer, name):
+    # getattr(module.Outer, 'inner') is how protocols < 4 name a nested qualified
+    # name; it stands for the global module.Outer.inner.
+    if isinstance(outer, Global) and type(name) is str and name:
+        return Global(outer.module, outer.name + '.' + name)
+    raise TypeError('not a nested name')
+
+
 def _newobj(cls, *args):
     if isinstance(cls, Global):
         return Recorder(cls, args, 'newobj')
@@ -198,6 +208,7 @@ NATIVE = {
     ('copyreg', '_reconstructor'): _reconstructor,
     ('copyreg', '__newobj__'): _newobj,
     ('copyreg', '__newobj_ex__'): _newobj_ex,
+    ('builtins', 'getattr'): _getattr,
 }
 
 

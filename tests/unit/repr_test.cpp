@@ -422,7 +422,7 @@ TEST(Repr, DeepNestingUsesNoCallStack) {
 
   // Alternating kinds: {'k': ([{...}],)} nesting.
   Value w = 0;
-  constexpr size_t kMixed = 200000;
+  constexpr size_t kMixed = 100000;
   for (size_t i = 0; i < kMixed; ++i) {
     w = g.dict({{g.str("k"), g.tuple({g.list({w})})}});
   }
