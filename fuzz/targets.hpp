@@ -7,6 +7,7 @@
 #include <span>
 
 #include "pickle/pickle.hpp"
+#include "same_shape.hpp"
 
 namespace pickle::fuzz {
 
@@ -40,6 +41,38 @@ inline void load_target(const uint8_t* data, size_t size) {
     } catch (const PicklingError&) {
     }
     if (unpickler.at_end()) break;
+  }
+}
+
+/// Load, dump at every protocol, load again: the same data comes back.
+inline void roundtrip_target(const uint8_t* data, size_t size) {
+  LoadOptions options;
+  options.limits.max_memo_entries = 1 << 12;
+  options.limits.max_stack = 1 << 14;
+  options.limits.max_marks = 1 << 12;
+  options.limits.max_int_digits = 2000;
+  options.limits.max_long_bytes = 1 << 12;
+  Graph graph;
+  Value v;
+  try {
+    v = loads(std::span<const uint8_t>(data, size), graph, options);
+  } catch (const UnpicklingError&) {
+    return;
+  }
+  for (int protocol = 0; protocol <= HIGHEST_PROTOCOL; ++protocol) {
+    std::string bytes;
+    try {
+      bytes = dumps(v, {.protocol = protocol});
+    } catch (const PicklingError&) {
+      continue;  // e.g. a non-ASCII persistent id at protocol 0
+    }
+    Graph again;
+    Value w = loads(bytes, again);  // must load: an error here is a finding
+    std::string why;
+    if (!same_shape(v, w, &why)) {
+      fprintf(stderr, "round trip at protocol %d changed the data: %s\n", protocol, why.c_str());
+      __builtin_trap();
+    }
   }
 }
 

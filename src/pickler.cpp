@@ -304,7 +304,8 @@ class Encoder {
   }
 
   // ---- tasks ---------------------------------------------------------------------
-  enum class T : uint8_t { save, tuple, list, dict, set, frozenset, reduce, global_path };
+  enum class T : uint8_t { save, tuple, list, dict, set, frozenset, reduce, global_path, persid };
+  static constexpr uint8_t kNoPersistentId = 1;  // T::save phase: skip persistent_id
   struct Task {
     T kind;
     uint8_t phase = 0;
@@ -322,7 +323,8 @@ class Encoder {
       Task t = tasks_.back();
       tasks_.pop_back();
       switch (t.kind) {
-        case T::save: save(t.v); break;
+        case T::save: save(t.v, t.phase != kNoPersistentId); break;
+        case T::persid: put(op(Op::binpersid)); break;
         case T::tuple: tuple_step(t); break;
         case T::list: list_step(t); break;
         case T::dict: dict_step(t); break;
@@ -335,10 +337,10 @@ class Encoder {
   }
 
   // Saves v: writes it now when it is a leaf, or schedules a task.
-  void save(Value v) {
+  void save(Value v, bool ask_persistent_id = true) {
     if (framing_ && frame_start_ != npos && out_.size() - frame_start_ >= kFrameSizeTarget)
       commit_frame();
-    if (opt_.persistent_id) {
+    if (ask_persistent_id && opt_.persistent_id) {
       if (std::optional<Value> pid = opt_.persistent_id(v)) return save_persistent(*pid);
     }
     if (v.is_node() && !opt_.fast) {
@@ -642,17 +644,10 @@ class Encoder {
 
   void save_persistent(Value pid) {
     if (proto_ >= 1) {
-      // The id itself is saved without asking persistent_id again.
-      PersistentId keep = std::move(opt_.persistent_id);
-      opt_.persistent_id = nullptr;
-      struct Restore {
-        DumpOptions& o;
-        PersistentId& k;
-        ~Restore() { o.persistent_id = std::move(k); }
-      } restore{opt_, keep};
-      save(pid);
-      run_until_settled();
-      put(op(Op::binpersid));
+      // The id is saved without asking persistent_id about it (CPython's
+      // save(pid, save_persistent_id=False)), then BINPERSID.
+      tasks_.push_back({T::persid, 0, 0, pid, nullptr});
+      tasks_.push_back({T::save, kNoPersistentId, 0, pid, nullptr});
       return;
     }
     if (pid.kind() != Kind::Str)
@@ -665,16 +660,6 @@ class Encoder {
     put(op(Op::persid));
     put(s);
     put('\n');
-  }
-  // Runs scheduled tasks down to the current depth (persistent ids are written whole
-  // before their opcode; they are shallow in practice).
-  void run_until_settled() {
-    size_t base = tasks_.size();
-    (void)base;
-    std::vector<Task> outer;
-    outer.swap(tasks_);
-    run();
-    tasks_.swap(outer);
   }
 
   // ---- globals ---------------------------------------------------------------------
@@ -703,7 +688,13 @@ class Encoder {
       put(op(Op::stack_global));
       return memoize(v);
     }
-    if (name.find('.') != std::string_view::npos) {
+    auto dotted_path = [](std::string_view n) {
+      // Only names whose every part is non-empty go through getattr; CPython could
+      // not load `getattr(x, '')`, so the name is written as it is.
+      if (n.find('.') == std::string_view::npos) return false;
+      return n.front() != '.' && n.back() != '.' && n.find("..") == std::string_view::npos;
+    };
+    if (dotted_path(name)) {
       // getattr(getattr(module.first, attr1), attr2)..., as CPython 3.13 writes
       // dotted names below protocol 4.
       tasks_.push_back({T::global_path, 0, 0, v, nullptr});
@@ -715,6 +706,8 @@ class Encoder {
 
   void write_global_line(std::string_view module, std::string_view name) {
     if (proto_ < 3 && opt_.fix_imports) reverse_fix_import(module, name);
+    if (module.find('\n') != std::string_view::npos || name.find('\n') != std::string_view::npos)
+      throw PicklingError("a global name with a newline needs protocol 4 or higher");
     if (proto_ < 3) {
       for (std::string_view s : {module, name})
         for (char c : s)
@@ -945,7 +938,16 @@ class Encoder {
     if (how == BuildKind::newobj_ex && !has_kwargs && proto_ < 4) how = BuildKind::newobj;
     if ((how == BuildKind::newobj || how == BuildKind::newobj_ex) && !cls)
       throw PicklingError("NEWOBJ needs a class global");
-    if (how == BuildKind::inst && !cls) how = BuildKind::obj;
+    auto line_safe = [](std::string_view x) {
+      for (char c : x)
+        if (c == '\n' || static_cast<uint8_t>(c) >= 0x80) return false;
+      return true;
+    };
+    // INST names its class on two ASCII lines; otherwise the class goes on the stack.
+    if (how == BuildKind::inst && (!cls || !line_safe(cls->module) || !line_safe(cls->name))) {
+      if (proto_ < 1) throw PicklingError("INST needs a class with an ASCII name at protocol 0");
+      how = BuildKind::obj;
+    }
     if (how == BuildKind::obj && proto_ < 1) {
       if (!cls) throw PicklingError("an OBJ instance of a non-global class needs protocol 1");
       how = BuildKind::inst;

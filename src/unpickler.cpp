@@ -84,7 +84,10 @@ class ValueBuilder {
     }
     Value v = g_.str(scratch_);
     v.str().flags |= kPy2Str;
-    v.str().py2_encoding = py2_encoding_;
+    // A literal, so the node never points into this Unpickler.
+    v.str().py2_encoding = py2_encoding_ == "ascii"    ? std::string_view("ascii")
+                           : py2_encoding_ == "latin1" ? std::string_view("latin1")
+                                                       : std::string_view("utf-8");
     return v;
   }
 

@@ -18,8 +18,9 @@ TEST(Regressions, EveryFileReplaysCleanly) {
     std::ifstream in(entry.path(), std::ios::binary);
     std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     SCOPED_TRACE(entry.path().filename().string());
-    EXPECT_NO_THROW(pickle::fuzz::load_target(reinterpret_cast<const uint8_t*>(data.data()),
-                                              data.size()));
+    const auto* bytes = reinterpret_cast<const uint8_t*>(data.data());
+    EXPECT_NO_THROW(pickle::fuzz::load_target(bytes, data.size()));
+    EXPECT_NO_THROW(pickle::fuzz::roundtrip_target(bytes, data.size()));
     ++replayed;
   }
   EXPECT_GT(replayed, 0) << "no regression inputs found in " << dir;

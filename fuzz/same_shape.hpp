@@ -1,0 +1,146 @@
+// same_shape(a, b): whether two graphs hold the same data, as a round trip through
+// pickle must keep it: kinds, values, order, Python 2 str marks, object structure,
+// and sharing (two references to one node in `a` are one node in `b`; persistent ids
+// excepted, as CPython does not memoize them). Forms that
+// protocols spell differently but load equally are treated as the same: INST and OBJ,
+// NEWOBJ_EX with no keyword arguments and NEWOBJ, Python 2 and 3 global names.
+// No recursion on depth.
+#pragma once
+
+#include <bit>
+#include <cmath>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "decoder.hpp"
+#include "pickle/value.hpp"
+
+namespace pickle::fuzz {
+
+inline bool same_shape(Value a, Value b, std::string* why = nullptr) {
+  auto no = [&](const std::string& reason) {
+    if (why) *why = reason;
+    return false;
+  };
+  std::unordered_map<const Node*, const Node*> mapped;
+  std::vector<std::pair<Value, Value>> todo{{a, b}};
+  auto norm_how = [](const ObjectNode& o) {
+    if (o.how == BuildKind::obj) return BuildKind::inst;
+    if (o.how == BuildKind::newobj_ex &&
+        (o.kwargs.kind() != Kind::Dict || o.kwargs.dict().size() == 0))
+      return BuildKind::newobj;
+    return o.how;
+  };
+  auto global_name = [](const GlobalNode& g) {
+    std::string_view m = g.module, n = g.name;
+    detail::fix_import(m, n);
+    return std::string(m) + "." + std::string(n);
+  };
+  while (!todo.empty()) {
+    auto [x, y] = todo.back();
+    todo.pop_back();
+    if (x.kind() != y.kind()) {
+      // A newobj Object of builtins.object... kinds must match everywhere else.
+      return no(std::string("kind ") + std::string(kind_name(x.kind())) + " vs " +
+                std::string(kind_name(y.kind())));
+    }
+    if (!x.is_node()) {
+      if (x.kind() == Kind::Float) {
+        double p = x.raw_float(), q = y.raw_float();
+        if (!(std::isnan(p) && std::isnan(q)) &&
+            std::bit_cast<uint64_t>(p) != std::bit_cast<uint64_t>(q))
+          return no("float " + std::to_string(p) + " vs " + std::to_string(q));
+      } else if (x.raw_int() != y.raw_int() && x.kind() != Kind::None) {
+        return no("int " + std::to_string(x.raw_int()) + " vs " + std::to_string(y.raw_int()));
+      }
+      continue;
+    }
+    // Persistent ids are never memoized (CPython writes each reference again), so a
+    // shared one comes back as several.
+    auto [it, fresh] = x.kind() == Kind::PersistentRef
+                           ? std::pair(mapped.end(), true)
+                           : mapped.emplace(x.node(), y.node());
+    if (!fresh) {
+      if (it->second != y.node()) return no("sharing differs");
+      continue;
+    }
+    switch (x.kind()) {
+      case Kind::Int:
+        if (!equal(x, y)) return no("big int differs");
+        break;
+      case Kind::Complex:
+        if (!equal(x, y) && !(std::isnan(x.complex().real) || std::isnan(x.complex().imag)))
+          return no("complex differs");
+        break;
+      case Kind::Str:
+        if (x.str().text != y.str().text) return no("str text differs");
+        if ((x.str().flags & kPy2Str) != (y.str().flags & kPy2Str)) return no("py2 mark differs");
+        break;
+      case Kind::Bytes:
+      case Kind::ByteArray:
+        if (x.bytes().data != y.bytes().data) return no("bytes differ");
+        if ((x.bytes().flags & kPy2Str) != (y.bytes().flags & kPy2Str))
+          return no("py2 mark differs");
+        break;
+      case Kind::Tuple:
+      case Kind::List:
+      case Kind::Set:
+      case Kind::FrozenSet: {
+        auto xs = x.items(), ys = y.items();
+        if (xs.size() != ys.size()) return no("sizes differ");
+        for (size_t i = 0; i < xs.size(); ++i) todo.push_back({xs[i], ys[i]});
+        break;
+      }
+      case Kind::Dict: {
+        const auto &dx = x.dict(), &dy = y.dict();
+        if (dx.size() != dy.size()) return no("dict sizes differ");
+        if ((dx.flags & kOrderedDict) != (dy.flags & kOrderedDict)) return no("ordered flag");
+        for (size_t i = 0; i < dx.size(); ++i) {
+          todo.push_back({dx.entries[i].first, dy.entries[i].first});
+          todo.push_back({dx.entries[i].second, dy.entries[i].second});
+        }
+        break;
+      }
+      case Kind::Global:
+        if (global_name(x.global()) != global_name(y.global()))
+          return no("global " + global_name(x.global()) + " vs " + global_name(y.global()));
+        break;
+      case Kind::Object: {
+        const auto &ox = x.object(), &oy = y.object();
+        if (norm_how(ox) != norm_how(oy)) return no("object build kind differs");
+        if (ox.states.size() != oy.states.size() || ox.list_items.size() != oy.list_items.size() ||
+            ox.dict_items.size() != oy.dict_items.size())
+          return no("object parts differ");
+        todo.push_back({ox.callable, oy.callable});
+        todo.push_back({ox.args, oy.args});
+        if (norm_how(ox) == BuildKind::newobj_ex) todo.push_back({ox.kwargs, oy.kwargs});
+        for (size_t i = 0; i < ox.states.size(); ++i) todo.push_back({ox.states[i], oy.states[i]});
+        for (size_t i = 0; i < ox.list_items.size(); ++i)
+          todo.push_back({ox.list_items[i], oy.list_items[i]});
+        for (size_t i = 0; i < ox.dict_items.size(); ++i) {
+          todo.push_back({ox.dict_items[i].first, oy.dict_items[i].first});
+          todo.push_back({ox.dict_items[i].second, oy.dict_items[i].second});
+        }
+        break;
+      }
+      case Kind::PersistentRef: {
+        // PERSID (protocol 0) carries a text line: the id comes back as a plain str.
+        Value p = x.persistent_ref().pid, q = y.persistent_ref().pid;
+        if (p.kind() == Kind::Str && q.kind() == Kind::Str) {
+          if (p.str().text != q.str().text) return no("persistent id differs");
+        } else {
+          todo.push_back({p, q});
+        }
+        break;
+      }
+      case Kind::Buffer:
+        if (x.buffer().data.size() != y.buffer().data.size()) return no("buffer differs");
+        break;
+      default: break;
+    }
+  }
+  return true;
+}
+
+}  // namespace pickle::fuzz
