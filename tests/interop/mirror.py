@@ -21,6 +21,12 @@ insertion-ordered stand-ins so they print in stream order.
 
 For data made only of builtin types the line is also compared with plain
 repr(pickle.loads(data)), a check of the mirror itself.
+
+Each pickle of a file starts with an empty memo, as with repeated pickle.load(f) and
+as `pickle show` does by default. Files written by one Pickler with several dump()
+calls (manifest "stream": true) are also loaded with one memo for the whole file, as
+CPython's Unpickler.load() called repeatedly does and `pickle show --shared-memo`
+must (the result's "shared" outcomes).
 """
 import argparse
 import codecs
@@ -458,9 +464,10 @@ def opcode_set(data):
     return names
 
 
-def load_stream(data, encoding, errors):
-    """Loads every pickle of `data` with one Unpickler (the memo is shared, as when
-    CPython calls load() repeatedly on one Unpickler).
+def load_stream(data, encoding, errors, shared_memo=False):
+    """Loads every pickle of `data`, each with an empty memo (as repeated
+    pickle.load(f) does), or with `shared_memo` one memo for them all (as CPython's
+    Unpickler.load() called repeatedly on one Unpickler).
 
     Returns {'lines': [...], 'error': None or {offset, opcode, message}} and the
     values loaded.
@@ -470,6 +477,8 @@ def load_stream(data, encoding, errors):
     unpickler._file = f
     lines, values, error = [], [], None
     while True:
+        if not shared_memo:
+            unpickler.memo = {}
         try:
             value = unpickler.load()
         except Exception as e:
@@ -483,6 +492,43 @@ def load_stream(data, encoding, errors):
     return {'lines': lines, 'error': error}, values
 
 
+def same_repr(real, mine, value):
+    """Whether CPython's repr `real` is the mirror's line `mine` for `value`."""
+    if mine != real and real.startswith('OrderedDict(['):  # before 3.12
+        return True
+    return real == mine or real == repr(in_hash_order(value))
+
+
+def sanity_stream(data, fresh, fresh_values, shared, shared_values):
+    """Checks the mirror's two ways of loading a file of several pickles made of
+    builtin types against CPython: repeated pickle.load(f), and repeated load() of
+    one Unpickler."""
+    f = io.BytesIO(data)
+    real_fresh, fresh_failed = [], False
+    while f.tell() < len(data):
+        try:
+            real_fresh.append(repr(pickle.load(f)))
+        except Exception:
+            fresh_failed = True
+            break
+    f = io.BytesIO(data)
+    unpickler = pickle.Unpickler(f)
+    real_shared = []
+    while f.tell() < len(data):
+        real_shared.append(repr(unpickler.load()))
+    if (fresh_failed != (fresh['error'] is not None)
+            or len(real_fresh) != len(fresh['lines'])
+            or not all(same_repr(r, m, v) for r, m, v in
+                       zip(real_fresh, fresh['lines'], fresh_values))):
+        return 'MISMATCH: repeated pickle.load(f) gives %r%s' % (
+            real_fresh, ' and fails' if fresh_failed else '')
+    if (len(real_shared) != len(shared['lines'])
+            or not all(same_repr(r, m, v) for r, m, v in
+                       zip(real_shared, shared['lines'], shared_values))):
+        return 'MISMATCH: repeated Unpickler.load() gives %r' % (real_shared,)
+    return 'ok'
+
+
 def per_file(args, variants):
     with open(os.path.join(args.dir, 'manifest.json')) as f:
         manifest = json.load(f)
@@ -493,17 +539,29 @@ def per_file(args, variants):
             data = f.read()
         ops = opcode_set(data)
         py2str = bool(ops & set(['STRING', 'BINSTRING', 'SHORT_BINSTRING']))
-        # MEMOIZE numbers memo slots from len(memo): such a pickle reads back the
-        # right objects only if the memo is empty when it starts.
-        memo_dependent = 'MEMOIZE' in ops and bool(ops & set(['GET', 'BINGET', 'LONG_BINGET']))
-        result = {'py2str': py2str, 'memo_dependent': memo_dependent, 'variants': {},
-                  'sanity': 'n/a'}
+        stream = entry.get('stream', False)
+        result = {'py2str': py2str, 'stream': stream, 'variants': {}, 'sanity': 'n/a'}
+        if stream:
+            result['shared'] = {}
         for key, encoding, errors in variants:
             if key != 'default' and not py2str:
                 continue
+            wanted = entry.get('pickles', 1)
             outcome, values = load_stream(data, encoding, errors)
             result['variants'][key] = outcome
-            wanted = entry.get('pickles', 1)
+            if stream:
+                # What one Pickler wrote loads with one memo; with a fresh memo per
+                # pickle, a reference back may fail (CPython fails too): either
+                # outcome is what `pickle show` must print, so it is not checked here.
+                fresh, fresh_values = outcome, values
+                outcome, values = load_stream(data, encoding, errors, shared_memo=True)
+                result['shared'][key] = outcome
+                if key == 'default' and outcome['error'] is None and \
+                        all(builtin_only(v) for v in values + fresh_values):
+                    result['sanity'] = sanity_stream(data, fresh, fresh_values, outcome,
+                                                     values)
+                    if result['sanity'].startswith('MISMATCH'):
+                        problems += 1
             if entry['expect'] == 'error':
                 if outcome['error'] is None:
                     problems += 1
@@ -520,12 +578,7 @@ def per_file(args, variants):
                 except Exception as e:
                     result['sanity'] = 'skipped (%s)' % type(e).__name__
                 else:
-                    mine = outcome['lines'][0]
-                    if mine != real and real.startswith('OrderedDict(['):  # before 3.12
-                        mine = real
-                    if mine != real:  # a real set prints in hash order
-                        mine = repr(in_hash_order(values[0]))
-                    if real == mine:
+                    if same_repr(real, outcome['lines'][0], values[0]):
                         result['sanity'] = 'ok'
                     else:
                         problems += 1
@@ -546,7 +599,8 @@ def streams(args, variants):
                 parts.append(f.read())
         data = b''.join(parts)
         encoding, errors = options[stream['variant']]
-        results[stream['name']], _ = load_stream(data, encoding, errors)
+        results[stream['name']], _ = load_stream(data, encoding, errors,
+                                                 stream.get('shared_memo', False))
     return results, 0
 
 
@@ -556,8 +610,9 @@ def main():
     ap.add_argument('--out', required=True, help='JSON file to write')
     ap.add_argument('--variant', action='append', default=[],
                     help='KEY:ENCODING:ERRORS, applied to pickles holding Python 2 str')
-    ap.add_argument('--streams', help='JSON list of {name, variant, files}: expect the '
-                    'output for these files concatenated, instead of each listed file')
+    ap.add_argument('--streams', help='JSON list of {name, variant, files, shared_memo}: '
+                    'expect the output for these files concatenated (with one memo for '
+                    'them all if shared_memo), instead of each listed file')
     args = ap.parse_args()
     sys.setrecursionlimit(20000)
 

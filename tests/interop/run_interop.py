@@ -197,8 +197,8 @@ def describe_line(expected, got):
 
 def error_prefix(error):
     if error['opcode'] is None:
-        return 'UnpicklingError at byte %d:' % error['offset']
-    return 'UnpicklingError at byte %d (%s)' % (error['offset'], error['opcode'])
+        return 'UnpicklingError at byte %d: ' % error['offset']
+    return 'UnpicklingError at byte %d (%s): ' % (error['offset'], error['opcode'])
 
 
 def compare(expected, result):
@@ -234,6 +234,14 @@ def compare(expected, result):
     return text
 
 
+def option_tag(variant, shared_memo):
+    """How a run is named in the report: the --encoding/--errors variant, and
+    whether --shared-memo was given."""
+    if not shared_memo:
+        return variant
+    return 'shared-memo' if variant == 'default' else variant + '+shared-memo'
+
+
 class Checker(object):
     def __init__(self, label, cli, gendir, workdir, oracle, manifest, expected):
         self.label = label
@@ -243,46 +251,50 @@ class Checker(object):
         self.oracle = oracle
         self.entries = manifest['entries']
         self.files = expected['results']
-        self.failures = []  # (case, file, variant)
+        self.failures = []  # (case, file, tag)
+        self.harness_problems = []
         self.checked = collections.Counter()
         self.diffs_shown = collections.Counter()
 
     def path(self, name):
         return os.path.join(self.gendir, name)
 
-    def expected(self, entry, variant):
-        return self.files[entry['file']]['variants'].get(variant)
+    @staticmethod
+    def is_stream(entry):
+        """Written by one Pickler with several dump() calls."""
+        return entry.get('stream', entry.get('pickles', 1) > 1)
 
-    def fail(self, case, fname, variant, message):
-        if (case, fname, variant) in self.failures:
+    def expected(self, entry, variant, shared_memo=False):
+        """What the mirror expects of one file: each pickle with a fresh memo, or with
+        --shared-memo one memo for the file (the same, but for files written by one
+        Pickler)."""
+        result = self.files.get(entry['file'])
+        if result is None:
+            return None
+        if shared_memo and 'shared' in result:
+            return result['shared'].get(variant)
+        return result['variants'].get(variant)
+
+    def fail(self, case, fname, tag, message):
+        if (case, fname, tag) in self.failures:
             return
-        self.failures.append((case, fname, variant))
+        self.failures.append((case, fname, tag))
         if self.diffs_shown[case] < MAX_DIFFS_PER_CASE:
             self.diffs_shown[case] += 1
-            print('MISMATCH %s [%s] %s\n%s' % (label_name(self.label), variant, fname,
-                                                message))
+            print('MISMATCH %s [%s] %s\n%s' % (label_name(self.label), tag, fname, message))
             sys.stdout.flush()
 
-    def dependent(self, entry):
-        return self.files[entry['file']].get('memo_dependent', False)
-
-    def chains(self, entries):
-        """Split files into streams whose output is each file's output in turn.
-
-        Several pickles on one stream share one memo, as in CPython. A pickle that
-        numbers its memo with MEMOIZE and reads it back with GET is only right on an
-        empty memo, so each such file starts a stream of its own; the others
-        (explicit PUT indices, or nothing read back) can follow anything.
-        """
-        dependent = [e for e in entries if self.dependent(e)]
-        free = [e for e in entries if not self.dependent(e)]
-        if not dependent:
-            return [free] if free else []
-        n = len(dependent)
-        return [[d] + free[i::n] for i, d in enumerate(dependent)]
-
     def plan_streams(self, case_filter):
-        """The files to concatenate, and how: [{name, variant, entries, stdin}]."""
+        """The files to concatenate, and how: [{name, variant, entries, shared_memo,
+        stdin}].
+
+        Each pickle starts with a fresh memo, so the output for files concatenated
+        is each file's output in turn, whatever their order: every file that loads
+        without an error joins the stream of its protocol and pickler. A file that
+        fails (on purpose, or a file of several pickles that refers back to an
+        earlier one) is run alone. A file written by one Pickler is also run alone
+        with --shared-memo.
+        """
         entries = []
         seen = set()
         for e in self.entries:
@@ -295,30 +307,46 @@ class Checker(object):
                 continue
             seen.add(digest)
             entries.append(e)
-        ok = [e for e in entries if e['expect'] == 'ok']
         streams = []
         for variant in ['default'] + [v[0] for v in VARIANTS]:
             groups = collections.OrderedDict()
-            for e in ok:
-                if self.expected(e, variant) is not None:
+            alone = []
+            for e in entries:
+                want = self.expected(e, variant)
+                if want is None:
+                    continue
+                if want['error'] is None:
                     groups.setdefault((e['writer'], e['protocol']), []).append(e)
+                else:
+                    alone.append({'name': '%s[%s]' % (e['file'], variant),
+                                  'variant': variant, 'entries': [e]})
+                if self.is_stream(e) and e['expect'] == 'ok':
+                    alone.append({'name': '%s[%s]' % (e['file'], option_tag(variant, True)),
+                                  'variant': variant, 'entries': [e], 'shared_memo': True})
             for (writer, protocol), group in groups.items():
-                for i, chain in enumerate(self.chains(group)):
-                    streams.append({'name': 'p%d.%s[%s]#%d' % (protocol, writer, variant, i),
-                                    'variant': variant, 'entries': chain})
-        for e in entries:
-            if e['expect'] == 'error':
-                streams.append({'name': e['file'], 'variant': 'default', 'entries': [e]})
-        free = [e for e in ok if not self.dependent(e)]
-        if not free:
+                streams.append({'name': 'p%d.%s[%s]' % (protocol, writer, variant),
+                                'variant': variant, 'entries': group})
+            streams.extend(alone)
+        loads = [e for e in entries
+                 if (self.expected(e, 'default') or {'error': 1})['error'] is None]
+        if not loads:
             return streams
         # Pickles of every case and protocol, interleaved from high protocol to low,
         # on standard input: many loads on one stream, with the protocol changing
         # between them (fix_imports applies per pickle).
-        mixed = sorted(free, key=lambda e: (e['case'], -e['protocol'], e['writer']))
-        first = [e for e in ok if self.dependent(e)][:1]
-        streams.append({'name': 'stdin-all', 'variant': 'default', 'entries': first + mixed,
+        mixed = sorted(loads, key=lambda e: (e['case'], -e['protocol'], e['writer']))
+        streams.append({'name': 'stdin-all', 'variant': 'default', 'entries': mixed,
                         'stdin': True})
+        # The same below protocol 4 with --shared-memo: every pickle stores a memo
+        # entry (PUT n) before it reads it back, so a pickle does not see the entries
+        # of another file (it replaces them), and the output is the same, but for
+        # files written by one Pickler, which now refer back.
+        shared = [e for e in entries if e['protocol'] < 4 and e['expect'] == 'ok' and
+                  (self.expected(e, 'default', True) or {'error': 1})['error'] is None]
+        shared.sort(key=lambda e: (e['case'], -e['protocol'], e['writer']))
+        if shared:
+            streams.append({'name': 'shared-memo-protocols-0-3', 'variant': 'default',
+                            'entries': shared, 'shared_memo': True})
         # Output printed before a bad pickle stays; the offset is absolute.
         head = [mixed[0], mixed[len(mixed) // 2]]
         unframed = [e for e in mixed if e['protocol'] < 4 and e.get('pickles', 1) == 1]
@@ -336,10 +364,18 @@ class Checker(object):
                 streams.append({'name': 'error-stream', 'variant': 'default',
                                 'entries': head + [e]})
                 break
+        for e in entries:
+            want = self.expected(e, 'default')
+            if e['expect'] == 'ok' and want is not None and want['error'] is not None:
+                # A reference back with a fresh memo: a missing memo entry.
+                streams.append({'name': 'memo-missing-stream', 'variant': 'default',
+                                'entries': head + [e]})
+                break
         return streams
 
     def expect_streams(self, streams):
         spec = [{'name': s['name'], 'variant': s['variant'],
+                 'shared_memo': s.get('shared_memo', False),
                  'files': [e['file'] for e in s['entries']]} for s in streams]
         spec_path = os.path.join(self.workdir, 'streams.json')
         out_path = os.path.join(self.workdir, 'expected-streams.json')
@@ -356,13 +392,31 @@ class Checker(object):
         with open(out_path) as f:
             return json.load(f)['results']
 
-    def show(self, entries, variant, stdin=False):
+    def check_plan(self, stream, expected):
+        """The halving below takes a stream's output to be its files' outputs in
+        turn: check that the mirror agrees."""
+        wants = [self.expected(e, stream['variant'], stream.get('shared_memo', False))
+                 for e in stream['entries']]
+        if any(w is None for w in wants):
+            return  # a file made up here (the truncated pickle)
+        lines = []
+        for w in wants:
+            lines.extend(w['lines'])
+            if w['error'] is not None:
+                break
+        if lines != expected['lines']:
+            self.harness_problems.append(
+                'stream %s: the mirror expects other lines than those of its files in '
+                'turn (line %d)' % (stream['name'], first_difference(lines,
+                                                                     expected['lines'])))
+
+    def show(self, entries, variant, stdin=False, shared_memo=False):
         parts = []
         for e in entries:
             with open(self.path(e['file']), 'rb') as f:
                 parts.append(f.read())
         data = b''.join(parts)
-        options = variant_options(variant)
+        options = variant_options(variant) + (['--shared-memo'] if shared_memo else [])
         if stdin:
             return run_show(self.cli, options, '-', stdin_data=data)
         concat = os.path.join(self.workdir, 'stream.pkl')
@@ -370,53 +424,59 @@ class Checker(object):
             f.write(data)
         return run_show(self.cli, options, concat)
 
-    def bisect(self, entries, variant):
+    def bisect(self, entries, variant, shared_memo):
         """Finds the files `pickle show` gets wrong, halving a failing stream.
         Returns how many it reported."""
-        wants = [self.files.get(e['file'], {}).get('variants', {}).get(variant)
-                 for e in entries]
+        wants = [self.expected(e, variant, shared_memo) for e in entries]
         if any(w is None for w in wants):
             return 0
         if len(entries) == 1:
-            problem = compare(wants[0], self.show(entries, variant))
+            problem = compare(wants[0], self.show(entries, variant, shared_memo=shared_memo))
             if problem is None:
                 return 0
-            self.fail(entries[0]['case'], entries[0]['file'], variant, problem)
+            self.fail(entries[0]['case'], entries[0]['file'],
+                      option_tag(variant, shared_memo), problem)
             return 1
         if any(w['error'] is not None for w in wants):
-            return sum(self.bisect([e], variant) for e in entries)
+            return sum(self.bisect([e], variant, shared_memo) for e in entries)
         expected = {'lines': [line for w in wants for line in w['lines']], 'error': None}
-        if compare(expected, self.show(entries, variant)) is None:
+        if compare(expected, self.show(entries, variant, shared_memo=shared_memo)) is None:
             return 0
-        mid = len(entries) // 2  # the second half has no memo-dependent file
-        return self.bisect(entries[:mid], variant) + self.bisect(entries[mid:], variant)
+        mid = len(entries) // 2
+        return (self.bisect(entries[:mid], variant, shared_memo) +
+                self.bisect(entries[mid:], variant, shared_memo))
 
     def check_stream(self, stream, expected):
         entries = stream['entries']
-        self.checked[stream['variant']] += sum(e.get('pickles', 1) for e in entries)
-        result = self.show(entries, stream['variant'], stream.get('stdin', False))
+        variant = stream['variant']
+        shared_memo = stream.get('shared_memo', False)
+        stdin = stream.get('stdin', False)
+        tag = option_tag(variant, shared_memo)
+        self.check_plan(stream, expected)
+        self.checked[tag] += sum(e.get('pickles', 1) for e in entries)
+        result = self.show(entries, variant, stdin, shared_memo)
         problem = compare(expected, result)
         if problem is None:
             return
-        variant = stream['variant']
-        known = set(f for _, f, v in self.failures if v == variant)
+        known = set(f for _, f, t in self.failures if t == tag)
         rest = [e for e in entries if e['file'] not in known]
         if len(rest) < len(entries) and all(e.get('expect') == 'ok' for e in rest):
             # Without the files already reported, is the rest right?
-            wants = [self.expected(e, variant) for e in rest]
-            if all(w is not None for w in wants):
+            wants = [self.expected(e, variant, shared_memo) for e in rest]
+            if all(w is not None and w['error'] is None for w in wants):
                 expected_rest = {'lines': [l for w in wants for l in w['lines']],
                                  'error': None}
-                if compare(expected_rest, self.show(rest, variant,
-                                                    stream.get('stdin', False))) is None:
+                if compare(expected_rest,
+                           self.show(rest, variant, stdin, shared_memo)) is None:
                     return
-        if len(rest) > 1 and self.bisect(rest, variant):
+        if len(rest) > 1 and self.bisect(rest, variant, shared_memo):
             return
         if len(entries) == 1 and entries[0]['file'] in self.files:
-            self.fail(entries[0]['case'], entries[0]['file'], variant, problem)
+            self.fail(entries[0]['case'], entries[0]['file'], tag, problem)
             return
-        # Every file is right on its own: the stream as a whole differs (shared memo,
-        # absolute offsets, standard input, ...). Name the first differing pickle.
+        # Every file is right on its own: the stream as a whole differs (a memo
+        # kept or not kept between pickles, absolute offsets, standard input, ...).
+        # Name the first differing pickle.
         i = first_difference(expected['lines'], result.lines)
         fname = entries[-1]['file']
         for e in entries:
@@ -426,10 +486,10 @@ class Checker(object):
             i -= e.get('pickles', 1)
         if fname in known:
             return  # the difference is in a file already reported
-        self.fail('(stream %s)' % stream['name'], fname, stream['variant'],
-                  '  `pickle show%s` over %d concatenated files (%s):\n%s' % (
-                      ' -' if stream.get('stdin') else '', len(entries), stream['name'],
-                      problem))
+        self.fail('(stream %s)' % stream['name'], fname, tag,
+                  '  `pickle show%s%s` over %d concatenated files (%s):\n%s' % (
+                      ' --shared-memo' if shared_memo else '', ' -' if stdin else '',
+                      len(entries), stream['name'], problem))
 
     def run(self, case_filter):
         streams = self.plan_streams(case_filter)
@@ -445,7 +505,9 @@ def mirror_problems(manifest, expected):
         if r is None:
             problems.append('%s: no mirror result' % entry['file'])
             continue
-        for key, v in sorted(r['variants'].items()):
+        outcomes = [(key, v) for key, v in r['variants'].items()]
+        outcomes += [(option_tag(key, True), v) for key, v in r.get('shared', {}).items()]
+        for key, v in sorted(outcomes):
             if 'mirror_error' in v:
                 problems.append('%s [%s]: %s' % (entry['file'], key, v['mirror_error']))
         if r['sanity'].startswith('MISMATCH'):
@@ -490,6 +552,9 @@ def run_interpreter(label, python, oracle, cli, keep, case_filter):
         except (RuntimeError, subprocess.SubprocessError) as e:
             print('FAIL: %s: %s' % (name, e))
             return False
+        for line in checker.harness_problems:
+            print('HARNESS: %s: %s' % (name, line))
+        problems += checker.harness_problems
 
         unsupported = sorted(set(s['case'] for s in manifest['skipped']))
         print('%s: %d files written; cases this version skips at some protocol '
@@ -499,10 +564,10 @@ def run_interpreter(label, python, oracle, cli, keep, case_filter):
             name, ', '.join('%s %d' % kv for kv in sorted(checker.checked.items()))))
         if checker.failures:
             by_case = collections.OrderedDict()
-            for case, fname, variant in checker.failures:
+            for case, fname, tag in checker.failures:
                 short = fname.replace(case + '.', '').replace('.pkl', '')
                 by_case.setdefault(case, []).append(
-                    short + ('' if variant == 'default' else '[%s]' % variant))
+                    short + ('' if tag == 'default' else '[%s]' % tag))
             print('%s: FAILED: %d mismatches in %d cases:' % (
                 name, len(checker.failures), len(by_case)))
             for case, where in by_case.items():

@@ -610,12 +610,33 @@ def _():
 
 # ---------------------------------------------------------------- streams
 # Several dump() calls on one Pickler: one file, several pickles, one shared memo
-# (a later pickle may refer to an object of an earlier one).
+# (a later pickle may refer to an object of an earlier one). `pickle show
+# --shared-memo` must follow the references back; without it each pickle starts with
+# an empty memo, as with repeated pickle.load(f), and a reference back either fails
+# (no such memo entry) or, at protocol 4+ where MEMOIZE numbers entries from the
+# size of the memo, finds an object of the pickle itself.
 @case('stream_shared_memo', stream=True)
 def _():
     shared = [1, u('two')]
     o = zc.Plain(u('shared'))
     return [shared, {u('again'): shared}, (shared, o), o, [o, u('end')]]
+
+
+# The same with builtin types only, so that mirror.py checks its two ways of loading
+# such a file against CPython's own.
+@case('stream_shared_builtin', stream=True)
+def _():
+    shared = [1, u('two')]
+    d = {u('k'): shared}
+    return [shared, d, (shared, d), [d, u('end')]]
+
+
+# One Pickler, several dump() calls, nothing shared between the pickles: the same
+# lines with and without --shared-memo.
+@case('stream_independent', stream=True)
+def _():
+    return [[1, u('first')], {u('k'): (2, 3), u('l'): [u('x')]}, u('third'),
+            zc.Plain(u('fourth')), [4.5, None]]
 
 
 # ---------------------------------------------------------------- writers
@@ -703,6 +724,7 @@ def main():
                 entries.append({'file': fname, 'case': name, 'protocol': protocol,
                                 'writer': writer,
                                 'pickles': len(obj) if options.get('stream') else 1,
+                                'stream': bool(options.get('stream')),
                                 'expect': 'error' if options.get('oob') or
                                 options.get('expect_error') else 'ok'})
     manifest = {
