@@ -37,7 +37,9 @@ inline void load_target(const uint8_t* data, size_t size) {
     } catch (const std::length_error&) {
     }
     try {
-      dumps(v, {.protocol = static_cast<int>(size % 6)});
+      DumpOptions d;
+      d.protocol = static_cast<int>(size % 6);
+      dumps(v, d);
     } catch (const PicklingError&) {
     }
     if (unpickler.at_end()) break;
@@ -62,7 +64,9 @@ inline void roundtrip_target(const uint8_t* data, size_t size) {
   for (int protocol = 0; protocol <= HIGHEST_PROTOCOL; ++protocol) {
     std::string bytes;
     try {
-      bytes = dumps(v, {.protocol = protocol});
+      DumpOptions d;
+      d.protocol = protocol;
+      bytes = dumps(v, d);
     } catch (const PicklingError&) {
       continue;  // e.g. a non-ASCII persistent id at protocol 0
     }

@@ -590,6 +590,12 @@ class Encoder {
       Value args = scratch_.tuple({scratch_.str(text), latin1_name()});
       return schedule_reduce(v, "_codecs", "encode", args);
     }
+    write_bytes_opcode(d);
+    memoize(v);
+  }
+
+  // SHORT_BINBYTES / BINBYTES / BINBYTES8 as CPython chooses (protocol 3+, no memo).
+  void write_bytes_opcode(std::string_view d) {
     size_t n = d.size();
     char h[9];
     if (n <= 0xff) {
@@ -606,7 +612,6 @@ class Encoder {
       for (int i = 0; i < 4; ++i) h[1 + i] = static_cast<char>((uint64_t(n) >> (8 * i)) & 0xff);
       put_payload(std::string_view(h, 5), d);
     }
-    memoize(v);
   }
 
   // The interned 'latin1' that CPython passes to _codecs.encode.
@@ -621,10 +626,14 @@ class Encoder {
       Value args = d.empty() ? scratch_.tuple({}) : scratch_.tuple({scratch_.bytes(d)});
       return schedule_reduce(v, "builtins", "bytearray", args);
     }
+    write_bytearray_opcode(d);
+    memoize(v);
+  }
+
+  void write_bytearray_opcode(std::string_view d) {
     char h[9] = {op(Op::bytearray8)};
     for (int i = 0; i < 8; ++i) h[1 + i] = static_cast<char>((uint64_t(d.size()) >> (8 * i)) & 0xff);
     put_payload(std::string_view(h, 9), d);
-    memoize(v);
   }
 
   void save_buffer(Value v) {
@@ -637,9 +646,12 @@ class Encoder {
       if (b.readonly()) put(op(Op::readonly_buffer));
       return;
     }
-    // In-band: a fresh bytes (read-only) or bytearray, memoized as CPython does.
+    // In-band: the data as bytes (read-only) or bytearray, and the buffer itself is
+    // memoized, as the C pickler does (a second reference is a GET).
     std::string_view d(reinterpret_cast<const char*>(b.data.data()), b.data.size());
-    save(b.readonly() ? scratch_.bytes(d) : scratch_.bytearray(d));
+    if (b.readonly()) write_bytes_opcode(d);
+    else write_bytearray_opcode(d);
+    memoize(v);
   }
 
   void save_persistent(Value pid) {

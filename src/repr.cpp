@@ -212,7 +212,11 @@ void append_str_repr(std::string& out, std::string_view s) {
   out += quote;
 }
 
-void append_bytes_repr(std::string& out, std::string_view data) {
+namespace {
+
+/// b'...' as bytes and bytearray print it. They pick the quote alike, but
+/// bytearray's printer escapes every ' even inside double quotes: b"x\'y".
+void append_bytes_literal(std::string& out, std::string_view data, bool escape_all_single) {
   bool has_single = data.find('\'') != std::string_view::npos;
   bool has_double = data.find('"') != std::string_view::npos;
   char quote = has_single && !has_double ? '"' : '\'';
@@ -221,7 +225,7 @@ void append_bytes_repr(std::string& out, std::string_view data) {
   out += quote;
   for (char ch : data) {
     auto c = static_cast<unsigned char>(ch);
-    if (ch == quote || ch == '\\') {
+    if (ch == quote || ch == '\\' || (ch == '\'' && escape_all_single)) {
       out += '\\';
       out += ch;
     } else if (c == '\t') {
@@ -238,6 +242,18 @@ void append_bytes_repr(std::string& out, std::string_view data) {
     }
   }
   out += quote;
+}
+
+}  // namespace
+
+void append_bytes_repr(std::string& out, std::string_view data) {
+  append_bytes_literal(out, data, false);
+}
+
+void append_bytearray_repr(std::string& out, std::string_view data) {
+  out += "bytearray(";
+  append_bytes_literal(out, data, true);
+  out += ')';
 }
 
 }  // namespace detail
@@ -327,7 +343,10 @@ enum KwargsMode : uint32_t { kKwargsUndecided, kKwargsNamed, kKwargsSplat };
 class Printer {
  public:
   Printer(std::string& out, const ReprOptions& options)
-      : out_(out), start_(out.size()), max_(options.max_bytes) {}
+      : out_(out),
+        start_(out.size()),
+        max_(options.max_bytes),
+        max_int_digits_(options.max_int_digits) {}
 
   void run(Value root) {
     try {
@@ -382,11 +401,37 @@ class Printer {
   }
 
   void append_bigint(const BigIntNode& b) {
-    // A bound on the digits before the quadratic conversion: at least 2.4 per byte.
+    // Decimal conversion is quadratic; beyond ReprOptions::max_int_digits (CPython
+    // refuses repr() past 4300 digits) the int is shown in hex, which is linear.
     size_t min_digits = b.bytes.size() >= 2 ? (b.bytes.size() - 2) * 12 / 5 : 0;
+    if (min_digits > max_int_digits_) return append_bigint_hex(b);
     size_t used = out_.size() - start_;
     if (used > max_ || min_digits > max_ - used) check_fail();
     out_ += detail::twos_to_decimal(b.bytes);
+  }
+
+  void append_bigint_hex(const BigIntNode& b) {
+    std::vector<uint8_t> mag(b.bytes.begin(), b.bytes.end());
+    bool negative = b.negative();
+    if (negative) {  // two's complement magnitude: invert and add one
+      unsigned carry = 1;
+      for (auto& x : mag) {
+        unsigned v = static_cast<uint8_t>(~x) + carry;
+        x = static_cast<uint8_t>(v);
+        carry = v >> 8;
+      }
+    }
+    while (mag.size() > 1 && mag.back() == 0) mag.pop_back();
+    size_t used = out_.size() - start_;
+    if (used > max_ || 2 * mag.size() + 3 > max_ - used) check_fail();
+    static const char kHex[] = "0123456789abcdef";
+    if (negative) out_ += '-';
+    out_ += "0x";
+    bool leading = true;
+    for (size_t i = mag.size(); i-- > 0;) {
+      if (!(leading && (mag[i] >> 4) == 0)) out_ += kHex[mag[i] >> 4], leading = false;
+      if (!(leading && (mag[i] & 15) == 0 && i > 0)) out_ += kHex[mag[i] & 15], leading = false;
+    }
   }
 
   [[noreturn]] static void check_fail() {
@@ -413,11 +458,7 @@ class Printer {
       }
       case Kind::Str: detail::append_str_repr(out_, v.str().text); return;
       case Kind::Bytes: detail::append_bytes_repr(out_, v.bytes().data); return;
-      case Kind::ByteArray:
-        out_ += "bytearray(";
-        detail::append_bytes_repr(out_, v.bytes().data);
-        out_ += ')';
-        return;
+      case Kind::ByteArray: detail::append_bytearray_repr(out_, v.bytes().data); return;
       case Kind::Global: append_global(v.global()); return;
       case Kind::Buffer: {
         const BufferNode& b = v.buffer();
@@ -683,6 +724,7 @@ class Printer {
   std::string& out_;
   size_t start_;
   size_t max_;
+  size_t max_int_digits_;
   std::vector<Frame> stack_;
   NodeSet busy_;
 };

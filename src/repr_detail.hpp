@@ -15,4 +15,7 @@ void append_str_repr(std::string& out, std::string_view utf8);
 /// Python's repr(bytes): b'...' with the quote choice and escapes CPython uses.
 void append_bytes_repr(std::string& out, std::string_view data);
 
+/// Python's repr(bytearray): bytearray(b'...'); unlike bytes, every ' is escaped.
+void append_bytearray_repr(std::string& out, std::string_view data);
+
 }  // namespace pickle::detail

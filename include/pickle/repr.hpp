@@ -14,6 +14,10 @@ struct ReprOptions {
   /// the expansion a small pickle can cause through shared references (a list that
   /// holds itself a thousand times, a thousand times over) in a tree-walking printer.
   size_t max_bytes = size_t(1) << 30;
+  /// Ints with more decimal digits than this print in hex (`0x…`, `-0x…`): decimal
+  /// conversion is quadratic, and a 1 MB LONG4 would take minutes. CPython's repr()
+  /// refuses ints past 4300 digits outright (int_max_str_digits).
+  size_t max_int_digits = 100000;
 };
 
 /// The repr of v. Recursion prints as [...], {...}, (...) or ... as CPython does.

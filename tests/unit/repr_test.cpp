@@ -207,7 +207,10 @@ TEST(Repr, Bytes) {
   Graph g;
   for (const TextCase& c : kBytesCases) {
     EXPECT_EQ(repr(g.bytes(c.input)), c.expected);
-    EXPECT_EQ(repr(g.bytearray(c.input)), "bytearray("s + c.expected + ")");
+    // bytearray prints the same, except that it escapes every ' (see below).
+    if (c.input.find('\'') == std::string_view::npos) {
+      EXPECT_EQ(repr(g.bytearray(c.input)), "bytearray("s + c.expected + ")");
+    }
   }
   std::string all;
   for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
@@ -225,6 +228,22 @@ TEST(Repr, Bytes) {
             "\\xd9\\xda\\xdb\\xdc\\xdd\\xde\\xdf\\xe0\\xe1\\xe2\\xe3\\xe4\\xe5\\xe6\\xe7\\xe8"
             "\\xe9\\xea\\xeb\\xec\\xed\\xee\\xef\\xf0\\xf1\\xf2\\xf3\\xf4\\xf5\\xf6\\xf7\\xf8"
             "\\xf9\\xfa\\xfb\\xfc\\xfd\\xfe\\xff'");
+}
+
+TEST(Repr, ByteArray) {
+  Graph g;
+  // repr(bytearray(x)) in CPython 3.13: the quote is chosen as for bytes, but ' is
+  // escaped even between double quotes.
+  EXPECT_EQ(repr(g.bytearray("")), "bytearray(b'')");
+  EXPECT_EQ(repr(g.bytearray("abc")), "bytearray(b'abc')");
+  EXPECT_EQ(repr(g.bytearray("a'b")), "bytearray(b\"a\\'b\")");
+  EXPECT_EQ(repr(g.bytearray("a\"b")), "bytearray(b'a\"b')");
+  EXPECT_EQ(repr(g.bytearray("a'\"b")), "bytearray(b'a\\'\"b')");
+  EXPECT_EQ(repr(g.bytearray("'")), "bytearray(b\"\\'\")");
+  EXPECT_EQ(repr(g.bytearray("\\\t\x00\xff"sv)), "bytearray(b'\\\\\\t\\x00\\xff')");
+  std::string out;
+  pickle::detail::append_bytearray_repr(out, "x'y");
+  EXPECT_EQ(out, "bytearray(b\"x\\'y\")");
 }
 
 TEST(Repr, Python2Str) {
