@@ -14,5 +14,9 @@ enum Exit : int { kOk = 0, kBadInput = 1, kUsage = 2 };
 std::function<int()> add_show(CLI::App& app);
 /// Adds `convert`.
 std::function<int()> add_convert(CLI::App& app);
+/// Adds `dis`.
+std::function<int()> add_dis(CLI::App& app);
+/// Adds `optimize`.
+std::function<int()> add_optimize(CLI::App& app);
 
 }  // namespace pickle::cli

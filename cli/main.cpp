@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   auto run_show = pickle::cli::add_show(app);
   auto run_convert = pickle::cli::add_convert(app);
+  auto run_dis = pickle::cli::add_dis(app);
+  auto run_optimize = pickle::cli::add_optimize(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -28,5 +30,7 @@ int main(int argc, char** argv) {
   }
   if (app.got_subcommand("show")) return run_show();
   if (app.got_subcommand("convert")) return run_convert();
+  if (app.got_subcommand("dis")) return run_dis();
+  if (app.got_subcommand("optimize")) return run_optimize();
   return pickle::cli::kUsage;
 }

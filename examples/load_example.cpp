@@ -1,4 +1,4 @@
-// The README's example: load a pickle CPython wrote, read a few values, print its repr.
+// The README's example: load a pickle CPython wrote, read values, print its repr, dump it.
 // Run it from the repository root: build/dev/examples/load_example
 #include <iostream>
 #include <pickle/pickle.hpp>
@@ -10,7 +10,10 @@ int main() try {
   std::cout << rec["name"].as_str() << " #" << rec["id"].as_int() << "\n";
   for (pickle::Value tag : rec["tags"].items()) std::cout << tag.as_str() << "\n";
   std::cout << pickle::repr(rec) << "\n";  // what Python's repr() prints
-} catch (const std::exception& e) {        // pickle::UnpicklingError: offset(), opcode(), code()
-  std::cerr << e.what() << "\n";           // "UnpicklingError at byte N (OPNAME): ..."
+  rec.dict().set(graph.str("id"), 1043);   // rec["id"] = 1043
+  std::string bytes = pickle::dumps(rec);  // protocol 4: the bytes CPython's pickle.dumps writes
+  std::cout << bytes.size() << " bytes, id " << pickle::loads(bytes).root["id"].as_int() << "\n";
+} catch (const std::exception& e) {  // pickle::UnpicklingError: offset(), opcode(), code()
+  std::cerr << e.what() << "\n";     // "UnpicklingError at byte N (OPNAME): ..."
   return 1;
 }

@@ -177,6 +177,7 @@ class Reader {
         frame_check(n + 1);
         auto r = std::string_view(reinterpret_cast<const char*>(p_), n);
         p_ += n + 1;
+        last_line_ = r;
         return r;
       }
       scanned = static_cast<size_t>(end_ - p_);
@@ -184,6 +185,17 @@ class Reader {
         fail(ErrorCode::truncated,
              std::string(what) + " line has no newline before the input ends");
     }
+  }
+
+  /// The line line() read last, as written (valid until the next read).
+  std::string_view last_line() const noexcept { return last_line_; }
+
+  /// True when no byte is left.
+  bool at_end() {
+    sync_out();
+    bool end = !src_.ensure(1);
+    sync_in();
+    return end;
   }
 
   static uint64_t le(const uint8_t* s, int n) {
@@ -407,6 +419,7 @@ class Reader {
   uint64_t op_offset_ = 0;
   uint64_t frame_end_ = 0;
   bool in_frame_ = false;
+  std::string_view last_line_;
 };
 
 template <class Builder>

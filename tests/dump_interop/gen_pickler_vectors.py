@@ -2,8 +2,12 @@
 # case and protocol, what CPython's C pickler writes for the Python object that the
 # C++ builder of the same name makes.
 #
-#   PYTHONHASHSEED=0 python3.13 tests/dump_interop/gen_pickler_vectors.py > /tmp/v3.txt
-#   PYTHONHASHSEED=0 python2.7  tests/dump_interop/gen_pickler_vectors.py > /tmp/v2.txt
+#   PYTHONHASHSEED=0 python3.13 tests/dump_interop/gen_pickler_vectors.py [--update FILE]
+#   PYTHONHASHSEED=0 python2.7  tests/dump_interop/gen_pickler_vectors.py [--update FILE]
+#
+# With --update FILE (tests/unit/pickler_test.cpp) the lines between
+# `// BEGIN GENERATED (pythonX.Y)` and `// END GENERATED (pythonX.Y)` are replaced;
+# otherwise they are printed.
 #
 # Under Python 3 it writes the Python 3 cases; under Python 2.7 (cPickle) the cases
 # only Python 2 can write: old-style instances (INST, OBJ) and Python 2 `str`.
@@ -271,6 +275,7 @@ def py3():
         # POP and a GET of the memoized copy.
         r = m.RArgs()
         r.lst = [r]
+        r.args = (r.lst,)  # one args tuple, as the C++ graph has one
         return r
 
     # ---------------------------------------------------------------- pids, ext, fast
@@ -357,7 +362,7 @@ def setup_classes():
 
     class RArgs(object):
         def __reduce__(self):
-            return (m.RArgs, (self.lst,))
+            return (m.RArgs, self.args)
 
     class P(object):
         def __init__(self, pid):
@@ -408,11 +413,23 @@ def main():
         py2()
     else:
         py3()
+    lines = []
     for name, p, data in VECTORS:
         if len(data) <= 240:
-            print('    {"%s", %d, R"pk(%s)pk"},' % (name, p, literal(data)))
+            lines.append('    {"%s", %d, R"pk(%s)pk"},' % (name, p, literal(data)))
         else:
-            print('    {"%s", %d, {}, %d, 0x%016xULL},' % (name, p, len(data), fnv(data)))
+            lines.append('    {"%s", %d, {}, %d, 0x%016xULL},' % (name, p, len(data), fnv(data)))
+    if len(sys.argv) == 3 and sys.argv[1] == '--update':
+        tag = 'python%d.%d' % sys.version_info[:2]
+        begin, end = '// BEGIN GENERATED (%s)' % tag, '// END GENERATED (%s)' % tag
+        with open(sys.argv[2]) as f:
+            text = f.read()
+        head, rest = text.split(begin + '\n')
+        _, tail = rest.split(end + '\n')
+        with open(sys.argv[2], 'w') as f:
+            f.write(head + begin + '\n' + '\n'.join(lines) + '\n' + end + '\n' + tail)
+    else:
+        print('\n'.join(lines))
 
 
 if __name__ == '__main__':

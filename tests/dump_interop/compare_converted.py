@@ -1,0 +1,88 @@
+# Under one CPython: loads original pickles and the ones `pickle convert` made of them,
+# and checks that each converted pickle loads into the object this Python reads from
+# the original (pyiso.iso: structure and identity).
+#
+#   python compare_converted.py JOB.json
+#
+# JOB.json: {"pairs": [{"orig": PATH, "conv": PATH, "label": TEXT, "pickles": N,
+#                       "pid": BOOL}, ...]}
+# Under Python 3 each pair is loaded with encoding "ASCII", "latin1" and "bytes" (the
+# Python 2 str of the original); an encoding the original itself cannot be read with
+# is left out for that pair. Runs under Python 2.7 and every Python 3. Exit status 0
+# when every pair matched, 1 otherwise.
+from __future__ import print_function
+
+import io
+import json
+import os
+import pickle
+import sys
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, '..', 'interop'))  # zoo_classes
+from pyiso import iso  # noqa: E402
+
+PY2 = sys.version_info[0] == 2
+ENCODINGS = [None] if PY2 else ['ASCII', 'latin1', 'bytes']
+
+
+def load_all(data, count, pid, encoding):
+    """The `count` pickles of data, read by one Unpickler (one memo, as written)."""
+    f = io.BytesIO(data)
+    if PY2:
+        u = pickle.Unpickler(f)
+        if pid:
+            u.persistent_load = lambda p: ('PID', p)
+    else:
+        class Unpickler(pickle.Unpickler):
+            def persistent_load(self, p):
+                return ('PID', p)
+        u = (Unpickler if pid else pickle.Unpickler)(f, encoding=encoding)
+    values = [u.load() for _ in range(count)]
+    rest = f.read()
+    if rest:
+        raise ValueError('%d bytes after the last pickle' % len(rest))
+    return values
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        job = json.load(f)
+    failures = 0
+    checked = 0
+    unreadable = []
+    for pair in job['pairs']:
+        with open(pair['orig'], 'rb') as f:
+            orig = f.read()
+        with open(pair['conv'], 'rb') as f:
+            conv = f.read()
+        for encoding in ENCODINGS:
+            where = pair['label'] + ('' if encoding is None else ' encoding=' + encoding)
+            try:
+                want = load_all(orig, pair['pickles'], pair['pid'], encoding)
+            except Exception as e:
+                unreadable.append('%s: %s: %s' % (where, type(e).__name__, str(e)[:100]))
+                continue
+            checked += 1
+            try:
+                got = load_all(conv, pair['pickles'], pair['pid'], encoding)
+            except Exception as e:
+                failures += 1
+                print('FAIL %s: the original loads, the converted pickle does not: %s: %s'
+                      % (where, type(e).__name__, e))
+                continue
+            why = iso(want, got)
+            if why:
+                failures += 1
+                print('FAIL %s: %s' % (where, why))
+    for u in unreadable:
+        print('not compared (this Python cannot read the original either): ' + u)
+    print('Python %d.%d.%d: %d loads compared, %d failed, %d not readable in the original'
+          % (sys.version_info[:3] + (checked, failures, len(unreadable))))
+    return 1 if failures or not checked else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,463 @@
+#!/usr/bin/env python3
+"""Interop tests of what pickle++ writes, against every CPython on the machine.
+
+    run_dump_interop.py --inventory
+    run_dump_interop.py --fixtures EXE --python LABEL   (a) C++ graphs load in CPython
+    run_dump_interop.py --identity --cli CLI --python LABEL
+                                   (b) CPython's zoo, converted at the same protocol,
+                                       is byte-identical (LABEL: 3.8 ... 3.13, system)
+    run_dump_interop.py --py2 --cli CLI --python LABEL
+                                   (c) Python 2.7's zoo converted to every protocol
+                                       LABEL knows loads in LABEL as the original does
+
+LABEL is 2.7, 3.6 ... 3.13 or system. Interpreters: pyenv's versions/*/bin/python2 or
+python3 (the root from `pyenv root`, else $PYENV_ROOT, else ~/.pyenv) and Debian's
+/usr/bin/python3. Exit status: 0 passed, 1 failed, 77 (ctest's skip code) when an
+interpreter the test needs is not installed ("SKIPPED: ..." says which).
+Runs everything with PYTHONHASHSEED=0 in a temporary directory (--keep DIR keeps it).
+"""
+import argparse
+import glob
+import json
+import os
+import pickletools
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ZOO_DIR = os.path.normpath(os.path.join(HERE, '..', 'interop'))
+SYSTEM_PYTHON = '/usr/bin/python3'  # Debian's own python3
+LABELS = ['2.7', '3.6', '3.7', '3.8', '3.9', '3.10', '3.11', '3.12', '3.13', 'system']
+SKIP = 77
+
+NEWEST = '3.13'  # where CPython versions write different bytes, the newest is the target
+# Zoo cases whose CPython bytes pickle++ cannot reproduce, with the reason. For these
+# the converted pickle must still load into the object CPython reads from its own.
+NOT_BYTE_IDENTICAL = {}
+
+
+def clean_env():
+    env = dict(os.environ)
+    for var in ('PYTHONPATH', 'PYTHONHOME', 'PYTHONSTARTUP', 'PYTHONINSPECT'):
+        env.pop(var, None)
+    env['PYTHONHASHSEED'] = '0'
+    env['PYTHONDONTWRITEBYTECODE'] = '1'
+    env['PYTHONIOENCODING'] = 'utf-8'
+    return env
+
+
+def run(cmd, timeout=1800, **kw):
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=clean_env(), timeout=timeout, **kw)
+
+
+# ------------------------------------------------------------------ interpreters
+def pyenv_root():
+    pyenv = shutil.which('pyenv')
+    if pyenv:
+        try:
+            out = run([pyenv, 'root'], timeout=60).stdout.decode().strip()
+            if out and os.path.isdir(out):
+                return out
+        except (OSError, subprocess.SubprocessError):
+            pass
+    for root in (os.environ.get('PYENV_ROOT'), os.path.expanduser('~/.pyenv')):
+        if root and os.path.isdir(root):
+            return root
+    return None
+
+
+def probe(path):
+    code = ('import sys, platform; sys.stdout.write("%s %d.%d.%d" % '
+            '((platform.python_implementation(),) + tuple(sys.version_info[:3])))')
+    try:
+        out = run([path, '-c', code], timeout=60).stdout.decode().split()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if len(out) != 2 or out[0] != 'CPython':
+        return None
+    return tuple(int(x) for x in out[1].split('.'))
+
+
+def find_interpreters():
+    """{label: (path, version)} of the CPythons on this machine."""
+    found = {}
+    root = pyenv_root()
+    if root:
+        for bindir in sorted(glob.glob(os.path.join(root, 'versions', '*', 'bin'))):
+            for exe in ('python3', 'python2'):
+                path = os.path.join(bindir, exe)
+                if not os.access(path, os.X_OK):
+                    continue
+                version = probe(path)
+                if version is None:
+                    continue
+                label = '%d.%d' % version[:2]
+                if label in LABELS and (label not in found or found[label][1] < version):
+                    found[label] = (path, version)
+                break
+    if os.access(SYSTEM_PYTHON, os.X_OK):
+        version = probe(SYSTEM_PYTHON)
+        if version is not None:
+            found['system'] = (SYSTEM_PYTHON, version)
+    return found
+
+
+def describe(label):
+    return 'Debian python3 (%s)' % SYSTEM_PYTHON if label == 'system' else 'python' + label
+
+
+def need(found, label):
+    if label not in found:
+        print('SKIPPED: %s not found (pyenv root: %s)' % (describe(label), pyenv_root()))
+        sys.exit(SKIP)
+    path, version = found[label]
+    print('%s: %s, CPython %s' % (describe(label), path, '.'.join(map(str, version))))
+    return path, version
+
+
+def inventory():
+    found = find_interpreters()
+    for label in LABELS:
+        if label in found:
+            path, version = found[label]
+            print('found:   %-24s %s (%s)' % (describe(label), path,
+                                                '.'.join(map(str, version))))
+        else:
+            print('SKIPPED: %s not found' % describe(label))
+    if not found:
+        print('FAIL: no CPython interpreter found at all')
+        return 1
+    return 0
+
+
+# ------------------------------------------------------------------ helpers
+def split_pickles(data):
+    """The pickles of a stream (each up to its STOP), or None if it does not parse."""
+    out, start = [], 0
+    while start < len(data):
+        end = None
+        try:
+            for op, _arg, pos in pickletools.genops(data[start:]):
+                if op.name == 'STOP':
+                    end = start + pos + 1
+                    break
+        except Exception:
+            return None
+        if end is None:
+            return None
+        out.append(data[start:end])
+        start = end
+    return out
+
+
+def convert(cli, src, dst, protocol, shared_memo=False):
+    """None on success, else the error text."""
+    cmd = [cli, 'convert', '--protocol', str(protocol)]
+    if shared_memo:
+        cmd.append('--shared-memo')
+    r = run(cmd + [src, dst], timeout=600)
+    if r.returncode != 0:
+        return 'pickle convert exit %d: %s' % (r.returncode, r.stderr.decode(errors='replace').strip())
+    return None
+
+
+def convert_many(cli, work, files, protocol):
+    """{file: converted bytes or error text (str)} for single-pickle files: one
+    `pickle convert` run for all (each pickle starts with an empty memo), then one per
+    file when that fails or does not split."""
+    result = {}
+    if not files:
+        return result
+    batch = os.path.join(work, 'batch.in')
+    out = os.path.join(work, 'batch.out')
+    with open(batch, 'wb') as f:
+        for path in files:
+            with open(path, 'rb') as g:
+                f.write(g.read())
+    if convert(cli, batch, out, protocol) is None:
+        with open(out, 'rb') as f:
+            parts = split_pickles(f.read())
+        if parts is not None and len(parts) == len(files):
+            return dict(zip(files, parts))
+    for path in files:
+        err = convert(cli, path, out, protocol)
+        if err:
+            result[path] = err
+        else:
+            with open(out, 'rb') as f:
+                result[path] = f.read()
+    return result
+
+
+def show(data, limit=160):
+    text = repr(data[:limit])
+    return text + ('... (%d bytes)' % len(data) if len(data) > limit else '')
+
+
+def first_difference(a, b):
+    n = 0
+    while n < len(a) and n < len(b) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def write_zoo(python, out):
+    r = run([python, os.path.join(ZOO_DIR, 'zoo_gen.py'), out], timeout=1800)
+    if r.returncode != 0:
+        raise RuntimeError('zoo_gen.py failed: ' + r.stderr.decode(errors='replace'))
+    with open(os.path.join(out, 'manifest.json')) as f:
+        return json.load(f)
+
+
+def is_stream(entry):
+    return entry.get('stream', entry.get('pickles', 1) > 1)
+
+
+# ------------------------------------------------------------------ (a) fixtures
+def test_fixtures(exe, label, work):
+    found = find_interpreters()
+    python, _ = need(found, label)
+    fx = os.path.join(work, 'fixtures')
+    os.makedirs(fx)
+    r = run([exe, fx], timeout=1800)
+    if r.returncode != 0:
+        print('FAIL: %s exited %d: %s' % (exe, r.returncode, r.stderr.decode(errors='replace')))
+        return 1
+    r = run([python, os.path.join(HERE, 'check_fixtures.py'), fx], timeout=1800)
+    sys.stdout.write(r.stdout.decode(errors='replace'))
+    sys.stdout.write(r.stderr.decode(errors='replace'))
+    return 0 if r.returncode == 0 else 1
+
+
+# ------------------------------------------------------------------ (b) identity
+def compare_loads(python, work, pairs):
+    """Runs compare_converted.py under python; {label: None (loads equal) or why}."""
+    if not pairs:
+        return {}
+    job = os.path.join(work, 'compare.json')
+    with open(job, 'w') as f:
+        json.dump({'pairs': pairs}, f)
+    r = run([python, os.path.join(HERE, 'compare_converted.py'), job], timeout=3600)
+    result = dict((p['label'], None) for p in pairs)
+    for line in r.stdout.decode(errors='replace').splitlines():
+        if line.startswith('FAIL '):
+            label, _, why = line[5:].partition(' encoding=')
+            result[label] = why.partition(': ')[2] or why
+    return result
+
+
+def test_identity(cli, label, work):
+    found = find_interpreters()
+    python, version = need(found, label)
+    if version[:2] < (3, 8):
+        print('FAIL: the byte-identity oracle is CPython 3.8-3.13, not %s' % describe(label))
+        return 1
+    zoo = os.path.join(work, 'zoo')
+    manifest = write_zoo(python, zoo)
+    # DESIGN.md: where CPython 3.8-3.13 write different bytes, match the newest.
+    newest = None
+    if '%d.%d' % version[:2] != NEWEST:
+        if NEWEST in found:
+            newest = os.path.join(work, 'zoo-newest')
+            write_zoo(found[NEWEST][0], newest)
+        else:
+            print('note: python%s not found: differences between CPython versions cannot be '
+                  'told from ours' % NEWEST)
+    failures, identical, known, newer, py_identical = [], 0, [], [], 0
+    not_converted = []
+    by_protocol = {}
+    streams = []
+    for e in manifest['entries']:
+        if e['expect'] != 'ok':  # CPython cannot load these either (no buffers/registry)
+            if e['writer'] == 'c':
+                not_converted.append('%s (CPython cannot load it either)' % e['file'])
+            continue
+        (streams if is_stream(e) else by_protocol.setdefault(e['protocol'], [])).append(e)
+    results = []  # (entry, converted bytes or error)
+    for protocol, entries in sorted(by_protocol.items()):
+        paths = [os.path.join(zoo, e['file']) for e in entries]
+        conv = convert_many(cli, work, paths, protocol)
+        results.extend((e, conv[p]) for e, p in zip(entries, paths))
+    for e in streams:
+        out = os.path.join(work, 'stream.out')
+        err = convert(cli, os.path.join(zoo, e['file']), out, e['protocol'], shared_memo=True)
+        if err:
+            results.append((e, err))
+        else:
+            with open(out, 'rb') as f:
+                results.append((e, f.read()))
+    differing = []  # (entry, name, message): compared by loading afterwards
+    conv_dir = os.path.join(work, 'converted')
+    os.makedirs(conv_dir)
+    for e, got in results:
+        with open(os.path.join(zoo, e['file']), 'rb') as f:
+            want = f.read()
+        name = '%s.p%d' % (e['case'], e['protocol'])
+        if e['writer'] == 'py':
+            # The pure-Python pickler's files: the promise is the C pickler's bytes, so
+            # converting one gives the C pickler's file for the case, or the same bytes
+            # when the two picklers saw different graphs (e.g. set iteration order).
+            name += ' (pure-Python pickler)'
+            c_file = os.path.join(zoo, e['file'][:-len('.py.pkl')] + '.c.pkl')
+            if os.path.exists(c_file) and got != want:
+                with open(c_file, 'rb') as f:
+                    want = f.read()
+            if not isinstance(got, str) and got == want:
+                py_identical += 1
+                continue
+        if isinstance(got, str):
+            failures.append('%s: %s' % (name, got))
+            continue
+        if got == want:
+            identical += 1
+            if e['case'] in NOT_BYTE_IDENTICAL:
+                failures.append('%s: byte-identical, yet listed in NOT_BYTE_IDENTICAL' % name)
+            continue
+        newest_file = newest and os.path.join(newest, e['file'])
+        if newest_file and os.path.exists(newest_file):
+            with open(newest_file, 'rb') as f:
+                want_newest = f.read()
+            if want_newest != want and got == want_newest:
+                newer.append(name)
+                continue
+        conv_path = os.path.join(conv_dir, e['file'])
+        with open(conv_path, 'wb') as f:
+            f.write(got)
+        e = dict(e, conv=conv_path)
+        if e['case'] in NOT_BYTE_IDENTICAL and e['writer'] == 'c':
+            differing.append((e, name, None))
+        else:
+            at = first_difference(got, want)
+            differing.append((e, name, 'differs at byte %d of %d\n    CPython:  %s\n    '
+                              'pickle++: %s' % (at, len(want), show(want[max(0, at - 24):]),
+                                                show(got[max(0, at - 24):]))))
+    loads = compare_loads(python, work, [
+        {'orig': os.path.join(zoo, e['file']), 'conv': e['conv'], 'label': name,
+         'pickles': e.get('pickles', 1), 'pid': e['case'].startswith('pid_')}
+        for e, name, _ in differing])
+    for e, name, message in differing:
+        why = loads.get(name)
+        loaded = ('it loads into the object CPython reads from its own' if why is None else
+                  'and it does NOT load as CPython\'s does: ' + why)
+        if message is None:
+            if why is None:
+                known.append('%s: %s (%s)' % (name, NOT_BYTE_IDENTICAL[e['case']], loaded))
+            else:
+                failures.append('%s: %s' % (name, loaded))
+        else:
+            failures.append('%s: %s\n    (%s)' % (name, message, loaded))
+    for k in known:
+        print('NOT BYTE-IDENTICAL (known): ' + k)
+    if newer:
+        print('matches CPython %s where CPython %d.%d writes other bytes: %s' % (
+            NEWEST, version[0], version[1], ' '.join(newer)))
+    for s in sorted(manifest.get('skipped', []), key=lambda s: (s['case'], s['protocol'])):
+        if s['writer'] == 'c':
+            print('not written by this CPython: %s.p%d: %s' % (s['case'], s['protocol'],
+                                                               s['reason']))
+    for n in not_converted:
+        print('not converted: ' + n)
+    for f in failures:
+        print('FAIL ' + f)
+    print('%s: %d byte-identical, %d as CPython %s writes them, %d known differences, '
+          '%d failed; of the pure-Python pickler\'s files %d give the expected bytes'
+          % (describe(label), identical, len(newer), NEWEST, len(known), len(failures),
+             py_identical))
+    return 1 if failures or not identical else 0
+
+
+# ------------------------------------------------------------------ (c) Python 2 pickles
+def test_py2(cli, label, work):
+    found = find_interpreters()
+    python2, _ = need(found, '2.7')
+    python, version = need(found, label)
+    zoo = os.path.join(work, 'zoo2')
+    manifest = write_zoo(python2, zoo)
+    highest = 2 if version[0] == 2 else 4 if version[:2] < (3, 8) else 5
+    singles, streams, errors = [], [], []
+    for e in manifest['entries']:
+        if e['expect'] != 'ok':
+            errors.append(e)
+        elif is_stream(e):
+            streams.append(e)
+        else:
+            singles.append(e)
+    failures = []
+    # What CPython cannot load, pickle++ cannot convert either.
+    for e in errors:
+        err = convert(cli, os.path.join(zoo, e['file']), os.path.join(work, 'x.out'), 2)
+        if err is None:
+            failures.append('%s: converted, though CPython cannot load it' % e['file'])
+    pairs = []
+    conv_dir = os.path.join(work, 'converted')
+    os.makedirs(conv_dir)
+    for target in range(highest + 1):
+        paths = [os.path.join(zoo, e['file']) for e in singles]
+        conv = convert_many(cli, work, paths, target)
+        todo = [(e, conv[p]) for e, p in zip(singles, paths)]
+        for e in streams:
+            out = os.path.join(work, 'stream.out')
+            err = convert(cli, os.path.join(zoo, e['file']), out, target, shared_memo=True)
+            if err is None:
+                with open(out, 'rb') as f:
+                    err = f.read()
+            todo.append((e, err))
+        for e, got in todo:
+            label_ = '%s -> protocol %d' % (e['file'], target)
+            if isinstance(got, str):
+                failures.append('%s: %s' % (label_, got))
+                continue
+            path = os.path.join(conv_dir, '%s.to%d' % (e['file'], target))
+            with open(path, 'wb') as f:
+                f.write(got)
+            pairs.append({'orig': os.path.join(zoo, e['file']), 'conv': path, 'label': label_,
+                          'pickles': e.get('pickles', 1), 'pid': e['case'].startswith('pid_')})
+    job = os.path.join(work, 'job.json')
+    with open(job, 'w') as f:
+        json.dump({'pairs': pairs}, f)
+    r = run([python, os.path.join(HERE, 'compare_converted.py'), job], timeout=3600)
+    sys.stdout.write(r.stdout.decode(errors='replace'))
+    sys.stdout.write(r.stderr.decode(errors='replace'))
+    for f in failures:
+        print('FAIL ' + f)
+    print('Python 2.7 zoo: %d files, converted to protocols 0-%d, %d conversion failures'
+          % (len(singles) + len(streams), highest, len(failures)))
+    return 1 if failures or r.returncode != 0 else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--inventory', action='store_true')
+    ap.add_argument('--fixtures', metavar='EXE')
+    ap.add_argument('--identity', action='store_true')
+    ap.add_argument('--py2', action='store_true')
+    ap.add_argument('--cli', metavar='PICKLE')
+    ap.add_argument('--python', metavar='LABEL', choices=LABELS)
+    ap.add_argument('--keep', metavar='DIR', help='copy the work directory here')
+    args = ap.parse_args()
+    if args.inventory:
+        return inventory()
+    if not args.python or not (args.fixtures or ((args.identity or args.py2) and args.cli)):
+        ap.error('give --inventory, or --python with --fixtures EXE, --identity --cli or '
+                 '--py2 --cli')
+    work = tempfile.mkdtemp(prefix='pickle-dump-interop-')
+    try:
+        if args.fixtures:
+            status = test_fixtures(os.path.abspath(args.fixtures), args.python, work)
+        elif args.identity:
+            status = test_identity(os.path.abspath(args.cli), args.python, work)
+        else:
+            status = test_py2(os.path.abspath(args.cli), args.python, work)
+        if args.keep:
+            shutil.copytree(work, args.keep, dirs_exist_ok=True)
+        return status
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
