@@ -969,7 +969,9 @@ class Encoder {
       ObjectNode* s = scratch_.make<ObjectNode>(scratch_.resource());
       copy_items(*s, o);
       s->how = BuildKind::reduce;
-      if (o.args.tuple().items.empty()) {
+      // What CPython wrote as _reconstructor goes back that way; anything else uses
+      // __newobj__, which also builds subclasses of builtins (object.__new__ can't).
+      if (o.args.tuple().items.empty() && (o.flags & kReconstructed)) {
         s->callable = scratch_.global("copyreg", "_reconstructor");
         s->args = scratch_.tuple({o.callable, scratch_.global("builtins", "object"), nullptr});
       } else {

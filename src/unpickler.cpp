@@ -366,6 +366,7 @@ class ValueBuilder {
         if (a.size() == 3 && a[0].kind() == Kind::Global &&
             is_global(a[1], KnownGlobal::builtins_object) && a[2].is_none()) {
           out = g_.object(a[0], g_.tuple({}), BuildKind::newobj);
+          out.node()->flags |= kReconstructed;
           return true;
         }
         return false;

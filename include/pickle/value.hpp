@@ -221,6 +221,9 @@ enum NodeFlags : uint8_t {
   kReadOnly = 4,
   /// PersistentRef written by PERSID (text) rather than BINPERSID.
   kTextPid = 8,
+  /// Object loaded from copyreg._reconstructor(cls, object, None): written back in
+  /// that form below protocol 2 (others get copyreg.__newobj__, safe for any class).
+  kReconstructed = 16,
 };
 
 /// An int beyond int64: two's-complement little-endian bytes, minimal length

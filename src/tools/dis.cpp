@@ -386,8 +386,13 @@ void Disassembler::run() {
   buf_ += "highest protocol among opcodes = " + std::to_string(maxproto) + "\n";
   flush();
   if (!stack.empty()) {
+    // pickletools lists the whole stack; one error line lists the top of it.
+    constexpr size_t kShown = 16;
     std::string items;
-    for (auto s : stack) items += (items.empty() ? "" : ", ") + std::string(s);
+    size_t first = stack.size() > kShown ? stack.size() - kShown : 0;
+    if (first > 0) items = "... " + std::to_string(first) + " more, ";
+    for (size_t i = first; i < stack.size(); ++i)
+      items += (i == first ? "" : ", ") + std::string(stack[i]);
     fail(ErrorCode::stack_underflow, ins, "stack not empty after STOP: [" + items + "]");
   }
 }

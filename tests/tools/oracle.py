@@ -144,7 +144,8 @@ def dis_file(data, pieces, options):
 
 
 def _lenient_stringnl(f, decode=True, stripquotes=True):
-    """pickletools.read_stringnl without its final ASCII decoding."""
+    """pickletools.read_stringnl without its final ASCII decoding (nor, when they are
+    malformed, the escapes)."""
     data = f.readline()
     if not data.endswith(b'\n'):
         raise ValueError('no newline found when trying to read stringnl')
@@ -159,7 +160,10 @@ def _lenient_stringnl(f, decode=True, stripquotes=True):
         else:
             raise ValueError('no string quotes around %r' % data)
     if decode:
-        data = codecs.escape_decode(data)[0]
+        try:
+            data = codecs.escape_decode(data)[0]
+        except ValueError:
+            pass  # optimize copies the argument as it is
     return data
 
 

@@ -368,8 +368,8 @@ def check_malformed(args, found):
         run_python(oracle_python, [os.path.join(HERE, 'malformed.py'), cases], 'malformed.py')
         files = sorted(glob.glob(os.path.join(cases, '*.pkl')))
         expected = oracle(oracle_python, files, {'plain': [], 'annotate': ['--annotate']},
-                          workdir, optimize=False)
-        same = stricter = 0
+                          workdir, optimize=True)
+        same = stricter = optimized = refused = 0
         for e in expected:
             generated = re.search(r'_(cut|edit)\d+\.pkl$', e['file'])
             for name, options in (('plain', []), ('annotate', ['--annotate'])):
@@ -385,8 +385,20 @@ def check_malformed(args, found):
                     stricter += 1
                 else:
                     failures.append('FAIL %s\n%s' % (what, problem))
-        print('malformed: %d inputs; %d runs identical to pickletools, %d stopped earlier '
-              'where the Unpickler refuses the stream' % (len(expected), same, stricter))
+            if re.search(r'_cut\d+\.pkl$', e['file']):
+                continue  # a truncated pickle cannot be optimized either
+            problem = compare_malformed_optimize(args.cli, e, workdir)
+            if problem is None:
+                optimized += 1
+            elif problem == 'refused':
+                refused += 1
+            else:
+                failures.append('FAIL pickle optimize %s\n%s'
+                                % (os.path.basename(e['file']), problem))
+        print('malformed: %d inputs; dis: %d runs identical to pickletools, %d stopped '
+              'earlier where the Unpickler refuses the stream; optimize: %d identical, %d '
+              'refused where the Unpickler refuses the stream'
+              % (len(expected), same, stricter, optimized, refused))
         if args.keep:
             shutil.copytree(workdir, os.path.join(args.keep, 'malformed'))
         return failures
@@ -430,6 +442,36 @@ def compare_malformed(cli, entry, exp, r):
         return ('  dis stopped at byte %d (%s) where pickletools went on, but `pickle show` '
                 'reads on: %r' % (offset, r.stderr.strip(), show.stderr.strip()))
     return 'stricter'
+
+
+def compare_malformed_optimize(cli, entry, workdir):
+    """None when `pickle optimize` does what pickletools.optimize does, 'refused' when
+    it refuses a stream the Unpickler refuses too, else a description."""
+    dst = os.path.join(workdir, 'malformed.out.pkl')
+    r = Run([cli, 'optimize', entry['file'], dst])
+    got = None
+    if os.path.exists(dst):
+        with open(dst, 'rb') as f:
+            got = f.read()
+        os.remove(dst)
+    if entry['optimize'] is None:
+        if r.returncode == 1 and got is None and check_error_line(r, None, None) is None:
+            return None
+        return '  pickletools cannot optimize it; exit status %d, %r' % (r.returncode, r.stderr)
+    with open(entry['optimize'], 'rb') as f:
+        expected = f.read()
+    if r.returncode == 0 and got == expected:
+        return None
+    if r.returncode != 1 or got is not None or check_error_line(r, None, None):
+        return ('  exit status %d, %r\n  expected %r\n  got      %r'
+                % (r.returncode, r.stderr, expected[:120], (got or b'')[:120]))
+    offset = int(ERROR_LINE.match(r.stderr.strip()).group(1))
+    show = Run([cli, 'show', entry['file']])
+    loaded = ERROR_LINE.match(show.stderr.strip())
+    if show.returncode != 1 or not loaded or int(loaded.group(1)) > offset:
+        return ('  optimize refused it at byte %d (%s) where pickletools did not, but '
+                '`pickle show` reads on: %r' % (offset, r.stderr.strip(), show.stderr.strip()))
+    return 'refused'
 
 
 # ------------------------------------------------------------------ main

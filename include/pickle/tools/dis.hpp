@@ -37,8 +37,9 @@ namespace pickle::tools {
 
 /// Options of dis(), as pickletools.dis's arguments and `python -m pickletools`' flags.
 struct DisOptions {
-  /// Column hint for annotations; 0 (the default) means no annotations. The command
-  /// line's --annotate uses 30, as pickletools' -a.
+  /// Column hint for annotations (pickletools.dis's `annotate`): 0, the default, means
+  /// none; any other value adds each opcode's doc, aligned as pickletools aligns it.
+  /// The command line's --annotate uses 30, as pickletools' -a.
   int annotate = 0;
   /// Blanks per MARK level (pickletools' indentlevel, -l); negative counts as 0.
   int indentlevel = 4;
