@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -63,6 +64,10 @@ OutputFile::OutputFile(const std::string& path) : path_(path) {
     temp_ = path + ".tmp-XXXXXX";
     int fd = ::mkstemp(temp_.data());
     if (fd < 0) throw std::system_error(errno, std::generic_category(), path);
+    // mkstemp makes the file private; give it the mode a new file would get.
+    mode_t mask = ::umask(0);
+    ::umask(mask);
+    ::fchmod(fd, 0666 & ~mask);
     file_ = ::fdopen(fd, "wb");
     if (!file_) {
       int e = errno;

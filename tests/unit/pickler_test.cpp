@@ -2282,6 +2282,60 @@ TEST(PicklerErrors, PicklerUsableAfterAFailure) {
 }
 
 // ---------------------------------------------------------------------------
+// Python 2 pickles round-trip losslessly (DESIGN.md "The promise", point 3)
+
+// A Python 2 pickle's globals are written back under their Python 2 names. Loading
+// maps them to Python 3 names (fix_imports), and that mapping is many-to-one: int and
+// long are both builtins.int, str and unicode both builtins.str, UserDict.UserDict and
+// UserDict.IterableUserDict both collections.UserDict. Expected: the bytes Python 2.7's
+// pickle.py writes for [int, long, str, unicode, UserDict.UserDict,
+// UserDict.IterableUserDict, ValueError, xrange, reduce], unchanged.
+TEST(PicklerPy2, GlobalNamesSurviveARoundTrip) {
+  const std::string_view vectors[] = {
+      R"pk((lp0\nc__builtin__\nint\np1\nac__builtin__\nlong\np2\nac__builtin__\nstr\np3\nac__builtin__\nunicode\np4\nacUserDict\nUserDict\np5\nacUserDict\nIterableUserDict\np6\nacexceptions\nValueError\np7\nac__builtin__\nxrange\np8\nac__builtin__\nreduce\np9\na.)pk",
+      R"pk(\x80\x02]q\x00(c__builtin__\nint\nq\x01c__builtin__\nlong\nq\x02c__builtin__\nstr\nq\x03c__builtin__\nunicode\nq\x04cUserDict\nUserDict\nq\x05cUserDict\nIterableUserDict\nq\x06cexceptions\nValueError\nq\x07c__builtin__\nxrange\nq\x08c__builtin__\nreduce\nq\te.)pk",
+  };
+  for (std::string_view literal : vectors) {
+    std::string bytes = py_bytes(literal);
+    int protocol = bytes[0] == '\x80' ? 2 : 0;
+    SCOPED_TRACE("protocol " + std::to_string(protocol));
+    Graph g;
+    Value v = pickle::loads(bytes, g, py2_as_bytes());
+    EXPECT_TRUE(SameBytes(pickle::dumps(v, proto(protocol)), bytes));
+  }
+}
+
+// Pickles CPython 3.13 writes (tests/interop zoo cases), loaded and dumped again at
+// their protocol: the same bytes (tests/dump_interop checks the whole zoo).
+TEST(PicklerLossless, CPythonBytesSurviveARoundTrip) {
+  struct Case {
+    const char* what;
+    int protocol;
+    std::string_view literal;
+  };
+  const Case cases[] = {
+      // A 6-item __reduce__ with a state setter: set_state(obj, state), then POP.
+      {"obj_reduce6", 2,
+       R"pk(\x80\x02czoo_classes\nReduce6\nq\x00)Rq\x01czoo_classes\nset_state\nq\x02h\x01}q\x03X\x01\x00\x00\x00sq\x04K\x06s\x86R0.)pk"},
+      {"obj_reduce6", 4,
+       R"pk(\x80\x04\x95<\x00\x00\x00\x00\x00\x00\x00\x8c\x0bzoo_classes\x94\x8c\x07Reduce6\x94\x93\x94)R\x94h\x00\x8c\tset_state\x94\x93\x94h\x03}\x94\x8c\x01s\x94K\x06s\x86R0.)pk"},
+      // str.upper: getattr(str, 'upper') by __reduce__ (class and tuple memoized).
+      {"ref_method_descriptor", 2,
+       R"pk(\x80\x02c__builtin__\ngetattr\nq\x00c__builtin__\nunicode\nq\x01X\x05\x00\x00\x00upperq\x02\x86q\x03Rq\x04.)pk"},
+      // len's module name is another str object than int's: two 'builtins'.
+      {"ref_builtins", 4,
+       R"pk(\x80\x04\x95\x86\x00\x00\x00\x00\x00\x00\x00]\x94(\x8c\x08builtins\x94\x8c\x03len\x94\x93\x94\x8c\x08builtins\x94\x8c\x03int\x94\x93\x94h\x04\x8c\x06object\x94\x93\x94h\x04\x8c\x03set\x94\x93\x94h\x04\x8c\tfrozenset\x94\x93\x94h\x04\x8c\tbytearray\x94\x93\x94h\x04\x8c\x07complex\x94\x93\x94h\x04\x8c\x04dict\x94\x93\x94h\x04\x8c\x04list\x94\x93\x94e.)pk"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.what) + " protocol " + std::to_string(c.protocol));
+    std::string bytes = py_bytes(c.literal);
+    Graph g;
+    Value v = pickle::loads(bytes, g);
+    EXPECT_TRUE(SameBytes(pickle::dumps(v, proto(c.protocol)), bytes));
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Deep data: ten million levels, no recursion anywhere (each would need far more
 // than the 8 MiB stack). The source graph is freed before loading to bound memory.
 
