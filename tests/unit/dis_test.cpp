@@ -25,6 +25,8 @@
 #include "pickle/tools/ops.hpp"
 #include "pickle/tools/optimize.hpp"
 
+#include "pickle_literal.hpp"
+
 namespace {
 
 using pickle::ErrorCode;
@@ -34,36 +36,7 @@ using pickle::tools::Argument;
 using pickle::tools::Instruction;
 using pickle::tools::OpcodeWalker;
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  throw std::invalid_argument("bad hex digit in test literal");
-}
-
-// The bytes of a Python bytes-literal body.
-std::string operator""_pk(const char* s, size_t n) {
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    if (s[i] != '\\') {
-      out += s[i];
-      continue;
-    }
-    if (++i == n) throw std::invalid_argument("trailing backslash in test literal");
-    switch (s[i]) {
-      case 'n': out += '\n'; break;
-      case '\\': out += '\\'; break;
-      case '"': out += '"'; break;
-      case 'x':
-        if (i + 2 >= n) throw std::invalid_argument("short \\x escape in test literal");
-        out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
-        i += 2;
-        break;
-      default: throw std::invalid_argument("unknown escape in test literal");
-    }
-  }
-  return out;
-}
+using pickle_test::operator""_pk;
 
 std::string printable(std::string_view s) {
   static const char kHex[] = "0123456789abcdef";
