@@ -252,6 +252,12 @@ def py3():
         c.x = 1
         return c
 
+    @case('obj_reconstructed')
+    def _():
+        c = m.Reconstructed()
+        c.x = 1
+        return c
+
     value('obj_newobj_args', m.N(), None)
     value('obj_newobj_ex', m.NX(), [0, 1, 4, 5])
     value('obj_reduce', m.R())
@@ -324,14 +330,25 @@ def py3():
 
 
 def setup_classes():
-    class C(object):
+    class NewObj(object):
+        """Reduced by copyreg.__newobj__ at every protocol, as the C++ graphs' Objects
+        built by NEWOBJ are written (CPython's own default below protocol 2 is
+        copyreg._reconstructor: see Reconstructed)."""
+
+        def __reduce_ex__(self, protocol):
+            return (copyreg.__newobj__, (type(self),), self.__dict__ or None)
+
+    class C(NewObj):
         pass
 
-    class E(object):
+    class E(NewObj):
         pass
 
-    class H(object):
+    class H(NewObj):
         pass
+
+    class Reconstructed(object):
+        """CPython's default reduction: copyreg._reconstructor below protocol 2."""
 
     class Outer(object):
         class Inner(object):
@@ -368,7 +385,7 @@ def setup_classes():
         def __init__(self, pid):
             self.pid = pid
 
-    for cls in (C, E, H, Outer, N, NX, f, R, RI, RIBig, RArgs, P):
+    for cls in (C, E, H, Reconstructed, Outer, N, NX, f, R, RI, RIBig, RArgs, P):
         export(cls)
     export(Outer.Inner, 'Outer.Inner')
 
