@@ -271,7 +271,8 @@ TEST(OpcodeWalker, TextArguments) {
 }
 
 TEST(OpcodeWalker, SeveralPickles) {
-  pickle::MemorySource src(R"p(N.K\x01.)p"_pk);
+  const std::string data = R"p(N.K\x01.)p"_pk;  // the source views it: keep it alive
+  pickle::MemorySource src(data);
   OpcodeWalker w(src);
   Instruction ins;
   ASSERT_TRUE(w.next(ins));
