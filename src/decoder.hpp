@@ -512,7 +512,15 @@ class Decoder {
   // ---- globals ---------------------------------------------------------------
   Item find_class(std::string_view module, std::string_view name) {
     Reader::check_global_names(module, name);
-    if (proto_ < 3 && opt_.fix_imports) fix_import(module, name);
+    if (proto_ < 3 && opt_.fix_imports) {
+      std::string_view m = module, n = name;
+      fix_import(m, n);
+      if (m != module || n != name) {
+        Item g = b_.global(m, n);
+        if constexpr (requires { b_.renamed(g, module, name); }) b_.renamed(g, module, name);
+        return g;
+      }
+    }
     return b_.global(module, name);
   }
 
@@ -631,10 +639,12 @@ class Decoder {
       }
       // Stack manipulation
       case Op::pop:
-        if (!st_.marks.empty() && st_.marks.back() == st_.stack.size())
+        if (!st_.marks.empty() && st_.marks.back() == st_.stack.size()) {
           st_.marks.pop_back();
-        else
-          pop();
+        } else {
+          Item gone = pop();
+          if constexpr (requires { b_.discarded(gone); }) b_.discarded(gone);
+        }
         return false;
       case Op::dup: {
         Item t = top();
@@ -749,6 +759,7 @@ class Decoder {
       fail(ErrorCode::limit_exceeded,
            "memo holds more than " + std::to_string(opt_.limits.max_memo_entries) + " entries");
     st_.memo.put(i, st_.stack.back(), opt_.limits);
+    if constexpr (requires { b_.memoized(st_.stack.back()); }) b_.memoized(st_.stack.back());
   }
 
   void ext(int64_t code) {

@@ -68,12 +68,48 @@ void reverse_fix_import(std::string_view& module, std::string_view& name) {
     }
 }
 
+// The names a global goes under in a text GLOBAL/INST line below protocol 3: the
+// Python 2 names it was read under, when fix_imports renamed it on loading (so
+// `long` stays `long`), else fix_imports' reverse renames.
+void text_names(const GlobalNode& g, int proto, bool fix_imports, std::string_view& module,
+                std::string_view& name) {
+  module = g.module;
+  name = g.name;
+  if (proto >= 3 || !fix_imports) return;
+  if (!g.py2_module.empty()) {
+    module = g.py2_module;
+    name = g.py2_name;
+    return;
+  }
+  reverse_fix_import(module, name);
+}
+
+// [NOTE builtins-module] CPython's builtin functions all carry one `'builtins'` str
+// object as __module__ and its builtin types another, so at protocol 4+ (where
+// module names are memoized strings) `'builtins'` is written once for the functions
+// and once again for the types. These are the functions (CPython 3.13).
+// clang-format off
+constexpr std::string_view kBuiltinFunctions[] = {
+    "__build_class__", "__import__", "abs", "aiter", "all", "anext", "any", "ascii",
+    "bin", "breakpoint", "callable", "chr", "compile", "delattr", "dir", "divmod", "eval",
+    "exec", "format", "getattr", "globals", "hasattr", "hash", "hex", "id", "input",
+    "isinstance", "issubclass", "iter", "len", "locals", "max", "min", "next", "oct",
+    "ord", "pow", "print", "repr", "round", "setattr", "sorted", "sum", "vars"};
+// clang-format on
+static_assert(std::is_sorted(std::begin(kBuiltinFunctions), std::end(kBuiltinFunctions)));
+
+bool builtin_function(std::string_view name) {
+  return std::binary_search(std::begin(kBuiltinFunctions), std::end(kBuiltinFunctions), name);
+}
+
 constexpr size_t kFrameSizeTarget = 64 * 1024;  // CPython's _FRAME_SIZE_TARGET
 constexpr size_t kFrameSizeMin = 4;             // smaller frames get no FRAME opcode
 constexpr size_t kFrameHeader = 9;
-constexpr size_t kBatch = 1000;                 // CPython's _BATCHSIZE
+constexpr size_t kBatch = 1000;  // CPython's _BATCHSIZE
 
-char op(Op o) { return static_cast<char>(o); }
+char op(Op o) {
+  return static_cast<char>(o);
+}
 
 // Identity memo: node address -> memo index, open addressing.
 class IdentityMemo {
@@ -128,8 +164,7 @@ class Encoder {
   Encoder(Sink& sink, DumpOptions options) : sink_(sink), opt_(std::move(options)) {
     proto_ = opt_.protocol < 0 ? HIGHEST_PROTOCOL : opt_.protocol;
     if (proto_ > HIGHEST_PROTOCOL)
-      throw std::invalid_argument("pickle protocol must be <= " +
-                                  std::to_string(HIGHEST_PROTOCOL));
+      throw std::invalid_argument("pickle protocol must be <= " + std::to_string(HIGHEST_PROTOCOL));
   }
 
   int protocol() const { return proto_; }
@@ -245,8 +280,10 @@ class Encoder {
   void write_get(uint32_t i) { put_index(Op::binget, Op::long_binget, Op::get, i); }
   uint32_t memoize_write() {
     uint32_t i = memo_count_++;
-    if (proto_ >= 4) put(op(Op::memoize));
-    else put_index(Op::binput, Op::long_binput, Op::put, i);
+    if (proto_ >= 4)
+      put(op(Op::memoize));
+    else
+      put_index(Op::binput, Op::long_binput, Op::put, i);
     return i;
   }
   // [NOTE memo-keys] The memo is keyed by node identity. Values CPython keeps as
@@ -257,13 +294,15 @@ class Encoder {
   std::string value_key(Value v) const {
     switch (v.kind()) {
       case Kind::Global: {
-        const auto& g = v.global();
-        return std::string("G") + std::string(g.module) + '\n' + std::string(g.name);
+        // Keyed by the names written, so Python 2's `int` and `long` stay two globals.
+        std::string_view module, name;
+        text_names(v.global(), proto_, opt_.fix_imports, module, name);
+        return std::string("G") + std::string(module) + '\n' + std::string(name);
       }
       case Kind::Str: {
         auto t = v.str().text;
-        bool single = t.empty() || t.size() == 1 ||
-                      (t.size() == 2 && static_cast<uint8_t>(t[0]) < 0xC4);
+        bool single =
+            t.empty() || t.size() == 1 || (t.size() == 2 && static_cast<uint8_t>(t[0]) < 0xC4);
         if (single && !(v.str().flags & kPy2Str)) return "S" + std::string(t);
         return {};
       }
@@ -287,8 +326,10 @@ class Encoder {
     if (opt_.fast) return;
     uint32_t i = memoize_write();
     std::string key = value_key(v);
-    if (!key.empty()) named_memo_.emplace(std::move(key), i);
-    else memo_.insert(v.node(), i);
+    if (!key.empty())
+      named_memo_.emplace(std::move(key), i);
+    else
+      memo_.insert(v.node(), i);
   }
   // Interned identifier strings (module and qualified names at protocol 4+).
   // CPython shares a module's name between its globals; a qualified name is its own
@@ -304,7 +345,18 @@ class Encoder {
   }
 
   // ---- tasks ---------------------------------------------------------------------
-  enum class T : uint8_t { save, tuple, list, dict, set, frozenset, reduce, global_path, persid };
+  enum class T : uint8_t {
+    save,
+    tuple,
+    list,
+    dict,
+    set,
+    frozenset,
+    reduce,
+    global_path,
+    persid,
+    call
+  };
   static constexpr uint8_t kNoPersistentId = 1;  // T::save phase: skip persistent_id
   struct Task {
     T kind;
@@ -332,6 +384,7 @@ class Encoder {
         case T::frozenset: frozenset_step(t); break;
         case T::reduce: reduce_step(t); break;
         case T::global_path: global_path_step(t); break;
+        case T::call: call_step(t); break;
       }
     }
   }
@@ -632,7 +685,8 @@ class Encoder {
 
   void write_bytearray_opcode(std::string_view d) {
     char h[9] = {op(Op::bytearray8)};
-    for (int i = 0; i < 8; ++i) h[1 + i] = static_cast<char>((uint64_t(d.size()) >> (8 * i)) & 0xff);
+    for (int i = 0; i < 8; ++i)
+      h[1 + i] = static_cast<char>((uint64_t(d.size()) >> (8 * i)) & 0xff);
     put_payload(std::string_view(h, 9), d);
   }
 
@@ -649,8 +703,10 @@ class Encoder {
     // In-band: the data as bytes (read-only) or bytearray, and the buffer itself is
     // memoized, as the C pickler does (a second reference is a GET).
     std::string_view d(reinterpret_cast<const char*>(b.data.data()), b.data.size());
-    if (b.readonly()) write_bytes_opcode(d);
-    else write_bytearray_opcode(d);
+    if (b.readonly())
+      write_bytes_opcode(d);
+    else
+      write_bytearray_opcode(d);
     memoize(v);
   }
 
@@ -694,30 +750,40 @@ class Encoder {
         return;
       }
     }
-    if (proto_ >= 4) {
-      save_interned('M', module);
-      save_interned('N', name);
-      put(op(Op::stack_global));
-      return memoize(v);
-    }
     auto dotted_path = [](std::string_view n) {
       // Only names whose every part is non-empty go through getattr; CPython could
       // not load `getattr(x, '')`, so the name is written as it is.
       if (n.find('.') == std::string_view::npos) return false;
       return n.front() != '.' && n.back() != '.' && n.find("..") == std::string_view::npos;
     };
+    if ((g.flags & kGetattrForm) && dotted_path(name)) {
+      // Loaded from an explicit getattr(Outer, 'name') reduction: written the same way,
+      // with the tuple and result memoized as a reduction is (CPython's bytes for a
+      // method descriptor such as str.upper).
+      size_t dot = name.rfind('.');
+      Value args = scratch_.tuple(
+          {scratch_.global(module, name.substr(0, dot)), scratch_.str(name.substr(dot + 1))});
+      return schedule_reduce(v, "builtins", "getattr", args);
+    }
+    if (proto_ >= 4) {
+      save_interned(module == "builtins" && builtin_function(name) ? 'F' : 'M', module);
+      save_interned('N', name);
+      put(op(Op::stack_global));
+      return memoize(v);
+    }
     if (dotted_path(name)) {
       // getattr(getattr(module.first, attr1), attr2)..., as CPython 3.13 writes
       // dotted names below protocol 4.
       tasks_.push_back({T::global_path, 0, 0, v, nullptr});
       return;
     }
+    text_names(g, proto_, opt_.fix_imports, module, name);
     write_global_line(module, name);
     memoize(v);
   }
 
+  // One GLOBAL opcode; module and name are already as they are to be written.
   void write_global_line(std::string_view module, std::string_view name) {
-    if (proto_ < 3 && opt_.fix_imports) reverse_fix_import(module, name);
     if (module.find('\n') != std::string_view::npos || name.find('\n') != std::string_view::npos)
       throw PicklingError("a global name with a newline needs protocol 4 or higher");
     if (proto_ < 3) {
@@ -752,7 +818,9 @@ class Encoder {
         if (proto_ < 2) put(op(Op::mark));
         return;
       }
-      write_global_line(g.module, parts[0]);
+      std::string_view module = g.module, first = parts[0];
+      if (proto_ < 3 && opt_.fix_imports) reverse_fix_import(module, first);
+      write_global_line(module, first);
       t.phase = 1;
       t.i = 0;
     }
@@ -805,8 +873,10 @@ class Encoder {
         return write_get(*i);
       }
     }
-    if (n <= 3 && proto_ >= 2) put(static_cast<char>(static_cast<uint8_t>(Op::tuple1) + n - 1));
-    else put(op(Op::tuple));
+    if (n <= 3 && proto_ >= 2)
+      put(static_cast<char>(static_cast<uint8_t>(Op::tuple1) + n - 1));
+    else
+      put(op(Op::tuple));
     memoize(t.v);
   }
 
@@ -824,9 +894,7 @@ class Encoder {
     const size_t total = count * per, full = kBatch * per;
     for (;;) {
       switch (t.phase) {
-        case kOpen:
-          t.phase = (proto_ == 0 || count == 1) ? kOneItem : kBatchStart;
-          continue;
+        case kOpen: t.phase = (proto_ == 0 || count == 1) ? kOneItem : kBatchStart; continue;
         case kOneItem:  // key [, value], then the single-item opcode
           if (t.i > 0 && t.i % per == 0) put(op(one));
           if (t.i == total) return false;
@@ -945,8 +1013,8 @@ class Encoder {
     const ObjectNode* r = &o;
     BuildKind how = o.how;
     const GlobalNode* cls = o.callable_global();
-    bool has_kwargs = how == BuildKind::newobj_ex && o.kwargs.kind() == Kind::Dict &&
-                      o.kwargs.dict().size() > 0;
+    bool has_kwargs =
+        how == BuildKind::newobj_ex && o.kwargs.kind() == Kind::Dict && o.kwargs.dict().size() > 0;
     if (how == BuildKind::newobj_ex && !has_kwargs && proto_ < 4) how = BuildKind::newobj;
     if ((how == BuildKind::newobj || how == BuildKind::newobj_ex) && !cls)
       throw PicklingError("NEWOBJ needs a class global");
@@ -1006,10 +1074,11 @@ class Encoder {
     to.states.assign(from.states.begin(), from.states.end());
     to.list_items.assign(from.list_items.begin(), from.list_items.end());
     to.dict_items.assign(from.dict_items.begin(), from.dict_items.end());
+    to.calls = from.calls;
   }
 
   // Phases: 0 start, 1 after callable/args (write the opcode, memo), 2 list items,
-  // 3 dict items, 4 states.
+  // 3 dict items, 4 states, 5 discarded calls (state setters).
   void reduce_step(Task t) {
     const ObjectNode& o = *t.o;
     auto again = [&](uint8_t phase, uint32_t i) {
@@ -1055,9 +1124,8 @@ class Encoder {
           case BuildKind::newobj_ex: put(op(Op::newobj_ex)); break;
           case BuildKind::obj: put(op(Op::obj)); break;
           case BuildKind::inst: {
-            const GlobalNode& g = *o.callable_global();
-            std::string_view module = g.module, name = g.name;
-            if (proto_ < 3 && opt_.fix_imports) reverse_fix_import(module, name);
+            std::string_view module, name;
+            text_names(*o.callable_global(), proto_, opt_.fix_imports, module, name);
             put(op(Op::inst));
             put(module);
             put('\n');
@@ -1092,7 +1160,46 @@ class Encoder {
           again(4, t.i + 1);
           return push_save(s);
         }
+        return again(5, 0);
+      case 5: {
+        size_t n = o.calls.kind() == Kind::List ? o.calls.list().items.size() : 0;
+        if (t.i < n) {
+          Value call = o.calls.list().items[t.i];
+          again(5, t.i + 1);
+          if (call.kind() != Kind::Object || call.object().args.kind() != Kind::Tuple)
+            throw PicklingError("an object's discarded call must be an object with a tuple");
+          tasks_.push_back({T::call, 0, 0, call, nullptr});
+          return;
+        }
         if (opt_.fast) in_progress_.erase(t.v.node());
+        return;
+      }
+    }
+  }
+
+  // A call whose result is discarded: callable, the arguments as a tuple neither
+  // memoized, REDUCE, POP. CPython writes a state setter so, with TUPLE2 even at
+  // protocols 0 and 1.
+  void call_step(Task t) {
+    const ObjectNode& c = t.v.object();
+    auto args = c.args.tuple().items;
+    bool marked = args.size() > 3 || (args.empty() && proto_ == 0);
+    switch (t.phase) {
+      case 0: tasks_.push_back({T::call, 1, 0, t.v, nullptr}); return push_save(c.callable);
+      case 1:
+        if (marked) put(op(Op::mark));
+        tasks_.push_back({T::call, 2, 0, t.v, nullptr});
+        for (size_t k = args.size(); k-- > 0;) push_save(args[k]);
+        return;
+      default:
+        if (marked)
+          put(op(Op::tuple));
+        else if (args.empty())
+          put(op(Op::empty_tuple));
+        else
+          put(op(args.size() == 1 ? Op::tuple1 : args.size() == 2 ? Op::tuple2 : Op::tuple3));
+        put(op(Op::reduce));
+        put(op(Op::pop));
         return;
     }
   }
@@ -1114,8 +1221,8 @@ class Encoder {
       t.j = static_cast<uint32_t>(t.i + len);
     }
     size_t k = t.i++;
-    Value x = per == 1 ? o.list_items[k] : (k % 2 ? o.dict_items[k / 2].second
-                                                  : o.dict_items[k / 2].first);
+    Value x = per == 1 ? o.list_items[k]
+                       : (k % 2 ? o.dict_items[k / 2].second : o.dict_items[k / 2].first);
     tasks_.push_back(t);
     push_save(x);
     return true;
@@ -1146,9 +1253,15 @@ struct Pickler::Impl {
 Pickler::Pickler(Sink& sink, DumpOptions options)
     : impl_(std::make_unique<Impl>(sink, std::move(options))) {}
 Pickler::~Pickler() = default;
-void Pickler::dump(Value v) { impl_->encoder.dump(v); }
-void Pickler::clear_memo() { impl_->encoder.clear_memo(); }
-int Pickler::protocol() const noexcept { return impl_->encoder.protocol(); }
+void Pickler::dump(Value v) {
+  impl_->encoder.dump(v);
+}
+void Pickler::clear_memo() {
+  impl_->encoder.clear_memo();
+}
+int Pickler::protocol() const noexcept {
+  return impl_->encoder.protocol();
+}
 
 std::string dumps(Value v, const DumpOptions& options) {
   std::string out;

@@ -189,9 +189,39 @@ class ValueBuilder {
       fail(ErrorCode::bad_type, "REDUCE needs a callable, found " + kind_article(f));
     if (f.kind() == Kind::Global) {
       Value native;
-      if (reduce_native(f.global(), args.tuple().items, native)) return native;
+      if (reduce_native(f.global(), args.tuple().items, native)) {
+        // A memoized argument tuple means an explicit getattr reduction (a method
+        // descriptor's __reduce__), not a nested name written below protocol 4.
+        if (f.global().known == KnownGlobal::builtins_getattr && (args.node()->flags & kMemoized))
+          native.node()->flags |= kGetattrForm;
+        return native;
+      }
     }
     return g_.object(f, args, BuildKind::reduce);
+  }
+
+  // Hooks the Decoder calls when the builder has them.
+  void memoized(Value v) {
+    if (v.kind() == Kind::Tuple || v.kind() == Kind::Object) v.node()->flags |= kMemoized;
+  }
+  void renamed(Value g, std::string_view py2_module, std::string_view py2_name) {
+    if (g.kind() != Kind::Global) return;  // find_global returned something else
+    GlobalNode& node = g.global();
+    node.py2_module = g_.copy(py2_module);
+    node.py2_name = g_.copy(py2_name);
+  }
+  // A call whose result is popped at once, with an object as first argument, is a
+  // state setter (`setter(obj, state)` then POP): kept on the object, or the state
+  // would be lost. Anything the stream memoized may be used again and is left alone.
+  void discarded(Value v) {
+    if (v.kind() != Kind::Object || (v.node()->flags & kMemoized)) return;
+    const ObjectNode& call = v.object();
+    if (call.how != BuildKind::reduce || (call.args.node()->flags & kMemoized)) return;
+    auto args = call.args.tuple().items;
+    if (args.empty() || args[0].kind() != Kind::Object) return;
+    ObjectNode& target = args[0].object();
+    if (target.calls.kind() != Kind::List) target.calls = g_.list();
+    target.calls.list().items.push_back(v);
   }
 
   void build(Value& inst, Value state) {

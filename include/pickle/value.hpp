@@ -224,6 +224,13 @@ enum NodeFlags : uint8_t {
   /// Object loaded from copyreg._reconstructor(cls, object, None): written back in
   /// that form below protocol 2 (others get copyreg.__newobj__, safe for any class).
   kReconstructed = 16,
+  /// Tuple or Object that the loaded stream memoized (PUT/MEMOIZE right after it).
+  /// Tells apart forms that differ only in what CPython memoized.
+  kMemoized = 32,
+  /// Global `Outer.name` loaded from an explicit `getattr(Outer, 'name')` REDUCE (a
+  /// method descriptor's `__reduce__`), written back in that form at every protocol;
+  /// without the flag a dotted name is a nested qualified name.
+  kGetattrForm = 64,
 };
 
 /// An int beyond int64: two's-complement little-endian bytes, minimal length
@@ -307,6 +314,10 @@ struct GlobalNode : Node {
   std::string_view module;
   std::string_view name;  ///< qualified name, may contain dots
   KnownGlobal known = KnownGlobal::none;
+  /// The Python 2 names this global was read under when fix_imports renamed it
+  /// (`__builtin__` `long` for builtins.int); empty otherwise. Written back below
+  /// protocol 3, so a Python 2 pickle keeps its names.
+  std::string_view py2_module, py2_name;
   GlobalNode() : Node(Kind::Global) {}
 };
 
@@ -319,6 +330,10 @@ struct ObjectNode : Node {
   std::pmr::vector<Value> states;                          ///< BUILD states, in order
   std::pmr::vector<Value> list_items;                      ///< APPEND/APPENDS items
   std::pmr::vector<std::pair<Value, Value>> dict_items;    ///< SETITEM/SETITEMS pairs
+  /// None, or a List of Objects: calls that took this object as first argument and
+  /// whose result the stream discarded with POP: the state setter of a 6-item
+  /// `__reduce__` (`setter(obj, state)`). Written back after the states.
+  Value calls;
   explicit ObjectNode(std::pmr::memory_resource* r)
       : Node(Kind::Object), states(r), list_items(r), dict_items(r) {}
   /// The class or callable's Global, or nullptr when the callable is not a Global.

@@ -2302,10 +2302,10 @@ TEST(PicklerErrors, PicklerUsableAfterAFailure) {
 // long are both builtins.int, str and unicode both builtins.str, UserDict.UserDict and
 // UserDict.IterableUserDict both collections.UserDict. Expected: the bytes Python 2.7's
 // pickle.py writes for [int, long, str, unicode, UserDict.UserDict,
-// UserDict.IterableUserDict, ValueError, xrange, reduce], unchanged.
-// Open (issue 3): Python 2 global names are renamed many-to-one by fix_imports
-// (int and long both load as builtins.int), so they do not come back as written.
-TEST(PicklerPy2, DISABLED_GlobalNamesSurviveARoundTrip) {
+// UserDict.IterableUserDict, ValueError, xrange, reduce], unchanged: fix_imports
+// renames many-to-one (int and long both load as builtins.int), so each global keeps
+// the Python 2 names it was read under.
+TEST(PicklerPy2, GlobalNamesSurviveARoundTrip) {
   const std::string_view vectors[] = {
       R"pk((lp0\nc__builtin__\nint\np1\nac__builtin__\nlong\np2\nac__builtin__\nstr\np3\nac__builtin__\nunicode\np4\nacUserDict\nUserDict\np5\nacUserDict\nIterableUserDict\np6\nacexceptions\nValueError\np7\nac__builtin__\nxrange\np8\nac__builtin__\nreduce\np9\na.)pk",
       R"pk(\x80\x02]q\x00(c__builtin__\nint\nq\x01c__builtin__\nlong\nq\x02c__builtin__\nstr\nq\x03c__builtin__\nunicode\nq\x04cUserDict\nUserDict\nq\x05cUserDict\nIterableUserDict\nq\x06cexceptions\nValueError\nq\x07c__builtin__\nxrange\nq\x08c__builtin__\nreduce\nq\te.)pk",
@@ -2321,23 +2321,29 @@ TEST(PicklerPy2, DISABLED_GlobalNamesSurviveARoundTrip) {
 }
 
 // Pickles CPython 3.13 writes (tests/interop zoo cases), loaded and dumped again at
-// their protocol: the same bytes (tests/dump_interop checks the whole zoo).
-// Open (issue 3): a popped REDUCE (6-item __reduce__ state setter) is dropped, a
-// getattr() REDUCE is written back in the dotted-global form, and CPython does not
-// always share module-name strings at protocol 4+.
-TEST(PicklerLossless, DISABLED_CPythonBytesSurviveARoundTrip) {
+// their protocol: the same bytes (tests/dump_interop checks the whole zoo). These are
+// the forms that need more than the plain graph: a popped state-setter REDUCE, an
+// explicit getattr() REDUCE, and CPython's two 'builtins' strings at protocol 4+.
+TEST(PicklerLossless, CPythonBytesSurviveARoundTrip) {
   struct Case {
     const char* what;
     int protocol;
     std::string_view literal;
   };
   const Case cases[] = {
-      // A 6-item __reduce__ with a state setter: set_state(obj, state), then POP.
+      // A 6-item __reduce__ with a state setter: set_state(obj, state), then POP
+      // (with TUPLE2 even at protocol 0, as CPython writes it).
+      {"obj_reduce6", 0,
+       R"pk(czoo_classes\nReduce6\np0\n(tRp1\nczoo_classes\nset_state\np2\ng1\n(dp3\nVs\np4\nI6\ns\x86R0.)pk"},
       {"obj_reduce6", 2,
        R"pk(\x80\x02czoo_classes\nReduce6\nq\x00)Rq\x01czoo_classes\nset_state\nq\x02h\x01}q\x03X\x01\x00\x00\x00sq\x04K\x06s\x86R0.)pk"},
       {"obj_reduce6", 4,
        R"pk(\x80\x04\x95<\x00\x00\x00\x00\x00\x00\x00\x8c\x0bzoo_classes\x94\x8c\x07Reduce6\x94\x93\x94)R\x94h\x00\x8c\tset_state\x94\x93\x94h\x03}\x94\x8c\x01s\x94K\x06s\x86R0.)pk"},
       // str.upper: getattr(str, 'upper') by __reduce__ (class and tuple memoized).
+      {"ref_method_descriptor", 0,
+       R"pk(c__builtin__\ngetattr\np0\n(c__builtin__\nunicode\np1\nVupper\np2\ntp3\nRp4\n.)pk"},
+      {"ref_method_descriptor", 4,
+       R"pk(\x80\x04\x957\x00\x00\x00\x00\x00\x00\x00\x8c\x08builtins\x94\x8c\x07getattr\x94\x93\x94\x8c\x08builtins\x94\x8c\x03str\x94\x93\x94\x8c\x05upper\x94\x86\x94R\x94.)pk"},
       {"ref_method_descriptor", 2,
        R"pk(\x80\x02c__builtin__\ngetattr\nq\x00c__builtin__\nunicode\nq\x01X\x05\x00\x00\x00upperq\x02\x86q\x03Rq\x04.)pk"},
       // len's module name is another str object than int's: two 'builtins'.
