@@ -2320,6 +2320,67 @@ TEST(PicklerPy2, GlobalNamesSurviveARoundTrip) {
   }
 }
 
+// At protocol 3+ the Python 3 names are written, as CPython 3 writes what it loaded.
+TEST(PicklerPy2, GlobalNamesAreRenamedFromProtocol3) {
+  std::string bytes = py_bytes(R"pk((lp0\nc__builtin__\nint\np1\nac__builtin__\nlong\np2\na.)pk");
+  Graph g;
+  Value v = pickle::loads(bytes, g, py2_as_bytes());
+  ASSERT_EQ(v.list().items.size(), 2u);
+  for (Value x : v.list().items) {
+    EXPECT_EQ(x.global().module, "builtins");
+    EXPECT_EQ(x.global().name, "int");
+    EXPECT_EQ(x.global().py2_module, "__builtin__");
+  }
+  EXPECT_EQ(v.list().items[1].global().py2_name, "long");
+  // Protocol 3: two GLOBAL lines (two globals), both builtins.int.
+  EXPECT_TRUE(SameBytes(pickle::dumps(v, proto(3)),
+                        py_bytes(R"pk(\x80\x03]q\x00(cbuiltins\nint\nq\x01h\x01e.)pk")));
+  // Without fix_imports, protocol 2 writes the Python 3 names too.
+  DumpOptions no_fix = proto(2);
+  no_fix.fix_imports = false;
+  EXPECT_TRUE(SameBytes(pickle::dumps(v, no_fix),
+                        py_bytes(R"pk(\x80\x02]q\x00(cbuiltins\nint\nq\x01h\x01e.)pk")));
+}
+
+// The state setter of a 6-item __reduce__ is kept on its object: set_state(obj, state).
+TEST(PicklerLossless, StateSetterIsKeptOnTheObject) {
+  std::string bytes = py_bytes(
+      R"pk(\x80\x02czoo_classes\nReduce6\nq\x00)Rq\x01czoo_classes\nset_state\nq\x02h\x01}q\x03X\x01\x00\x00\x00sq\x04K\x06s\x86R0.)pk");
+  Graph g;
+  Value v = pickle::loads(bytes, g);
+  ASSERT_EQ(v.kind(), Kind::Object);
+  ASSERT_EQ(v.object().calls.kind(), Kind::List);
+  ASSERT_EQ(v.object().calls.list().items.size(), 1u);
+  const pickle::ObjectNode& call = v.object().calls.list().items[0].object();
+  EXPECT_EQ(call.callable.global().name, "set_state");
+  ASSERT_EQ(call.args.tuple().items.size(), 2u);
+  EXPECT_TRUE(call.args.tuple().items[0].is(v));
+  EXPECT_EQ(call.args.tuple().items[1]["s"].as_int(), 6);
+  // A popped call that the stream memoized is not a state setter: nothing is kept.
+  std::string memoized = py_bytes(
+      R"pk(\x80\x02czoo_classes\nReduce6\nq\x00)Rq\x01czoo_classes\nset_state\nq\x02h\x01}q\x03\x86Rq\x040.)pk");
+  Graph g2;
+  Value w = pickle::loads(memoized, g2);
+  EXPECT_TRUE(w.object().calls.is_none());
+}
+
+// getattr(Outer, 'inner') with an unmemoized tuple is a nested name written below
+// protocol 4 (CPython 3.13's form): at protocol 4 it is one STACK_GLOBAL.
+TEST(PicklerLossless, NestedNameGetattrBecomesAQualifiedName) {
+  std::string bytes = py_bytes(
+      R"pk(\x80\x02c__builtin__\ngetattr\nq\x00cmod\nOuter\nX\x05\x00\x00\x00Innerq\x01\x86Rq\x02.)pk");
+  Graph g;
+  Value v = pickle::loads(bytes, g);
+  ASSERT_EQ(v.kind(), Kind::Global);
+  EXPECT_EQ(v.global().name, "Outer.Inner");
+  EXPECT_FALSE(v.node()->flags & pickle::kGetattrForm);
+  EXPECT_TRUE(SameBytes(pickle::dumps(v, proto(2)), bytes));
+  EXPECT_TRUE(SameBytes(
+      pickle::dumps(v, proto(4)),
+      py_bytes(
+          R"pk(\x80\x04\x95\x17\x00\x00\x00\x00\x00\x00\x00\x8c\x03mod\x94\x8c\x0bOuter.Inner\x94\x93\x94.)pk")));
+}
+
 // Pickles CPython 3.13 writes (tests/interop zoo cases), loaded and dumped again at
 // their protocol: the same bytes (tests/dump_interop checks the whole zoo). These are
 // the forms that need more than the plain graph: a popped state-setter REDUCE, an
