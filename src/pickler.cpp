@@ -1033,13 +1033,18 @@ class Encoder {
       how = BuildKind::inst;
     }
     // Forms the target protocol lacks become what CPython writes or loads equally.
-    if (how == BuildKind::newobj && proto_ < 2) {
+    // What was built by _reconstructor goes back that way at every protocol: it calls
+    // object.__new__, where NEWOBJ would run the class's own __new__ (which may set
+    // attributes the original never had).
+    bool reconstructed =
+        how == BuildKind::newobj && o.args.tuple().items.empty() && (o.flags & kReconstructed);
+    if (how == BuildKind::newobj && (proto_ < 2 || reconstructed)) {
       ObjectNode* s = scratch_.make<ObjectNode>(scratch_.resource());
       copy_items(*s, o);
       s->how = BuildKind::reduce;
-      // What CPython wrote as _reconstructor goes back that way; anything else uses
-      // __newobj__, which also builds subclasses of builtins (object.__new__ can't).
-      if (o.args.tuple().items.empty() && (o.flags & kReconstructed)) {
+      // Anything else uses __newobj__, which also builds subclasses of builtins
+      // (object.__new__ can't).
+      if (reconstructed) {
         s->callable = scratch_.global("copyreg", "_reconstructor");
         s->args = scratch_.tuple({o.callable, scratch_.global("builtins", "object"), nullptr});
       } else {

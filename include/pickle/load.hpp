@@ -10,6 +10,7 @@
 //   while (!u.at_end()) use(u.load(g));                  // several pickles, one memo
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -71,6 +72,10 @@ class MemorySource final : public Source {
   explicit MemorySource(std::span<const uint8_t> data);
   explicit MemorySource(std::span<const std::byte> data);
   explicit MemorySource(std::string_view data);
+  /// A temporary string would be freed while the source still points into it.
+  template <class S>
+    requires std::same_as<S, std::string>
+  explicit MemorySource(S&& temporary) = delete;
 
  protected:
   bool refill(size_t) override { return false; }

@@ -222,7 +222,7 @@ enum NodeFlags : uint8_t {
   /// PersistentRef written by PERSID (text) rather than BINPERSID.
   kTextPid = 8,
   /// Object loaded from copyreg._reconstructor(cls, object, None): written back in
-  /// that form below protocol 2 (others get copyreg.__newobj__, safe for any class).
+  /// that form at every protocol (it skips the class's own __new__, as NEWOBJ would not).
   kReconstructed = 16,
   /// Tuple or Object that the loaded stream memoized (PUT/MEMOIZE right after it).
   /// Tells apart forms that differ only in what CPython memoized.
