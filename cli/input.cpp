@@ -43,7 +43,11 @@ int with_input(const std::string& path, const std::function<int(Source&)>& body)
       return kBadInput;
     }
     return body(*source);
-  } catch (const PickleError& e) {
+  } catch (const PicklingError& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "PicklingError: %s\n", e.what());
+    return kBadInput;
+  } catch (const PickleError& e) {  // UnpicklingError: its message names itself
     std::fflush(stdout);
     std::fprintf(stderr, "%s\n", e.what());
     return kBadInput;

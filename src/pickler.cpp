@@ -102,6 +102,35 @@ bool builtin_function(std::string_view name) {
   return std::binary_search(std::begin(kBuiltinFunctions), std::end(kBuiltinFunctions), name);
 }
 
+// The Encoder's own nodes (reductions, their argument tuples and lists, names): a
+// Graph whose every node carries kWriterScratch, so they can be told from the user's.
+class ScratchGraph {
+ public:
+  void clear() { g_.clear(); }
+  std::pmr::memory_resource* resource() const { return g_.resource(); }
+  template <class T, class... A>
+  T* make(A&&... a) {
+    T* n = g_.make<T>(std::forward<A>(a)...);
+    n->flags |= kWriterScratch;
+    return n;
+  }
+  Value tuple(std::initializer_list<Value> items) { return mark(g_.tuple(items)); }
+  Value tuple(std::span<const Value> items) { return mark(g_.tuple(items)); }
+  Value list(std::span<const Value> items) { return mark(g_.list(items)); }
+  Value str(std::string_view s) { return mark(g_.str(s)); }
+  Value bytes(std::string_view d) { return mark(g_.bytes(d)); }
+  Value global(std::string_view module, std::string_view name) {
+    return mark(g_.global(module, name));
+  }
+
+ private:
+  static Value mark(Value v) {
+    v.node()->flags |= kWriterScratch;
+    return v;
+  }
+  Graph g_;
+};
+
 constexpr size_t kFrameSizeTarget = 64 * 1024;  // CPython's _FRAME_SIZE_TARGET
 constexpr size_t kFrameSizeMin = 4;             // smaller frames get no FRAME opcode
 constexpr size_t kFrameHeader = 9;
@@ -181,6 +210,7 @@ class Encoder {
     frame_start_ = npos;
     tasks_.clear();
     in_progress_.clear();
+    open_.clear();
     size_t memo_before = memo_count_;
     try {
       if (proto_ >= 2) {
@@ -301,8 +331,8 @@ class Encoder {
       }
       case Kind::Str: {
         auto t = v.str().text;
-        bool single =
-            t.empty() || t.size() == 1 || (t.size() == 2 && static_cast<uint8_t>(t[0]) < 0xC4);
+        bool single = t.empty() || t.size() == 1 ||
+                      (t.size() == 2 && (static_cast<uint8_t>(t[0]) & 0xFE) == 0xC2);
         if (single && !(v.str().flags & kPy2Str)) return "S" + std::string(t);
         return {};
       }
@@ -324,6 +354,7 @@ class Encoder {
   }
   void memoize(Value v) {
     if (opt_.fast) return;
+    if (!(v.node()->flags & kWriterScratch)) ++user_memos_;
     uint32_t i = memoize_write();
     std::string key = value_key(v);
     if (!key.empty())
@@ -428,7 +459,10 @@ class Encoder {
         return schedule_reduce(v, "builtins", "set",
                                scratch_.tuple({scratch_.list(v.set().items)}));
       case Kind::FrozenSet:
-        if (proto_ >= 4) return enter(T::frozenset, v);
+        if (proto_ >= 4) {
+          open(v);
+          return enter(T::frozenset, v);
+        }
         return schedule_reduce(v, "builtins", "frozenset",
                                scratch_.tuple({scratch_.list(v.set().items)}));
       case Kind::Global: return save_global(v);
@@ -447,6 +481,31 @@ class Encoder {
   }
   void leave(Value v) {
     if (opt_.fast) in_progress_.erase(v.node());
+  }
+
+  // [NOTE unwritable-cycles] A reduction (an Object, or a set, frozenset, ... written
+  // as one) is memoized only after its arguments, so a graph where it reaches itself
+  // through its own arguments makes the writer start it again and again: a set whose
+  // member's constructor arguments hold the set, below protocol 4. CPython fails there
+  // with RecursionError. A value may legitimately be started again while open (a
+  // tuple that holds itself through a list: the list was memoized in between, and the
+  // second start ends at the list's GET), but only after some node of the user's graph
+  // was memoized since it was last started; with no such progress it would loop
+  // forever. Tuples alone cannot form such a cycle (they are built from finished
+  // items), so only reductions and frozensets are tracked.
+  void open(Value v) {
+    Open& o = open_[v.node()];
+    if (o.depth > 0 && o.progress == user_memos_)
+      throw PicklingError("cannot write this " + std::string(kind_name(v.kind())) +
+                          ": it holds itself through its own constructor arguments, which "
+                          "protocol " +
+                          std::to_string(proto_) + " cannot express (CPython fails the same way)");
+    ++o.depth;
+    o.progress = user_memos_;
+  }
+  void close(Value v) {
+    auto it = open_.find(v.node());
+    if (it != open_.end() && --it->second.depth == 0) open_.erase(it);
   }
 
   // ---- leaves --------------------------------------------------------------------
@@ -734,6 +793,10 @@ class Encoder {
   void save_global(Value v) {
     const GlobalNode& g = v.global();
     std::string_view module = g.module, name = g.name;
+    // No Unpickler loads a global without both names (CPython cannot import one).
+    if (module.empty() || name.empty())
+      throw PicklingError("a global needs a module name and a name, not '" + std::string(module) +
+                          "' and '" + std::string(name) + "'");
     if (proto_ >= 2 && opt_.registry) {
       if (auto code = opt_.registry->extension_code(module, name)) {
         uint32_t c = static_cast<uint32_t>(*code);
@@ -926,7 +989,7 @@ class Encoder {
   }
 
   void list_step(Task t) {
-    auto items = t.v.list().items;
+    const auto& items = t.v.list().items;
     if (t.phase == kStart) {
       put(proto_ >= 1 ? std::string_view("]") : std::string_view("(l"));
       memoize(t.v);
@@ -953,7 +1016,7 @@ class Encoder {
   }
 
   void set_step(Task t) {
-    auto items = t.v.set().items;
+    const auto& items = t.v.set().items;
     if (t.phase == kStart) {
       put(op(Op::empty_set));
       memoize(t.v);
@@ -966,7 +1029,7 @@ class Encoder {
   }
 
   void frozenset_step(Task t) {
-    auto items = t.v.set().items;
+    const auto& items = t.v.set().items;
     if (t.phase == 0) {
       put(op(Op::mark));
       t.phase = 1;
@@ -977,6 +1040,7 @@ class Encoder {
       return push_save(item);
     }
     leave(t.v);
+    close(t.v);
     if (!opt_.fast) {
       if (const uint32_t* i = memo_.find(t.v.node())) {
         put(op(Op::pop_mark));
@@ -998,6 +1062,7 @@ class Encoder {
     o->dict_items.assign(dict_items.begin(), dict_items.end());
     if (opt_.fast && !in_progress_.insert(obj.node()).second)
       throw PicklingError("cannot write a recursive value in fast mode (no memo)");
+    open(obj);
     tasks_.push_back({T::reduce, 0, 0, obj, o});
   }
 
@@ -1019,6 +1084,7 @@ class Encoder {
     if ((how == BuildKind::newobj || how == BuildKind::newobj_ex) && !cls)
       throw PicklingError("NEWOBJ needs a class global");
     auto line_safe = [](std::string_view x) {
+      if (x.empty()) return false;
       for (char c : x)
         if (c == '\n' || static_cast<uint8_t>(c) >= 0x80) return false;
       return true;
@@ -1030,6 +1096,8 @@ class Encoder {
     }
     if (how == BuildKind::obj && proto_ < 1) {
       if (!cls) throw PicklingError("an OBJ instance of a non-global class needs protocol 1");
+      if (!line_safe(cls->module) || !line_safe(cls->name))
+        throw PicklingError("INST needs a class with an ASCII name at protocol 0");
       how = BuildKind::inst;
     }
     // Forms the target protocol lacks become what CPython writes or loads equally.
@@ -1072,6 +1140,7 @@ class Encoder {
     }
     if (opt_.fast && !in_progress_.insert(v.node()).second)
       throw PicklingError("cannot write a recursive object in fast mode (no memo)");
+    open(v);
     tasks_.push_back({T::reduce, 0, 0, v, r});
   }
 
@@ -1177,6 +1246,7 @@ class Encoder {
           return;
         }
         if (opt_.fast) in_progress_.erase(t.v.node());
+        close(t.v);
         return;
       }
     }
@@ -1243,7 +1313,14 @@ class Encoder {
   std::unordered_map<std::string, uint32_t> named_memo_;
   uint32_t memo_count_ = 0;
   std::unordered_set<const void*> in_progress_;
-  Graph scratch_;  // reductions made while writing; lives as long as the memo
+  ScratchGraph scratch_;  // reductions made while writing; lives as long as the memo
+  // See [NOTE unwritable-cycles].
+  struct Open {
+    uint32_t depth = 0;
+    uint64_t progress = 0;
+  };
+  std::unordered_map<const void*, Open> open_;
+  uint64_t user_memos_ = 0;  // user nodes memoized so far
   Value latin1_;
   Value getattr_;
 };

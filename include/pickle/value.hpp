@@ -231,6 +231,8 @@ enum NodeFlags : uint8_t {
   /// method descriptor's `__reduce__`), written back in that form at every protocol;
   /// without the flag a dotted name is a nested qualified name.
   kGetattrForm = 64,
+  /// Reserved for the Pickler's own temporary nodes (never set on a user's graph).
+  kWriterScratch = 128,
 };
 
 /// An int beyond int64: two's-complement little-endian bytes, minimal length

@@ -348,7 +348,14 @@ def setup_classes():
         pass
 
     class Reconstructed(object):
-        """CPython's default reduction: copyreg._reconstructor below protocol 2."""
+        """What pickle++ writes for an object loaded from copyreg._reconstructor (CPython's
+        default reduction below protocol 2): that reduction at every protocol."""
+        def __reduce_ex__(self, p):
+            try:
+                from copyreg import _reconstructor
+            except ImportError:
+                from copy_reg import _reconstructor
+            return (_reconstructor, (Reconstructed, object, None), self.__dict__)
 
     class Outer(object):
         class Inner(object):

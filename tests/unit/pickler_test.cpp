@@ -1204,10 +1204,10 @@ const Vector kVectors[] = {
     {"obj_newobj", 5, R"pk(\x80\x05\x95\x18\x00\x00\x00\x00\x00\x00\x00\x8c\x01m\x94\x8c\x01C\x94\x93\x94)\x81\x94}\x94\x8c\x01x\x94K\x01sb.)pk"},
     {"obj_reconstructed", 0, R"pk(ccopy_reg\n_reconstructor\np0\n(cm\nReconstructed\np1\nc__builtin__\nobject\np2\nNtp3\nRp4\n(dp5\nVx\np6\nI1\nsb.)pk"},
     {"obj_reconstructed", 1, R"pk(ccopy_reg\n_reconstructor\nq\x00(cm\nReconstructed\nq\x01c__builtin__\nobject\nq\x02Ntq\x03Rq\x04}q\x05X\x01\x00\x00\x00xq\x06K\x01sb.)pk"},
-    {"obj_reconstructed", 2, R"pk(\x80\x02cm\nReconstructed\nq\x00)\x81q\x01}q\x02X\x01\x00\x00\x00xq\x03K\x01sb.)pk"},
-    {"obj_reconstructed", 3, R"pk(\x80\x03cm\nReconstructed\nq\x00)\x81q\x01}q\x02X\x01\x00\x00\x00xq\x03K\x01sb.)pk"},
-    {"obj_reconstructed", 4, R"pk(\x80\x04\x95$\x00\x00\x00\x00\x00\x00\x00\x8c\x01m\x94\x8c\rReconstructed\x94\x93\x94)\x81\x94}\x94\x8c\x01x\x94K\x01sb.)pk"},
-    {"obj_reconstructed", 5, R"pk(\x80\x05\x95$\x00\x00\x00\x00\x00\x00\x00\x8c\x01m\x94\x8c\rReconstructed\x94\x93\x94)\x81\x94}\x94\x8c\x01x\x94K\x01sb.)pk"},
+    {"obj_reconstructed", 2, R"pk(\x80\x02ccopy_reg\n_reconstructor\nq\x00cm\nReconstructed\nq\x01c__builtin__\nobject\nq\x02N\x87q\x03Rq\x04}q\x05X\x01\x00\x00\x00xq\x06K\x01sb.)pk"},
+    {"obj_reconstructed", 3, R"pk(\x80\x03ccopyreg\n_reconstructor\nq\x00cm\nReconstructed\nq\x01cbuiltins\nobject\nq\x02N\x87q\x03Rq\x04}q\x05X\x01\x00\x00\x00xq\x06K\x01sb.)pk"},
+    {"obj_reconstructed", 4, R"pk(\x80\x04\x95Y\x00\x00\x00\x00\x00\x00\x00\x8c\x07copyreg\x94\x8c\x0e_reconstructor\x94\x93\x94\x8c\x01m\x94\x8c\rReconstructed\x94\x93\x94\x8c\x08builtins\x94\x8c\x06object\x94\x93\x94N\x87\x94R\x94}\x94\x8c\x01x\x94K\x01sb.)pk"},
+    {"obj_reconstructed", 5, R"pk(\x80\x05\x95Y\x00\x00\x00\x00\x00\x00\x00\x8c\x07copyreg\x94\x8c\x0e_reconstructor\x94\x93\x94\x8c\x01m\x94\x8c\rReconstructed\x94\x93\x94\x8c\x08builtins\x94\x8c\x06object\x94\x93\x94N\x87\x94R\x94}\x94\x8c\x01x\x94K\x01sb.)pk"},
     {"obj_newobj_args", 0, R"pk(ccopy_reg\n__newobj__\np0\n(cm\nN\np1\nI1\nVab\np2\ntp3\nRp4\n(dp5\nVx\np6\nI1\nsb.)pk"},
     {"obj_newobj_args", 1, R"pk(ccopy_reg\n__newobj__\nq\x00(cm\nN\nq\x01K\x01X\x02\x00\x00\x00abq\x02tq\x03Rq\x04}q\x05X\x01\x00\x00\x00xq\x06K\x01sb.)pk"},
     {"obj_newobj_args", 2, R"pk(\x80\x02cm\nN\nq\x00K\x01X\x02\x00\x00\x00abq\x01\x86q\x02\x81q\x03}q\x04X\x01\x00\x00\x00xq\x05K\x01sb.)pk"},
@@ -2340,6 +2340,49 @@ TEST(PicklerPy2, GlobalNamesAreRenamedFromProtocol3) {
   no_fix.fix_imports = false;
   EXPECT_TRUE(SameBytes(pickle::dumps(v, no_fix),
                         py_bytes(R"pk(\x80\x02]q\x00(cbuiltins\nint\nq\x01h\x01e.)pk")));
+}
+
+// CPython caches the empty str and one-character latin-1 strs, so equal ones are one
+// object (a GET); a two-character str is its own object even when it is two bytes of
+// UTF-8 like 'é' (which is one character, and cached).
+TEST(PicklerIdentity, OnlyOneCharacterStrsAreShared) {
+  Graph g;
+  Value v =
+      g.list({S(g, "2g"), S(g, "2g"), S(g, "\xc3\xa9"), S(g, "\xc3\xa9"), S(g, "b"), S(g, "b")});
+  EXPECT_TRUE(SameBytes(
+      pickle::dumps(v, proto(2)),
+      py_bytes(
+          R"pk(\x80\x02]q\x00(X\x02\x00\x00\x002gq\x01X\x02\x00\x00\x002gq\x02X\x02\x00\x00\x00\xc3\xa9q\x03h\x03X\x01\x00\x00\x00bq\x04h\x04e.)pk")));
+}
+
+// A set holding an object whose constructor arguments hold the set: protocol 4+ builds
+// the set first (EMPTY_SET, ADDITEMS); below that a set is set([...]), memoized only
+// after its arguments, so no pickle can express it. PicklingError, not a loop
+// (CPython: RecursionError). A tuple that holds itself through a list still works.
+TEST(PicklerErrors, ReductionHoldingItselfThroughItsArguments) {
+  Graph g;
+  Value s = g.set();
+  Value o = g.object(G(g, "m", "C"), g.tuple({s}));
+  s.set().add(o);
+  for (int protocol = 0; protocol < 4; ++protocol) {
+    SCOPED_TRACE(protocol);
+    EXPECT_THROW(pickle::dumps(s, proto(protocol)), PicklingError);
+  }
+  for (int protocol = 4; protocol <= 5; ++protocol) {
+    Graph back;
+    Value w = pickle::loads(pickle::dumps(s, proto(protocol)), back);
+    ASSERT_EQ(w.set().size(), 1u);
+    EXPECT_TRUE(w.set().items[0].object().args.tuple().items[0].is(w));
+  }
+  Graph t;
+  Value list = t.list();
+  Value tup = t.tuple({list, list});
+  list.list().items.push_back(tup);
+  for (int protocol = 0; protocol <= 5; ++protocol) {
+    Graph back;
+    Value w = pickle::loads(pickle::dumps(tup, proto(protocol)), back);
+    EXPECT_TRUE(w.tuple().items[0].list().items[0].is(w));
+  }
 }
 
 // The state setter of a 6-item __reduce__ is kept on its object: set_state(obj, state).
