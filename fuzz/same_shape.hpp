@@ -1,12 +1,15 @@
 // same_shape(a, b): whether two graphs hold the same data, as a round trip through
 // pickle must keep it: kinds, values, order, Python 2 str marks, object structure,
-// and sharing (two references to one node in `a` are one node in `b`; persistent ids
-// excepted, as CPython does not memoize them). Forms that
+// and sharing (two references to one node in `a` are one node in `b`; big ints, the
+// empty tuple, persistent ids and out-of-band buffers excepted, as CPython does not
+// memoize them). Forms that
 // protocols spell differently but load equally are treated as the same: INST and OBJ,
-// NEWOBJ_EX with no keyword arguments and NEWOBJ, Python 2 and 3 global names.
+// NEWOBJ_EX with no keyword arguments and NEWOBJ, Python 2 and 3 global names (and
+// the Python 3 name a protocol below 3 gives back for another).
 // No recursion on depth.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <string>
@@ -17,6 +20,45 @@
 #include "pickle/value.hpp"
 
 namespace pickle::fuzz {
+
+namespace detail_shape {
+
+struct Rename2 {
+  std::string_view from, to;
+};
+struct Rename4 {
+  std::string_view from_module, from_name, to_module, to_name;
+};
+#define PICKLE_IMPORT_2TO3(...)
+#define PICKLE_NAME_2TO3(...)
+#define PICKLE_IMPORT_3TO2(...) inline constexpr Rename2 kImport3to2[] = {__VA_ARGS__};
+#define PICKLE_NAME_3TO2(...) inline constexpr Rename4 kName3to2[] = {__VA_ARGS__};
+#include "compat_names.inc"
+#undef PICKLE_IMPORT_2TO3
+#undef PICKLE_NAME_2TO3
+#undef PICKLE_IMPORT_3TO2
+#undef PICKLE_NAME_3TO2
+
+// The name a Python 3 global comes back under after a trip through a protocol below
+// 3: fix_imports' reverse renames, then its renames. They are not inverses of each
+// other (`_functools.reduce` comes back as `functools.reduce`), in CPython as here.
+inline void py2_trip(std::string_view& module, std::string_view& name) {
+  bool renamed = false;
+  for (const auto& r : kName3to2)
+    if (r.from_module == module && r.from_name == name) {
+      module = r.to_module, name = r.to_name, renamed = true;
+      break;
+    }
+  if (!renamed)
+    for (const auto& r : kImport3to2)
+      if (r.from == module) {
+        module = r.to;
+        break;
+      }
+  detail::fix_import(module, name);
+}
+
+}  // namespace detail_shape
 
 inline bool same_shape(Value a, Value b, std::string* why = nullptr) {
   auto no = [&](const std::string& reason) {
@@ -35,6 +77,11 @@ inline bool same_shape(Value a, Value b, std::string* why = nullptr) {
   auto global_name = [](const GlobalNode& g) {
     std::string_view m = g.module, n = g.name;
     detail::fix_import(m, n);
+    return std::string(m) + "." + std::string(n);
+  };
+  auto py2_trip_name = [](const GlobalNode& g) {
+    std::string_view m = g.module, n = g.name;
+    detail_shape::py2_trip(m, n);
     return std::string(m) + "." + std::string(n);
   };
   while (!todo.empty()) {
@@ -56,11 +103,14 @@ inline bool same_shape(Value a, Value b, std::string* why = nullptr) {
       }
       continue;
     }
-    // Persistent ids are never memoized (CPython writes each reference again), so a
-    // shared one comes back as several.
-    auto [it, fresh] = x.kind() == Kind::PersistentRef
-                           ? std::pair(mapped.end(), true)
-                           : mapped.emplace(x.node(), y.node());
+    // Ints (big ones are nodes too), the empty tuple (a singleton in Python),
+    // persistent ids and out-of-band buffers are never memoized (CPython writes each
+    // reference again), so a shared one comes back as several.
+    bool unmemoized = x.kind() == Kind::Int || x.kind() == Kind::PersistentRef ||
+                      x.kind() == Kind::Buffer ||
+                      (x.kind() == Kind::Tuple && x.tuple().items.empty());
+    auto [it, fresh] =
+        unmemoized ? std::pair(mapped.end(), true) : mapped.emplace(x.node(), y.node());
     if (!fresh) {
       if (it->second != y.node()) return no("sharing differs");
       continue;
@@ -103,7 +153,8 @@ inline bool same_shape(Value a, Value b, std::string* why = nullptr) {
         break;
       }
       case Kind::Global:
-        if (global_name(x.global()) != global_name(y.global()))
+        if (global_name(x.global()) != global_name(y.global()) &&
+            py2_trip_name(x.global()) != global_name(y.global()))
           return no("global " + global_name(x.global()) + " vs " + global_name(y.global()));
         break;
       case Kind::Object: {
@@ -134,9 +185,13 @@ inline bool same_shape(Value a, Value b, std::string* why = nullptr) {
         }
         break;
       }
-      case Kind::Buffer:
-        if (x.buffer().data.size() != y.buffer().data.size()) return no("buffer differs");
+      case Kind::Buffer: {
+        auto p = x.buffer().data, q = y.buffer().data;
+        if (p.size() != q.size() || !std::equal(p.begin(), p.end(), q.begin()))
+          return no("buffer differs");
+        if (x.buffer().readonly() != y.buffer().readonly()) return no("buffer read-only flag");
         break;
+      }
       default: break;
     }
   }

@@ -1,13 +1,25 @@
 // The bodies of the fuzz targets, shared with tests/unit/regressions_test.cpp, which
 // replays every input in tests/regressions/ through them in the normal build.
+// A finding is a crash, a sanitizer report, an exception other than the expected
+// error escaping, or __builtin_trap() when a checked property fails.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <ostream>
 #include <span>
+#include <streambuf>
+#include <string>
+#include <vector>
 
+#include "graph_program.hpp"
 #include "pickle/pickle.hpp"
+#include "pickle/tools/dis.hpp"
+#include "pickle/tools/ops.hpp"
 #include "same_shape.hpp"
+#include "trickle_source.hpp"
 
 namespace pickle::fuzz {
 
@@ -77,6 +89,313 @@ inline void roundtrip_target(const uint8_t* data, size_t size) {
       fprintf(stderr, "round trip at protocol %d changed the data: %s\n", protocol, why.c_str());
       __builtin_trap();
     }
+  }
+}
+
+namespace detail_targets {
+
+// An ostream that discards what it is given (dis output nobody reads).
+class NullBuffer final : public std::streambuf {
+ protected:
+  int overflow(int c) override { return c; }
+  std::streamsize xsputn(const char*, std::streamsize n) override { return n; }
+};
+
+[[noreturn]] inline void finding(const char* what, const std::string& detail) {
+  fprintf(stderr, "%s: %s\n", what, detail.c_str());
+  __builtin_trap();
+}
+
+}  // namespace detail_targets
+
+/// A graph built by a fuzzed program (graph_program.hpp), dumped at every protocol,
+/// loads back as the same graph (same_shape). A PicklingError is accepted for what a
+/// protocol cannot express, but what one protocol writes every higher one writes too.
+/// Our own output also disassembles: the walker reads it to its last byte and dis
+/// finds nothing to object to, save pickletools' own ASCII-only reading of STRING,
+/// GLOBAL, INST and PERSID arguments.
+inline void graph_target(const uint8_t* data, size_t size) {
+  using detail_targets::finding;
+  Graph g;
+  GraphProgram prog = build_graph(data, size, g);
+  int written_at = -1;  // the lowest protocol that wrote the graph
+  for (int protocol = 0; protocol <= HIGHEST_PROTOCOL; ++protocol) {
+    std::vector<OutOfBandBuffer> buffers;
+    DumpOptions d;
+    d.protocol = protocol;
+    d.buffer_callback = [&buffers](Value b) {
+      buffers.push_back({b.buffer().data, false});
+      return false;  // out-of-band, given back to the loader below
+    };
+    std::string bytes;
+    try {
+      bytes = dumps(prog.root, d);
+    } catch (const PicklingError& e) {
+      if (written_at >= 0)
+        finding("graph_target", "protocol " + std::to_string(written_at) +
+                                    " writes the graph, protocol " + std::to_string(protocol) +
+                                    " refuses it: " + e.what());
+      continue;
+    }
+    if (written_at < 0) written_at = protocol;
+    LoadOptions options;
+    options.py2_str.encoding = std::string(prog.py2_encoding);
+    options.buffers = buffers;
+    Graph again;
+    Value back;
+    try {
+      back = loads(bytes, again, options);
+    } catch (const UnpicklingError& e) {
+      finding("graph_target", "protocol " + std::to_string(protocol) +
+                                  ": our own pickle does not load: " + e.what());
+    }
+    std::string why;
+    if (!same_shape(prog.root, back, &why))
+      finding("graph_target", "protocol " + std::to_string(protocol) +
+                                  ": the round trip changed the graph: " + why);
+    auto span = std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    try {
+      auto ops = tools::genops(span);
+      if (ops.empty() || ops.back().end != bytes.size())
+        finding("graph_target", "the walker stops before the end of our own pickle");
+      std::ostream out(nullptr);
+      detail_targets::NullBuffer null;
+      out.rdbuf(&null);
+      tools::dis(span, out);
+    } catch (const UnpicklingError& e) {
+      bool ascii_only = e.code() == ErrorCode::bad_encoding && e.opcode() &&
+                        (*e.opcode() == static_cast<uint8_t>(Op::string) ||
+                         *e.opcode() == static_cast<uint8_t>(Op::global) ||
+                         *e.opcode() == static_cast<uint8_t>(Op::inst) ||
+                         *e.opcode() == static_cast<uint8_t>(Op::persid));
+      if (!ascii_only)
+        finding("graph_target", "protocol " + std::to_string(protocol) +
+                                    ": dis refuses our own pickle: " + e.what());
+    }
+  }
+}
+
+// [NOTE dis-agreement] What the opcode walker (and so `dis`) and the Unpickler must
+// agree on, as dis_target checks it. Both read through one Reader (decoder.hpp,
+// [NOTE one-reader]), and Decoder::step reads an opcode's whole argument before any
+// check that needs the stack, the memo or a registry. So, for each pickle of a stream,
+// with the same Limits, where W is the walker's run to STOP and U the Unpickler's load:
+//
+//  1. Boundaries: W yields opcodes back to back from the pickle's first byte.
+//  2. U loads, ending at E  =>  W reaches STOP without error, and STOP ends at E.
+//     (noload, the other builder of the machine, too.)
+//  3. U fails at offset F  =>  F is where W yielded an opcode or where W failed
+//     (never inside an argument), and U names the byte at F as its opcode (none when
+//     the input ends where an opcode should start).
+//  4. U fails at F before W's failure (or W reaches STOP)  =>  the opcode at F read
+//     cleanly, so U's reason needs the machine: the stack, marks, memo, node limits, a
+//     type, hashing, or a global refused; or, by opcode, a Python 2 str that does not
+//     decode (STRING, BINSTRING, SHORT_BINSTRING), empty STACK_GLOBAL names, buffers or
+//     extension codes not given (NEXT_BUFFER, EXT*). Never truncation, a bad frame, a
+//     bad opcode, a bad argument of another opcode.
+//  5. W fails at N  =>  U fails at F <= N (U cannot read past what W cannot read), and
+//     if F == N, with the same code and message, except that INST checks its MARK
+//     before its names: a missing MARK may come first there.
+//  6. The Source does not matter: over a TrickleSource (a few bytes per refill, each
+//     into a new buffer), W yields the same opcodes with the same arguments and fails
+//     the same way, and U succeeds or fails the same way.
+//  7. dis, on its own walker, throws a truncation, frame or opcode error only as W
+//     does (same offset and message); its other errors (pickletools' own stack and
+//     memo checks) are at an opcode W yielded; and it fails whenever W does.
+// The stream goes on (several pickles, one memo) while both load a pickle.
+namespace detail_targets {
+
+struct Outcome {
+  bool ok = false;
+  uint64_t offset = 0;  // end of the pickle when ok, else where it failed
+  std::optional<uint8_t> opcode;
+  ErrorCode code = ErrorCode::truncated;
+  std::string message;
+  void failed(const UnpicklingError& e) {
+    ok = false;
+    offset = e.offset();
+    opcode = e.opcode();
+    code = e.code();
+    message = e.what();
+  }
+  bool same(const Outcome& o) const {
+    return ok == o.ok && offset == o.offset &&
+           (ok || (opcode == o.opcode && code == o.code && message == o.message));
+  }
+  std::string str() const { return ok ? "ok, ends at " + std::to_string(offset) : message; }
+};
+
+struct Walk {
+  std::vector<tools::Instruction> ops;
+  Outcome outcome;
+};
+
+inline Walk walk(tools::OpcodeWalker& w) {
+  Walk r;
+  tools::Instruction ins;
+  try {
+    while (w.next(ins)) r.ops.push_back(ins);
+    r.outcome.ok = true;
+    r.outcome.offset = r.ops.back().end;
+  } catch (const UnpicklingError& e) {
+    r.outcome.failed(e);
+  }
+  return r;
+}
+
+inline bool same_argument(const tools::Argument& a, const tools::Argument& b) {
+  return a.type == b.type && a.boolean == b.boolean && a.is_big == b.is_big &&
+         a.integer == b.integer && a.big == b.big && a.text == b.text && a.name == b.name &&
+         a.line == b.line &&
+         std::bit_cast<uint64_t>(a.floating) == std::bit_cast<uint64_t>(b.floating);
+}
+
+// Property 4: why the Unpickler may refuse an opcode the walker read cleanly.
+inline bool needs_the_machine(ErrorCode code, Op op) {
+  switch (code) {
+    case ErrorCode::stack_underflow:
+    case ErrorCode::missing_mark:
+    case ErrorCode::bad_type:
+    case ErrorCode::memo_missing:
+    case ErrorCode::unhashable:
+    case ErrorCode::refused_global:
+    case ErrorCode::limit_exceeded: return true;
+    case ErrorCode::bad_encoding:
+      return op == Op::string || op == Op::binstring || op == Op::short_binstring;
+    case ErrorCode::bad_argument: return op == Op::stack_global;
+    case ErrorCode::unsupported:
+      return op == Op::next_buffer || op == Op::ext1 || op == Op::ext2 || op == Op::ext4;
+    default: return false;
+  }
+}
+
+}  // namespace detail_targets
+
+/// The opcode walker, dis and the Unpickler agree on every stream: see
+/// [NOTE dis-agreement] for the properties checked.
+inline void dis_target(const uint8_t* data, size_t size) {
+  using detail_targets::finding;
+  using detail_targets::Outcome;
+  using detail_targets::Walk;
+  LoadOptions options;
+  options.limits.max_memo_entries = 1 << 12;
+  options.limits.max_stack = 1 << 14;
+  options.limits.max_marks = 1 << 12;
+  options.limits.max_int_digits = 2000;
+  options.limits.max_long_bytes = 1 << 12;
+  const Limits& limits = options.limits;
+  auto bytes = std::span<const uint8_t>(data, size);
+  const size_t chunk = 1 + size % 7;
+
+  MemorySource wsrc(bytes), usrc(bytes), nsrc(bytes);
+  TrickleSource wtsrc(bytes, chunk), utsrc(bytes, chunk);
+  tools::OpcodeWalker walker(wsrc, limits), twalker(wtsrc, limits);
+  Unpickler unpickler(usrc, options), tunpickler(utsrc, options), nunpickler(nsrc, options);
+  Graph graph, tgraph;
+  for (int k = 0; k < 4; ++k) {
+    std::string at = "pickle " + std::to_string(k) + ": ";
+    Walk w = detail_targets::walk(walker);
+    Walk tw = detail_targets::walk(twalker);
+    Outcome u, tu, n;
+    Value uv, tuv;
+    try {
+      uv = unpickler.load(graph);
+      u.ok = true;
+      u.offset = usrc.offset();
+    } catch (const UnpicklingError& e) {
+      u.failed(e);
+    }
+    try {
+      tuv = tunpickler.load(tgraph);
+      tu.ok = true;
+      tu.offset = utsrc.offset();
+    } catch (const UnpicklingError& e) {
+      tu.failed(e);
+    }
+    try {
+      n.offset = nunpickler.noload().end_offset;
+      n.ok = true;
+    } catch (const UnpicklingError& e) {
+      n.failed(e);
+    }
+    auto report = [&](const char* what) {
+      finding("dis_target", at + what + "\n  walker: " + w.outcome.str() +
+                                "\n  unpickler: " + u.str() + "\n  noload: " + n.str());
+    };
+
+    // 1. Boundaries.
+    for (size_t i = 0; i < w.ops.size(); ++i) {
+      if ((i == 0 && w.ops[i].pos != walker.pickle_start()) ||
+          (i > 0 && w.ops[i].pos != w.ops[i - 1].end) || w.ops[i].end <= w.ops[i].pos ||
+          data[w.ops[i].pos] != static_cast<uint8_t>(w.ops[i].op))
+        report("the walker's opcodes are not back to back");
+    }
+    // 6. The Source does not matter.
+    if (!tw.outcome.same(w.outcome) || tw.ops.size() != w.ops.size())
+      report(("over a trickling source the walker differs: " + tw.outcome.str()).c_str());
+    for (size_t i = 0; i < w.ops.size(); ++i)
+      if (tw.ops[i].pos != w.ops[i].pos || tw.ops[i].end != w.ops[i].end ||
+          tw.ops[i].op != w.ops[i].op ||
+          !detail_targets::same_argument(tw.ops[i].arg, w.ops[i].arg))
+        report("over a trickling source the walker reads another opcode or argument");
+    if (!tu.same(u)) report(("over a trickling source the Unpickler differs: " + tu.str()).c_str());
+    if (u.ok && !same_shape(uv, tuv))
+      report("over a trickling source the Unpickler loads another value");
+
+    auto yielded = [&](uint64_t offset) {
+      for (const auto& ins : w.ops)
+        if (ins.pos == offset) return true;
+      return false;
+    };
+    for (const Outcome* m : {&u, &n}) {
+      // 2. A successful load ends where the walker's STOP ends.
+      if (m->ok) {
+        if (!w.outcome.ok || w.outcome.offset != m->offset)
+          report("the Unpickler loads it, the walker does not end there");
+        continue;
+      }
+      // 3. Failures are at opcode boundaries, and name the opcode there.
+      bool at_walker_failure = !w.outcome.ok && m->offset == w.outcome.offset;
+      if (!yielded(m->offset) && !at_walker_failure)
+        report("the Unpickler fails inside an opcode the walker read");
+      std::optional<uint8_t> byte_there;
+      if (m->offset < size) byte_there = data[m->offset];
+      if (m->opcode != byte_there) report("the Unpickler names another opcode");
+      if (!w.outcome.ok && m->offset > w.outcome.offset)
+        report("the walker fails first (5)");  // 5. F <= N
+      if (at_walker_failure) {
+        bool inst_mark = m->code == ErrorCode::missing_mark &&
+                         m->opcode == std::optional<uint8_t>(static_cast<uint8_t>(Op::inst));
+        if (m->code != w.outcome.code || m->message != w.outcome.message) {
+          if (!inst_mark) report("both fail at one opcode, for different reasons (5)");
+        }
+      } else if (!detail_targets::needs_the_machine(m->code, static_cast<Op>(*m->opcode))) {
+        report("the Unpickler refuses an opcode the walker read, not for the machine (4)");
+      }
+    }
+
+    // 7. dis, on a walker of its own over this pickle.
+    if (k == 0) {
+      MemorySource dsrc(bytes);
+      tools::OpcodeWalker dwalker(dsrc, limits);
+      std::ostream out(nullptr);
+      detail_targets::NullBuffer null;
+      out.rdbuf(&null);
+      try {
+        tools::dis(dwalker, out);
+        if (!w.outcome.ok) report("dis reads what the walker refuses");
+      } catch (const UnpicklingError& e) {
+        Outcome d;
+        d.failed(e);
+        bool structural = d.code == ErrorCode::truncated || d.code == ErrorCode::bad_frame ||
+                          d.code == ErrorCode::bad_opcode || d.code == ErrorCode::empty_input;
+        if (structural && !d.same(w.outcome)) report(("dis differs: " + d.str()).c_str());
+        if (!structural && !yielded(d.offset) && !(d.same(w.outcome)))
+          report(("dis fails where the walker read no opcode: " + d.str()).c_str());
+      }
+    }
+
+    if (!u.ok || !n.ok || !tu.ok || unpickler.at_end()) break;
   }
 }
 

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <span>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -346,7 +347,8 @@ class Printer {
       : out_(out),
         start_(out.size()),
         max_(options.max_bytes),
-        max_int_digits_(options.max_int_digits) {}
+        max_int_digits_(options.max_int_digits),
+        max_visits_(options.max_visits) {}
 
   void run(Value root) {
     try {
@@ -438,8 +440,16 @@ class Printer {
     throw std::length_error("repr: output exceeds ReprOptions::max_bytes");
   }
 
+  [[noreturn]] void visits_fail() const {
+    throw std::length_error("repr: more than " + std::to_string(max_visits_) +
+                            " values to print (ReprOptions::max_visits); a value shared "
+                            "through the memo is printed once per reference");
+  }
+
   /// Prints a leaf, or opens a container and leaves its frame on the stack.
   void value(Value v) {
+    if (++visits_ > max_visits_) [[unlikely]]
+      visits_fail();
     switch (v.kind()) {
       case Kind::None: out_ += "None"; return;
       case Kind::Bool: out_ += v.raw_int() ? "True" : "False"; return;
@@ -725,6 +735,8 @@ class Printer {
   size_t start_;
   size_t max_;
   size_t max_int_digits_;
+  size_t max_visits_;
+  size_t visits_ = 0;
   std::vector<Frame> stack_;
   NodeSet busy_;
 };

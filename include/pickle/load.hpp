@@ -121,17 +121,27 @@ class FileSource final : public Source {
 // Options
 
 /// Limits on what one load may build. Every default is finite and far above what an
-/// honest pickle needs; each names the attack it blocks.
+/// honest pickle needs; each names the attack it blocks. Reaching one is an
+/// UnpicklingError with code limit_exceeded. docs/security.md lists them with the
+/// memory bound they add up to.
 struct Limits {
   /// Memo entries. Blocks memory exhaustion by PUT/MEMOIZE floods.
   size_t max_memo_entries = size_t(1) << 26;
-  /// Largest memo index kept in the dense table; larger ones go to a sparse map.
-  /// Blocks `LONG_BINPUT 0xFFFFFFFF` allocating a 4-billion-slot table (CVE-2018-20406).
+  /// Largest memo index kept in the dense table; larger ones go to a sparse map, so
+  /// the dense table never passes this many slots (17 bytes each). Blocks
+  /// `LONG_BINPUT 0xFFFFFFFF` allocating a 4-billion-slot table (CVE-2018-20406).
   size_t dense_memo_span = size_t(1) << 20;
-  /// Items on the stack at once. Blocks pushing forever without building.
+  /// Items on the stack at once. Blocks pushing forever without building (a flood of
+  /// DUP or GET costs one to five input bytes per 16-byte stack slot).
   size_t max_stack = size_t(1) << 28;
-  /// Open MARKs at once (nesting depth of MARK-based containers).
+  /// Open MARKs at once (nesting depth of MARK-based containers). Blocks a flood of
+  /// MARKs growing the mark stack without bound.
   size_t max_marks = size_t(1) << 28;
+  /// Items in one list, tuple, dict, set or frozenset, or in an Object's appended or
+  /// set items. Blocks one container grown without bound by APPENDS/SETITEMS batches
+  /// repeated on it, or by natively rebuilt copies (`set(x)`, `OrderedDict(x)`) of a
+  /// container that is itself referenced again and again through the memo.
+  size_t max_container_items = size_t(1) << 28;
   /// Bytes of one str/bytes/bytearray payload; the input length bounds it anyway.
   uint64_t max_string = uint64_t(1) << 40;
   /// Digits in a text INT/LONG. Blocks quadratic decimal conversion (as CPython's
@@ -139,9 +149,15 @@ struct Limits {
   size_t max_int_digits = 100000;
   /// Bytes of a LONG1/LONG4 payload.
   size_t max_long_bytes = size_t(1) << 24;
-  /// Nodes the graph may hold per input byte (plus a constant). Blocks DUP/GET-driven
+  /// Nodes the graph may hold per input byte (plus 4096). Blocks DUP/GET-driven
   /// growth: every node costs at least one opcode byte in an honest pickle.
   size_t max_nodes_per_byte = 4;
+  /// Bytes the graph may obtain from the allocator per input byte (plus 16 MiB).
+  /// Blocks amplification that makes few nodes but copies much: a natively rebuilt
+  /// `set(x)`, `bytes(x)` or `copyreg.__newobj__(cls, *x)` copies a container that
+  /// a two-byte GET can name again and again. The densest honest pickle (a list of
+  /// empty sets or dicts) needs about 200 bytes of graph per input byte.
+  size_t max_alloc_per_byte = 1024;
 };
 
 /// How a Python 2 `str` (STRING, BINSTRING, SHORT_BINSTRING) is loaded; CPython 3's

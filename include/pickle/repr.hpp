@@ -14,6 +14,15 @@ struct ReprOptions {
   /// the expansion a small pickle can cause through shared references (a list that
   /// holds itself a thousand times, a thousand times over) in a tree-walking printer.
   size_t max_bytes = size_t(1) << 30;
+  /// Stop with std::length_error once more than this many values would be printed
+  /// (every element, key, value, argument and state counts one). Blocks the same
+  /// expansion measured in work rather than output: a value shared through the memo
+  /// is printed once per reference, so a few hundred bytes of pickle (lists of a
+  /// thousand references to lists of a thousand references ...) describe 10^18
+  /// values. Each value prints at least one byte, so by default max_bytes binds
+  /// first; a caller that knows the input size should set both in proportion to it,
+  /// as `pickle show` does (docs/security.md).
+  size_t max_visits = size_t(1) << 30;
   /// Ints with more decimal digits than this print in hex (`0x…`, `-0x…`): decimal
   /// conversion is quadratic, and a 1 MB LONG4 would take minutes. CPython's repr()
   /// refuses ints past 4300 digits outright (int_max_str_digits).

@@ -186,7 +186,12 @@ bool OpcodeWalker::next(Instruction& out) {
   out.op = static_cast<Op>(op);
   out.pos = r.op_offset();
   out.end = r.pos();
-  if (out.op == Op::stop) m.stopped = true;
+  if (out.op == Op::stop) {
+    // Hand the pickle's bytes back to the Source, as the Unpickler does at STOP: the
+    // next pickle starts after it even when at_end() is not called in between.
+    r.sync_out();
+    m.stopped = true;
+  }
   return true;
 }
 

@@ -430,6 +430,19 @@ TEST(Repr, MaxBytes) {
   EXPECT_THROW(repr(g.integer(big), {.max_bytes = 1000}), std::length_error);
 }
 
+TEST(Repr, MaxVisitsBoundary) {
+  Graph g;
+  Value v = g.list({1, g.tuple({2, 3}), g.dict({{g.str("k"), 4}})});
+  // The list, 1, the tuple, 2, 3, the dict, 'k' and 4: eight values.
+  EXPECT_EQ(repr(v, {.max_visits = 8}), "[1, (2, 3), {'k': 4}]");
+  EXPECT_THROW(repr(v, {.max_visits = 7}), std::length_error);
+  // A shared value counts once per reference, as it prints.
+  Value shared = g.list({1, 2});
+  Value twice = g.list({shared, shared});
+  EXPECT_EQ(repr(twice, {.max_visits = 7}), "[[1, 2], [1, 2]]");
+  EXPECT_THROW(repr(twice, {.max_visits = 6}), std::length_error);
+}
+
 TEST(Repr, DeepNestingUsesNoCallStack) {
   Graph g;
   constexpr size_t kDepth = 1000000;
