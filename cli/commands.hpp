@@ -18,5 +18,7 @@ std::function<int()> add_convert(CLI::App& app);
 std::function<int()> add_dis(CLI::App& app);
 /// Adds `optimize`.
 std::function<int()> add_optimize(CLI::App& app);
+/// Adds `bench`.
+std::function<int()> add_bench(CLI::App& app);
 
 }  // namespace pickle::cli

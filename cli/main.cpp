@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   auto run_convert = pickle::cli::add_convert(app);
   auto run_dis = pickle::cli::add_dis(app);
   auto run_optimize = pickle::cli::add_optimize(app);
+  auto run_bench = pickle::cli::add_bench(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -32,5 +33,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("convert")) return run_convert();
   if (app.got_subcommand("dis")) return run_dis();
   if (app.got_subcommand("optimize")) return run_optimize();
+  if (app.got_subcommand("bench")) return run_bench();
   return pickle::cli::kUsage;
 }

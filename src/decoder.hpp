@@ -6,6 +6,7 @@
 // starts or whether a stream is valid. See [NOTE one-reader].
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -17,6 +18,7 @@
 #include "pickle/error.hpp"
 #include "pickle/load.hpp"
 #include "pickle/opcodes.hpp"
+#include "scratch_alloc.hpp"
 #include "text.hpp"
 
 namespace pickle::detail {
@@ -47,8 +49,10 @@ class Memo {
       return;
     }
     if (index <= 2 * dense_.size() + 64 && index < limits.dense_memo_span) {
-      dense_.resize(index + 1);
-      present_.resize(index + 1, 0);
+      // Geometric growth, never past the dense span.
+      size_t n = std::min(std::max<size_t>(index + 1, 2 * dense_.size()), limits.dense_memo_span);
+      dense_.resize(n);
+      present_.resize(n, 0);
       dense_[index] = item;
       present_[index] = 1;
       ++count_;
@@ -72,8 +76,8 @@ class Memo {
   }
 
  private:
-  std::vector<Item> dense_;
-  std::vector<uint8_t> present_;
+  std::vector<Item, ScratchAllocator<Item>> dense_;
+  std::vector<uint8_t, ScratchAllocator<uint8_t>> present_;
   std::unordered_map<uint64_t, Item> sparse_;
   size_t count_ = 0;
 };
@@ -85,7 +89,7 @@ void fix_import(std::string_view& module, std::string_view& name);
 template <class Item>
 struct MachineState {
   Memo<Item> memo;
-  std::vector<Item> stack;
+  std::vector<Item, ScratchAllocator<Item>> stack;
   std::vector<size_t> marks;
 };
 
@@ -115,8 +119,8 @@ class Reader {
   /// Reads the next opcode byte and records its offset; false when the input ends
   /// where an opcode should start.
   bool next_opcode(uint8_t& op) {
-    sync_out();
-    op_offset_ = src_.offset();
+    // The Source learns what was consumed only at refills, errors and STOP (sync_out).
+    op_offset_ = pos();
     if (p_ == end_ && !refill(1)) return false;
     frame_check(1);
     op = *p_++;
@@ -133,7 +137,7 @@ class Reader {
   /// Absolute offset of the current opcode.
   uint64_t op_offset() const noexcept { return op_offset_; }
   /// Absolute offset of the next byte to read.
-  uint64_t pos() const { return src_.offset() + static_cast<uint64_t>(p_ - src_.window().data()); }
+  uint64_t pos() const noexcept { return win_offset_ + static_cast<uint64_t>(p_ - win_begin_); }
 
   // ---- raw reads ---------------------------------------------------------------
   const uint8_t* take(size_t n, const char* what) {
@@ -342,7 +346,7 @@ class Reader {
     uint64_t n = le(take(8, "FRAME"), 8);
     if (in_frame_ && pos() < frame_end_)
       fail(ErrorCode::bad_frame, "a new frame begins before the end of the current frame");
-    if (uint64_t(end_ - p_) < n && (n > (uint64_t(1) << 62) || !refill(static_cast<size_t>(n))))
+    if (uint64_t(end_ - p_) < n && !refill(static_cast<size_t>(n)))
       fail(ErrorCode::truncated, "FRAME of " + std::to_string(n) + " bytes exceeds the " +
                                      std::to_string(end_ - p_) + " bytes left");
     frame_end_ = pos() + n;
@@ -374,8 +378,9 @@ class Reader {
  private:
   void sync_in() {
     auto w = src_.window();
-    p_ = w.data();
+    p_ = win_begin_ = w.data();
     end_ = w.data() + w.size();
+    win_offset_ = src_.offset();
   }
   bool refill(size_t n) {
     sync_out();
@@ -416,6 +421,8 @@ class Reader {
   const Limits& lim_;
   const uint8_t* p_ = nullptr;
   const uint8_t* end_ = nullptr;
+  const uint8_t* win_begin_ = nullptr;  // the Source's window().data() at sync_in()
+  uint64_t win_offset_ = 0;             // and its offset()
   uint64_t op_offset_ = 0;
   uint64_t frame_end_ = 0;
   bool in_frame_ = false;
@@ -439,6 +446,7 @@ class Decoder {
       throw UnpicklingError(ErrorCode::empty_input, r_.op_offset(), std::nullopt,
                             "no pickle data (the input is empty)");
     start_nodes_ = b_.node_count();
+    start_bytes_ = b_.bytes_allocated();
     start_pos_ = r_.pos();
     uint8_t op = 0;
     bool have_op = false;
@@ -451,10 +459,7 @@ class Decoder {
         }
         have_op = true;
         if (step(op)) break;
-        // Every node costs at least one opcode byte in an honest pickle.
-        if (b_.node_count() - start_nodes_ >
-            4096 + opt_.limits.max_nodes_per_byte * (r_.pos() - start_pos_)) [[unlikely]]
-          fail(ErrorCode::limit_exceeded, "more nodes than the input size allows");
+        check_growth();
       }
     } catch (Failure& f) {
       r_.sync_out();
@@ -467,6 +472,30 @@ class Decoder {
   }
 
  private:
+  // [NOTE growth] What one load builds is bounded by what it read: nodes and graph
+  // bytes are checked against the input consumed after every opcode. One opcode can
+  // at most copy what already exists, so the graph never passes twice the bound.
+  static bool over(size_t have, size_t base, size_t per_byte, uint64_t used) {
+    uint64_t allowed;
+    if (__builtin_mul_overflow(uint64_t(per_byte), used, &allowed) ||
+        __builtin_add_overflow(allowed, uint64_t(base), &allowed))
+      return false;
+    return have > allowed;
+  }
+  void check_growth() {
+    uint64_t used = r_.pos() - start_pos_;
+    const Limits& lim = opt_.limits;
+    if (over(b_.node_count() - start_nodes_, 4096, lim.max_nodes_per_byte, used)) [[unlikely]]
+      fail(ErrorCode::limit_exceeded,
+           "more nodes than the input size allows (the max_nodes_per_byte limit)");
+    size_t bytes = b_.bytes_allocated();
+    if (over(bytes < start_bytes_ ? 0 : bytes - start_bytes_, size_t(16) << 20,
+             lim.max_alloc_per_byte, used)) [[unlikely]]
+      fail(ErrorCode::limit_exceeded, "the graph holds " + std::to_string(bytes - start_bytes_) +
+                                          " bytes for " + std::to_string(used) +
+                                          " bytes of input (the max_alloc_per_byte limit)");
+  }
+
   // ---- stack -----------------------------------------------------------------
   size_t fence() const { return st_.marks.empty() ? 0 : st_.marks.back(); }
 
@@ -777,6 +806,7 @@ class Decoder {
   int proto_ = 0;
   Item result_{};
   size_t start_nodes_ = 0;
+  size_t start_bytes_ = 0;
   uint64_t start_pos_ = 0;
   std::string scratch_;
   ParsedInt int_;

@@ -1,5 +1,6 @@
 // The Unpickler: the value builder and the noload builder of the opcode machine.
 #include <algorithm>
+#include <cstring>
 #include <map>
 
 #include "decoder.hpp"
@@ -30,10 +31,11 @@ struct Rename4 {
 
 void fix_import(std::string_view& module, std::string_view& name) {
   // The tables are sorted by (module, name); see scripts/gen_compat_names.py.
-  auto n = std::lower_bound(std::begin(kName2to3), std::end(kName2to3), std::pair(module, name),
-                            [](const Rename4& r, const std::pair<std::string_view, std::string_view>& k) {
-                              return std::pair(r.from_module, r.from_name) < k;
-                            });
+  auto n = std::lower_bound(
+      std::begin(kName2to3), std::end(kName2to3), std::pair(module, name),
+      [](const Rename4& r, const std::pair<std::string_view, std::string_view>& k) {
+        return std::pair(r.from_module, r.from_name) < k;
+      });
   if (n != std::end(kName2to3) && n->from_module == module && n->from_name == name) {
     module = n->to_module;
     name = n->to_name;
@@ -65,6 +67,7 @@ class ValueBuilder {
       : g_(g), opt_(opt), py2_encoding_(py2_encoding), buffer_cursor_(buffer_cursor) {}
 
   size_t node_count() const { return g_.node_count(); }
+  size_t bytes_allocated() const { return g_.bytes_allocated(); }
 
   Value none() { return Value(); }
   Value boolean(bool b) { return Value(b); }
@@ -110,12 +113,19 @@ class ValueBuilder {
         v = g_.buffer(std::as_bytes(std::span(d.data(), d.size())), true);
         return;
       }
-      default: fail(ErrorCode::bad_type, "READONLY_BUFFER needs a buffer, found " + kind_article(v));
+      default:
+        fail(ErrorCode::bad_type, "READONLY_BUFFER needs a buffer, found " + kind_article(v));
     }
   }
 
-  Value list(std::span<Value> items) { return g_.list(items); }
-  Value tuple(std::span<Value> items) { return g_.tuple(items); }
+  Value list(std::span<Value> items) {
+    check_items(0, items.size(), "list");
+    return g_.list(items);
+  }
+  Value tuple(std::span<Value> items) {
+    check_items(0, items.size(), "tuple");
+    return g_.tuple(items);
+  }
   Value set() { return g_.set(); }
   Value frozenset(std::span<Value> items) {
     Value s = g_.frozenset();
@@ -131,9 +141,11 @@ class ValueBuilder {
   void append(Value& target, std::span<Value> items) {
     if (target.kind() == Kind::List) {
       auto& xs = target.list().items;
+      check_items(xs.size(), items.size(), "list");
       xs.insert(xs.end(), items.begin(), items.end());
     } else if (target.kind() == Kind::Object) {
       auto& xs = target.object().list_items;
+      check_items(xs.size(), items.size(), "object's list items");
       xs.insert(xs.end(), items.begin(), items.end());
     } else {
       fail(ErrorCode::bad_type, "cannot append to " + kind_article(target));
@@ -151,6 +163,7 @@ class ValueBuilder {
       set_all(target.dict(), pairs);
     } else if (target.kind() == Kind::Object) {
       auto& xs = target.object().dict_items;
+      check_items(xs.size(), pairs.size() / 2, "object's dict items");
       for (size_t i = 0; i + 1 < pairs.size(); i += 2) xs.emplace_back(pairs[i], pairs[i + 1]);
     } else {
       fail(ErrorCode::bad_type, "cannot set items of " + kind_article(target));
@@ -169,8 +182,8 @@ class ValueBuilder {
       try {
         return opt_.find_global(g_, module, name);
       } catch (const std::exception& e) {
-        fail(ErrorCode::refused_global, "global '" + std::string(module) + "." +
-                                            std::string(name) + "' refused: " + e.what());
+        fail(ErrorCode::refused_global,
+             "global '" + std::string(module) + "." + std::string(name) + "' refused: " + e.what());
       }
     }
     return g_.global(module, name);
@@ -227,6 +240,7 @@ class ValueBuilder {
   void build(Value& inst, Value state) {
     if (inst.kind() != Kind::Object)
       fail(ErrorCode::bad_type, "BUILD needs an object, found " + kind_article(inst));
+    check_items(inst.object().states.size(), 1, "object's BUILD states");
     inst.object().states.push_back(state);
   }
 
@@ -241,11 +255,11 @@ class ValueBuilder {
     if (cls.kind() != Kind::Global)
       fail(ErrorCode::bad_type, std::string(op) + " needs a class, found " + kind_article(cls));
     if (args.kind() != Kind::Tuple)
-      fail(ErrorCode::bad_type, std::string(op) + " arguments must be a tuple, found " +
-                                    kind_article(args));
+      fail(ErrorCode::bad_type,
+           std::string(op) + " arguments must be a tuple, found " + kind_article(args));
     if (kwargs && kwargs->kind() != Kind::Dict)
-      fail(ErrorCode::bad_type, "NEWOBJ_EX keyword arguments must be a dict, found " +
-                                    kind_article(*kwargs));
+      fail(ErrorCode::bad_type,
+           "NEWOBJ_EX keyword arguments must be a dict, found " + kind_article(*kwargs));
     return g_.object(cls, args, kwargs ? BuildKind::newobj_ex : BuildKind::newobj,
                      kwargs ? *kwargs : Value());
   }
@@ -269,6 +283,14 @@ class ValueBuilder {
     return v;
   }
 
+  // Limits::max_container_items, checked before a container grows.
+  void check_items(size_t have, size_t adding, const char* what) {
+    size_t max = opt_.limits.max_container_items;
+    if (adding > max || have > max - adding) [[unlikely]]
+      fail(ErrorCode::limit_exceeded, std::string(what) + " of more than " + std::to_string(max) +
+                                          " items (the max_container_items limit)");
+  }
+
   Value call_persistent_load(Value pid) {
     try {
       return opt_.persistent_load(g_, pid);
@@ -278,6 +300,7 @@ class ValueBuilder {
   }
 
   void add_all(SetNode& s, std::span<Value> items) {
+    check_items(s.size(), items.size(), s.kind == Kind::Set ? "set" : "frozenset");
     try {
       for (Value v : items) s.add(v);
     } catch (const TypeError& e) {
@@ -287,6 +310,8 @@ class ValueBuilder {
     }
   }
   void set_all(DictNode& d, std::span<Value> pairs) {
+    check_items(d.size(), pairs.size() / 2, "dict");
+    if (d.size() == 0) d.reserve(pairs.size() / 2);  // later batches grow geometrically
     try {
       for (size_t i = 0; i + 1 < pairs.size(); i += 2) d.set(pairs[i], pairs[i + 1]);
     } catch (const TypeError& e) {
@@ -315,22 +340,35 @@ class ValueBuilder {
     }
     if (enc != "latin1" && enc != "ascii") return false;
     uint32_t limit = enc == "ascii" ? 0x80 : 0x100;
-    out.clear();
-    for (size_t i = 0; i < t.size();) {
-      auto c = static_cast<uint8_t>(t[i]);
-      uint32_t cp;
-      if (c < 0x80) {
-        cp = c;
-        i += 1;
-      } else if ((c & 0xE0) == 0xC0 && i + 1 < t.size()) {
-        cp = ((c & 0x1Fu) << 6) | (static_cast<uint8_t>(t[i + 1]) & 0x3Fu);
-        i += 2;
-      } else {
-        return false;  // code point >= 0x800 cannot be latin-1
+    // Protocols 0-2 write every bytes object this way, so a 64 MiB payload comes
+    // through here: ASCII runs move eight bytes at a time.
+    out.resize(t.size());  // the bytes are never longer than the text
+    char* o = out.data();
+    const char* p = t.data();
+    const char* end = p + t.size();
+    while (p < end) {
+      while (end - p >= 8) {
+        uint64_t w;
+        std::memcpy(&w, p, 8);
+        if (w & 0x8080808080808080u) break;
+        std::memcpy(o, &w, 8);
+        p += 8;
+        o += 8;
       }
+      if (p == end) break;
+      auto c = static_cast<uint8_t>(*p);
+      if (c < 0x80) {
+        *o++ = static_cast<char>(c);
+        ++p;
+        continue;
+      }
+      if ((c & 0xE0) != 0xC0 || end - p < 2) return false;  // >= U+0800 is not latin-1
+      uint32_t cp = ((c & 0x1Fu) << 6) | (static_cast<uint8_t>(p[1]) & 0x3Fu);
       if (cp >= limit) return false;
-      out.push_back(static_cast<char>(cp));
+      *o++ = static_cast<char>(cp);
+      p += 2;
     }
+    out.resize(static_cast<size_t>(o - out.data()));
     return true;
   }
 
@@ -353,7 +391,8 @@ class ValueBuilder {
         bool ba = f.known == KnownGlobal::builtins_bytearray;
         std::string data;
         if (a.empty()) {
-        } else if (a.size() == 1 && (a[0].kind() == Kind::Bytes || a[0].kind() == Kind::ByteArray)) {
+        } else if (a.size() == 1 &&
+                   (a[0].kind() == Kind::Bytes || a[0].kind() == Kind::ByteArray)) {
           data.assign(a[0].bytes().data);
         } else if (a.size() == 2 && encode_text(a[0], a[1], data)) {
         } else if (a.size() == 1 && a[0].kind() == Kind::List) {
@@ -376,14 +415,16 @@ class ValueBuilder {
       }
       case KnownGlobal::builtins_complex: {
         auto num = [](Value v, double& d) {
-          if (v.kind() == Kind::Float) d = v.raw_float();
+          if (v.kind() == Kind::Float)
+            d = v.raw_float();
           else if (v.kind() == Kind::Int || v.kind() == Kind::Bool) {
             try {
               d = v.as_float();
             } catch (const std::exception&) {
               return false;
             }
-          } else return false;
+          } else
+            return false;
           return true;
         };
         double re = 0, im = 0;
@@ -461,6 +502,7 @@ class NullBuilder {
   using Item = Nothing;
   explicit NullBuilder(NoloadResult& r) : r_(r) {}
   size_t node_count() const { return 0; }
+  size_t bytes_allocated() const { return 0; }
   Item none() { return {}; }
   Item boolean(bool) { return {}; }
   Item integer(int64_t) { return {}; }
@@ -546,12 +588,16 @@ NoloadResult Unpickler::noload() {
   return r;
 }
 
-bool Unpickler::at_end() { return impl_->source.at_end(); }
+bool Unpickler::at_end() {
+  return impl_->source.at_end();
+}
 void Unpickler::clear_memo() {
   impl_->state.memo.clear();
   impl_->null_state.memo.clear();
 }
-const LoadOptions& Unpickler::options() const noexcept { return impl_->options; }
+const LoadOptions& Unpickler::options() const noexcept {
+  return impl_->options;
+}
 
 Value loads(std::span<const uint8_t> data, Graph& g, const LoadOptions& options) {
   MemorySource src(data);

@@ -1,15 +1,19 @@
 // The object model: Graph arena, Value accessors, Python equality and hashing.
 #include "pickle/value.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <new>
 #include <unordered_set>
 
 #include "bigint.hpp"
+#include "scratch_alloc.hpp"
 
 namespace pickle {
 
@@ -79,20 +83,34 @@ double Value::as_float() const {
   }
 }
 
-std::string_view Value::as_str() const { return str().text; }
-std::string_view Value::as_bytes() const { return bytes().data; }
+std::string_view Value::as_str() const {
+  return str().text;
+}
+std::string_view Value::as_bytes() const {
+  return bytes().data;
+}
 
-const BigIntNode& Value::bigint() const { return node_as<BigIntNode>(*this, is_bigint(), "big int"); }
+const BigIntNode& Value::bigint() const {
+  return node_as<BigIntNode>(*this, is_bigint(), "big int");
+}
 const ComplexNode& Value::complex() const {
   return node_as<ComplexNode>(*this, kind_ == Kind::Complex, "complex");
 }
-StrNode& Value::str() const { return node_as<StrNode>(*this, kind_ == Kind::Str, "str"); }
+StrNode& Value::str() const {
+  return node_as<StrNode>(*this, kind_ == Kind::Str, "str");
+}
 BytesNode& Value::bytes() const {
   return node_as<BytesNode>(*this, kind_ == Kind::Bytes || kind_ == Kind::ByteArray, "bytes");
 }
-TupleNode& Value::tuple() const { return node_as<TupleNode>(*this, kind_ == Kind::Tuple, "tuple"); }
-ListNode& Value::list() const { return node_as<ListNode>(*this, kind_ == Kind::List, "list"); }
-DictNode& Value::dict() const { return node_as<DictNode>(*this, kind_ == Kind::Dict, "dict"); }
+TupleNode& Value::tuple() const {
+  return node_as<TupleNode>(*this, kind_ == Kind::Tuple, "tuple");
+}
+ListNode& Value::list() const {
+  return node_as<ListNode>(*this, kind_ == Kind::List, "list");
+}
+DictNode& Value::dict() const {
+  return node_as<DictNode>(*this, kind_ == Kind::Dict, "dict");
+}
 SetNode& Value::set() const {
   return node_as<SetNode>(*this, kind_ == Kind::Set || kind_ == Kind::FrozenSet, "set");
 }
@@ -138,9 +156,12 @@ size_t Value::size() const {
 
 Value Value::operator[](size_t i) const {
   std::span<const Value> xs;
-  if (kind_ == Kind::Tuple) xs = tuple().items;
-  else if (kind_ == Kind::List) xs = list().items;
-  else wrong_kind(*this, "tuple or list");
+  if (kind_ == Kind::Tuple)
+    xs = tuple().items;
+  else if (kind_ == Kind::List)
+    xs = list().items;
+  else
+    wrong_kind(*this, "tuple or list");
   if (i >= xs.size()) throw std::out_of_range("index " + std::to_string(i) + " out of range");
   return xs[i];
 }
@@ -188,7 +209,9 @@ uint64_t hash_bytes(std::string_view s, uint64_t seed) {
 
 constexpr uint64_t kTagBig = 0x1, kTagStr = 0x2, kTagBytes = 0x3, kTagGlobal = 0x4;
 
-uint64_t hash_int64(int64_t i) { return mix(static_cast<uint64_t>(i) ^ 0x5555); }
+uint64_t hash_int64(int64_t i) {
+  return mix(static_cast<uint64_t>(i) ^ 0x5555);
+}
 
 uint64_t hash_twos(std::span<const uint8_t> b) {
   return hash_bytes(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()), kTagBig);
@@ -274,8 +297,10 @@ uint64_t hash(Value root) {
       } else {
         h = leaf_hash(k);
       }
-      if (f.v.kind() == Kind::Tuple) f.acc = mix(f.acc * 0x100000001b3ULL + h);
-      else f.acc += mix(h);  // order-independent for frozensets
+      if (f.v.kind() == Kind::Tuple)
+        f.acc = mix(f.acc * 0x100000001b3ULL + h);
+      else
+        f.acc += mix(h);  // order-independent for frozensets
       continue;
     }
     uint64_t h = mix(f.acc ^ kids.size() ^ (f.v.kind() == Kind::Tuple ? 0x7475 : 0x6673));
@@ -287,8 +312,10 @@ uint64_t hash(Value root) {
       break;
     }
     Frame& parent = stack.back();
-    if (parent.v.kind() == Kind::Tuple) parent.acc = mix(parent.acc * 0x100000001b3ULL + h);
-    else parent.acc += mix(h);
+    if (parent.v.kind() == Kind::Tuple)
+      parent.acc = mix(parent.acc * 0x100000001b3ULL + h);
+    else
+      parent.acc += mix(h);
   }
   return result;
 }
@@ -482,7 +509,13 @@ bool equal_impl(Value a, Value b, int depth) {
 
 }  // namespace
 
-bool equal(Value a, Value b) { return equal_impl(a, b, 0); }
+bool equal(Value a, Value b) {
+  // The common cases of dict keys, without the general walk's bookkeeping.
+  if (a.kind() == Kind::Str && b.kind() == Kind::Str) return a.str().text == b.str().text;
+  if (a.kind() == Kind::Int && b.kind() == Kind::Int && !a.is_bigint() && !b.is_bigint())
+    return a.raw_int() == b.raw_int();
+  return equal_impl(a, b, 0);
+}
 
 // ---------------------------------------------------------------------------
 // Dict and Set
@@ -545,6 +578,16 @@ void DictNode::set(Value key, Value value) {
   }
 }
 
+void DictNode::reserve(size_t n) {
+  entries.reserve(n);
+  hashes.reserve(n);
+  if (n > HashIndex::kLinearMax && index.slots.size() < 2 * n) {
+    size_t cap = 16;
+    while (cap < 4 * n) cap <<= 1;
+    index.slots.reserve(cap);
+  }
+}
+
 const Value* DictNode::find(Value key) const {
   if (!hashable(key)) return nullptr;
   uint64_t h = hash(key);
@@ -579,8 +622,10 @@ bool SetNode::add(Value key) {
     throw std::length_error("set too large");
   items.push_back(key);
   hashes.push_back(h);
-  if (index.slots.empty() || index.slots.size() < 2 * hashes.size()) index_grow(index, hashes);
-  else index_insert(index, h, items.size() - 1);
+  if (index.slots.empty() || index.slots.size() < 2 * hashes.size())
+    index_grow(index, hashes);
+  else
+    index_insert(index, h, items.size() - 1);
   return true;
 }
 
@@ -593,40 +638,248 @@ bool SetNode::contains(Value key) const {
 // ---------------------------------------------------------------------------
 // Graph
 
-// [NOTE arena] Nodes and the vectors inside them live in a monotonic arena: nothing is
-// destroyed one by one, the whole arena is released at once. Node members that own
+// [NOTE arena] Nodes and the vectors inside them live in the graph's blocks: nothing
+// is destroyed one by one, the blocks are released at once. Node members that own
 // memory use the arena's memory_resource, so skipping their destructors leaks nothing.
-struct Graph::Arena {
-  struct Counting : std::pmr::memory_resource {
-    size_t bytes = 0;
-    void* do_allocate(size_t n, size_t a) override {
-      void* p = std::pmr::new_delete_resource()->allocate(n, a);
-      bytes += n;
-      return p;
+// See [NOTE arena-blocks] for where blocks come from and go.
+namespace {
+
+struct Block {
+  Block* next;
+  size_t size;  // bytes, this header included
+  bool mapped;  // from mmap (large blocks), else from operator new
+};
+constexpr size_t kHeader = 64;  // room for the header, a multiple of every node's alignment
+constexpr size_t kFirstBlock = size_t(64) << 10;
+constexpr size_t kMaxBlock = size_t(4) << 20;  // blocks double up to this size
+constexpr size_t kOwnBlock = size_t(1) << 20;  // larger requests get a block of their own
+constexpr size_t kMapBlock = size_t(2) << 20;  // blocks this large come from mmap
+constexpr size_t kHugePage = size_t(2) << 20;
+
+Block* new_block(size_t size) {
+  void* p;
+  bool mapped = size >= kMapBlock;
+  if (mapped) {
+    size = (size + kHugePage - 1) & ~(kHugePage - 1);
+    p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+    // Fewer page faults for a large block: first touches are the costly part.
+    ::madvise(p, size, MADV_HUGEPAGE);
+#endif
+  } else {
+    p = ::operator new(size);
+  }
+  return new (p) Block{nullptr, size, mapped};
+}
+
+void free_block(Block* b) {
+  if (b->mapped)
+    ::munmap(b, b->size);
+  else
+    ::operator delete(b);
+}
+
+// The smallest block of a list that holds `size` bytes without being more than about
+// twice as large: a graph's bytes_allocated() counts whole blocks, and a small load
+// must not count (or hold) a large block that a big load left behind.
+Block** best_fit(Block** list, size_t size) {
+  Block** best = nullptr;
+  for (Block** b = list; *b; b = &(*b)->next) {
+    size_t n = (*b)->size;
+    if (n >= size && n <= 2 * size + kFirstBlock && (!best || n < (*best)->size)) best = b;
+  }
+  return best;
+}
+
+// Freed blocks, kept for the next graphs up to a limit. See [NOTE arena-blocks].
+class BlockCache {
+ public:
+  // A block that fits `size` bytes, or nullptr. See fits().
+  Block* take(size_t size) {
+    std::lock_guard lock(mutex_);
+    Block** best = best_fit(&list_, size);
+    if (!best) return nullptr;
+    Block* r = *best;
+    *best = r->next;
+    bytes_ -= r->size;
+    return r;
+  }
+  // Keeps the chain's blocks while they fit under the limit, frees the others.
+  void give(Block* chain) {
+    std::lock_guard lock(mutex_);
+    while (chain) {
+      Block* next = chain->next;
+      if (bytes_ + chain->size <= limit_) {
+        chain->next = list_;
+        list_ = chain;
+        bytes_ += chain->size;
+      } else {
+        free_block(chain);
+      }
+      chain = next;
     }
-    void do_deallocate(void* p, size_t n, size_t a) override {
-      bytes -= n;
-      std::pmr::new_delete_resource()->deallocate(p, n, a);
+  }
+  void trim(size_t limit) {
+    std::lock_guard lock(mutex_);
+    limit_ = limit;
+    for (Block** b = &list_; *b;) {
+      if (bytes_ > limit_) {
+        Block* r = *b;
+        *b = r->next;
+        bytes_ -= r->size;
+        free_block(r);
+      } else {
+        b = &(*b)->next;
+      }
     }
-    bool do_is_equal(const memory_resource& o) const noexcept override { return this == &o; }
-  } upstream;
-  std::pmr::monotonic_buffer_resource resource{64 * 1024, &upstream};
+  }
+  size_t limit() {
+    std::lock_guard lock(mutex_);
+    return limit_;
+  }
+
+ private:
+  std::mutex mutex_;
+  Block* list_ = nullptr;
+  size_t bytes_ = 0;
+  size_t limit_ = size_t(256) << 20;
 };
 
-Graph::Graph() : arena_(std::make_unique<Arena>()) {}
+BlockCache& block_cache() {
+  // Never destroyed: a graph that is a static object may be destroyed after it.
+  static BlockCache* cache = new BlockCache;
+  return *cache;
+}
+
+}  // namespace
+
+namespace detail {
+
+// Below this, scratch buffers come from operator new; larger ones from the block
+// cache, since glibc hands freed memory at the top of its heap back to the system.
+constexpr size_t kScratchCached = size_t(16) << 10;
+
+void* scratch_allocate(size_t bytes) {
+  if (bytes < kScratchCached) return ::operator new(bytes);
+  size_t need = bytes + kHeader;
+  Block* b = block_cache().take(need);
+  if (!b) b = new_block(need);
+  return reinterpret_cast<char*>(b) + kHeader;
+}
+
+void scratch_deallocate(void* p, size_t bytes) noexcept {
+  if (bytes < kScratchCached) return ::operator delete(p);
+  auto* b = reinterpret_cast<Block*>(static_cast<char*>(p) - kHeader);
+  b->next = nullptr;
+  block_cache().give(b);
+}
+
+}  // namespace detail
+
+struct Graph::Arena final : std::pmr::memory_resource {
+  detail::ArenaCursor cursor;
+  Graph* graph;
+  Block* used = nullptr;   // blocks in use, the current one first
+  Block* spare = nullptr;  // blocks kept by clear()
+  size_t next_size = kFirstBlock;
+
+  explicit Arena(Graph* g) : graph(g) {}
+  ~Arena() override {
+    release_to(&spare);
+    block_cache().give(spare);
+  }
+  void* do_allocate(size_t n, size_t a) override { return graph->allocate(n, a); }
+  void do_deallocate(void*, size_t, size_t) override {}  // freed all at once
+  bool do_is_equal(const memory_resource& o) const noexcept override { return this == &o; }
+
+  void release_to(Block** list) {
+    while (used) {
+      Block* b = used;
+      used = b->next;
+      b->next = *list;
+      *list = b;
+    }
+    cursor = {};
+    next_size = kFirstBlock;
+  }
+
+  // A block of at least `size` bytes: one this graph kept, one from the cache, or new.
+  Block* obtain(size_t size) {
+    Block* b = nullptr;
+    if (Block** best = best_fit(&spare, size)) {
+      b = *best;
+      *best = b->next;
+    } else if (!(b = block_cache().take(size))) {
+      b = new_block(size);
+    }
+    cursor.in_use += b->size;
+    return b;
+  }
+
+  void* allocate(size_t n, size_t align) {
+    if (n > std::numeric_limits<size_t>::max() / 2) throw std::bad_alloc();
+    size_t need = n + align + kHeader;
+    if (need > kOwnBlock) {
+      // A large payload gets its own block, behind the current one, so that the
+      // rest of the current block is still used.
+      Block* b = obtain(need);
+      if (used) {
+        b->next = used->next;
+        used->next = b;
+      } else {
+        b->next = nullptr;
+        used = b;
+      }
+      auto p = (reinterpret_cast<uintptr_t>(b) + kHeader + (align - 1)) & ~uintptr_t(align - 1);
+      return reinterpret_cast<void*>(p);
+    }
+    Block* b = obtain(std::max(next_size, need));
+    next_size = std::min(next_size * 2, kMaxBlock);
+    b->next = used;
+    used = b;
+    cursor.cur = reinterpret_cast<char*>(b) + kHeader;
+    cursor.end = reinterpret_cast<char*>(b) + b->size;
+    return graph->allocate(n, align);
+  }
+};
+
+Graph::Graph() : arena_(std::make_unique<Arena>(this)), cursor_(&arena_->cursor) {}
 Graph::~Graph() = default;
-Graph::Graph(Graph&&) noexcept = default;
-Graph& Graph::operator=(Graph&&) noexcept = default;
+Graph::Graph(Graph&& o) noexcept
+    : arena_(std::move(o.arena_)),
+      cursor_(std::exchange(o.cursor_, nullptr)),
+      nodes_(std::exchange(o.nodes_, 0)) {
+  if (arena_) arena_->graph = this;
+}
+Graph& Graph::operator=(Graph&& o) noexcept {
+  if (this != &o) {
+    arena_ = std::move(o.arena_);
+    cursor_ = std::exchange(o.cursor_, nullptr);
+    nodes_ = std::exchange(o.nodes_, 0);
+    if (arena_) arena_->graph = this;
+  }
+  return *this;
+}
 
 void Graph::clear() {
-  arena_->resource.release();
+  if (arena_) arena_->release_to(&arena_->spare);
   nodes_ = 0;
 }
-std::pmr::memory_resource* Graph::resource() const noexcept { return &arena_->resource; }
-size_t Graph::bytes_allocated() const noexcept { return arena_->upstream.bytes; }
-size_t Graph::node_count() const noexcept { return nodes_; }
+std::pmr::memory_resource* Graph::resource() const noexcept {
+  return arena_.get();
+}
+size_t Graph::cache_limit() noexcept {
+  return block_cache().limit();
+}
+void Graph::set_cache_limit(size_t bytes) noexcept {
+  block_cache().trim(bytes);
+}
 
-void* Graph::allocate(size_t size, size_t align) { return arena_->resource.allocate(size, align); }
+void* Graph::allocate_slow(size_t size, size_t align) {
+  if (!arena_) throw std::logic_error("pickle::Graph used after it was moved from");
+  return arena_->allocate(size, align);
+}
 
 std::string_view Graph::copy(std::string_view s) {
   if (s.empty()) return {};

@@ -296,6 +296,8 @@ struct DictNode : Node {
   const Value* find(Value key) const;
   const Value* find(std::string_view str_key) const;
   size_t size() const noexcept { return entries.size(); }
+  /// Room for n entries (and their index) before they are set.
+  void reserve(size_t n);
 };
 
 /// set or frozenset (kind tells which): members in insertion order, unique.
@@ -329,9 +331,9 @@ struct ObjectNode : Node {
   Value args;      ///< a Tuple
   Value kwargs;    ///< a Dict for NEWOBJ_EX, else None
   BuildKind how = BuildKind::reduce;
-  std::pmr::vector<Value> states;                          ///< BUILD states, in order
-  std::pmr::vector<Value> list_items;                      ///< APPEND/APPENDS items
-  std::pmr::vector<std::pair<Value, Value>> dict_items;    ///< SETITEM/SETITEMS pairs
+  std::pmr::vector<Value> states;                        ///< BUILD states, in order
+  std::pmr::vector<Value> list_items;                    ///< APPEND/APPENDS items
+  std::pmr::vector<std::pair<Value, Value>> dict_items;  ///< SETITEM/SETITEMS pairs
   /// None, or a List of Objects: calls that took this object as first argument and
   /// whose result the stream discarded with POP: the state setter of a 6-item
   /// `__reduce__` (`setter(obj, state)`). Written back after the states.
@@ -356,8 +358,21 @@ struct BufferNode : Node {
   bool readonly() const noexcept { return flags & kReadOnly; }
 };
 
-/// Owns nodes. Movable, not copyable. Everything is freed at once by clear() or
-/// the destructor; a cleared graph keeps its first block for the next load.
+namespace detail {
+/// The bump pointer of a Graph's arena, where the inline fast path can reach it.
+struct ArenaCursor {
+  char* cur = nullptr;
+  char* end = nullptr;
+  size_t in_use = 0;  // bytes of the blocks this graph uses (see Graph::bytes_allocated)
+};
+}  // namespace detail
+
+/// Owns nodes. Movable, not copyable. Everything is freed at once by clear() or the
+/// destructor. [NOTE arena-blocks] Nodes live in blocks of memory that are never freed
+/// one by one. clear() keeps the graph's blocks for the next load; a destroyed graph
+/// hands its blocks to a process-wide cache (at most cache_limit() bytes, 256 MiB by
+/// default) that new graphs draw from. Touching fresh memory pages costs more than
+/// loading into them on many machines, and CPython's allocator keeps freed memory too.
 class Graph {
  public:
   Graph();
@@ -367,13 +382,19 @@ class Graph {
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;
 
-  /// Frees every node; Values from this graph become invalid.
+  /// Frees every node; Values from this graph become invalid. The graph keeps its
+  /// memory for what is made next.
   void clear();
   std::pmr::memory_resource* resource() const noexcept;
-  /// Bytes obtained from the system for nodes so far.
-  size_t bytes_allocated() const noexcept;
+  /// Bytes of memory blocks the graph uses for nodes since construction or the last
+  /// clear() (whether the blocks are new or reused).
+  size_t bytes_allocated() const noexcept { return cursor_ ? cursor_->in_use : 0; }
+  /// Bytes of freed graph memory kept process-wide for new graphs (see
+  /// [NOTE arena-blocks]); set_cache_limit(0) returns freed memory to the system at once.
+  static size_t cache_limit() noexcept;
+  static void set_cache_limit(size_t bytes) noexcept;
   /// Nodes made since construction or the last clear().
-  size_t node_count() const noexcept;
+  size_t node_count() const noexcept { return nodes_; }
 
   // Makers. Strings are copied into the graph.
   Value str(std::string_view utf8);
@@ -381,12 +402,18 @@ class Graph {
   Value bytes(std::span<const std::byte> data);
   Value bytearray(std::string_view data);
   Value tuple(std::span<const Value> items);
-  Value tuple(std::initializer_list<Value> items) { return tuple(std::span(items.begin(), items.size())); }
+  Value tuple(std::initializer_list<Value> items) {
+    return tuple(std::span(items.begin(), items.size()));
+  }
   Value list(std::span<const Value> items = {});
-  Value list(std::initializer_list<Value> items) { return list(std::span(items.begin(), items.size())); }
+  Value list(std::initializer_list<Value> items) {
+    return list(std::span(items.begin(), items.size()));
+  }
   Value dict(std::initializer_list<std::pair<Value, Value>> items = {});
   Value set(std::span<const Value> items = {});
-  Value set(std::initializer_list<Value> items) { return set(std::span(items.begin(), items.size())); }
+  Value set(std::initializer_list<Value> items) {
+    return set(std::span(items.begin(), items.size()));
+  }
   Value frozenset(std::span<const Value> items = {});
   Value frozenset(std::initializer_list<Value> items) {
     return frozenset(std::span(items.begin(), items.size()));
@@ -411,13 +438,25 @@ class Graph {
     ++nodes_;
     return new (p) T(std::forward<A>(a)...);
   }
-  void* allocate(size_t size, size_t align);
+  void* allocate(size_t size, size_t align) {
+    // The fast path: bump within the current block. align is a power of two.
+    auto at = reinterpret_cast<uintptr_t>(cursor_->cur);
+    uintptr_t p = (at + (align - 1)) & ~uintptr_t(align - 1);
+    size_t avail = static_cast<size_t>(cursor_->end - cursor_->cur), pad = p - at;
+    if (pad <= avail && size <= avail - pad) [[likely]] {
+      cursor_->cur = reinterpret_cast<char*>(p + size);
+      return reinterpret_cast<void*>(p);
+    }
+    return allocate_slow(size, align);
+  }
   std::string_view copy(std::string_view s);
   std::span<const Value> copy(std::span<const Value> s);
 
  private:
+  void* allocate_slow(size_t size, size_t align);
   struct Arena;
   std::unique_ptr<Arena> arena_;
+  detail::ArenaCursor* cursor_ = nullptr;  // inside *arena_
   size_t nodes_ = 0;
 };
 
