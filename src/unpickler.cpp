@@ -556,6 +556,7 @@ struct Unpickler::Impl {
   detail::MachineState<Value> state;
   detail::MachineState<detail::Nothing> null_state;
   size_t buffer_cursor = 0;
+  uint64_t memo_epoch = 0;  // the Graph::epoch() the memo's Values belong to
   Impl(Source& s, LoadOptions o) : source(s), options(std::move(o)) {}
 };
 
@@ -574,6 +575,13 @@ Unpickler::Unpickler(Source& source, LoadOptions options)
 Unpickler::~Unpickler() = default;
 
 Value Unpickler::load(Graph& g) {
+  // The memo holds Values of the graph the last load built into: loading into
+  // another graph (or this one after clear()) starts with an empty memo, so a GET
+  // of an earlier entry is an UnpicklingError, never a dangling node.
+  if (impl_->memo_epoch != g.epoch()) {
+    impl_->state.memo.clear();
+    impl_->memo_epoch = g.epoch();
+  }
   detail::ValueBuilder b(g, impl_->options, impl_->py2_encoding, &impl_->buffer_cursor);
   detail::Decoder<detail::ValueBuilder> d(impl_->source, impl_->options, b, impl_->state);
   return d.run();

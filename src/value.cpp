@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -844,12 +845,21 @@ struct Graph::Arena final : std::pmr::memory_resource {
   }
 };
 
-Graph::Graph() : arena_(std::make_unique<Arena>(this)), cursor_(&arena_->cursor) {}
+namespace {
+uint64_t next_epoch() noexcept {
+  static std::atomic<uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+}  // namespace
+
+Graph::Graph()
+    : arena_(std::make_unique<Arena>(this)), cursor_(&arena_->cursor), epoch_(next_epoch()) {}
 Graph::~Graph() = default;
 Graph::Graph(Graph&& o) noexcept
     : arena_(std::move(o.arena_)),
       cursor_(std::exchange(o.cursor_, nullptr)),
-      nodes_(std::exchange(o.nodes_, 0)) {
+      nodes_(std::exchange(o.nodes_, 0)),
+      epoch_(std::exchange(o.epoch_, next_epoch())) {
   if (arena_) arena_->graph = this;
 }
 Graph& Graph::operator=(Graph&& o) noexcept {
@@ -857,6 +867,7 @@ Graph& Graph::operator=(Graph&& o) noexcept {
     arena_ = std::move(o.arena_);
     cursor_ = std::exchange(o.cursor_, nullptr);
     nodes_ = std::exchange(o.nodes_, 0);
+    epoch_ = std::exchange(o.epoch_, next_epoch());
     if (arena_) arena_->graph = this;
   }
   return *this;
@@ -865,6 +876,7 @@ Graph& Graph::operator=(Graph&& o) noexcept {
 void Graph::clear() {
   if (arena_) arena_->release_to(&arena_->spare);
   nodes_ = 0;
+  epoch_ = next_epoch();
 }
 std::pmr::memory_resource* Graph::resource() const noexcept {
   return arena_.get();

@@ -395,6 +395,10 @@ class Graph {
   static void set_cache_limit(size_t bytes) noexcept;
   /// Nodes made since construction or the last clear().
   size_t node_count() const noexcept { return nodes_; }
+  /// Names the nodes this graph holds now: a value no other graph, and no earlier
+  /// state of this one (before clear()), ever had. Moving a graph moves it along.
+  /// An Unpickler uses it to drop a memo that points into another graph.
+  uint64_t epoch() const noexcept { return epoch_; }
 
   // Makers. Strings are copied into the graph.
   Value str(std::string_view utf8);
@@ -458,6 +462,7 @@ class Graph {
   std::unique_ptr<Arena> arena_;
   detail::ArenaCursor* cursor_ = nullptr;  // inside *arena_
   size_t nodes_ = 0;
+  uint64_t epoch_;
 };
 
 /// A loaded pickle: the graph that owns it and the root value.

@@ -1419,6 +1419,30 @@ TEST_F(UnpicklerOps, ClearMemoForgets) {
   }
 }
 
+// The memo belongs to the graph it was loaded into: the same graph keeps it; another
+// graph, or the same one after clear(), starts empty (no dangling nodes).
+TEST_F(UnpicklerOps, MemoIsTiedToItsGraph) {
+  const std::string data = R"(]q\x00.h\x00.h\x00.h\x00.)"_pk;
+  pickle::MemorySource src(data);
+  pickle::Unpickler u(src);
+  Value first = u.load(g);
+  EXPECT_TRUE(u.load(g).is(first));  // same graph: the memo is kept
+  Graph other;
+  try {
+    u.load(other);
+    ADD_FAILURE() << "GET into another graph did not throw";
+  } catch (const UnpicklingError& e) {
+    EXPECT_EQ(e.code(), ErrorCode::memo_missing);
+    EXPECT_EQ(e.offset(), 7u);
+  }
+  g.clear();
+  pickle::MemorySource again(data);
+  pickle::Unpickler v(again);
+  v.load(g);
+  g.clear();
+  EXPECT_THROW(v.load(g), UnpicklingError);
+}
+
 TEST_F(UnpicklerOps, ProtocolIsPerPickle) {
   // The second pickle has no PROTO: it is protocol 0 again, so fix_imports applies.
   const std::string data = R"(\x80\x03c__builtin__\nset\n.c__builtin__\nset\n.)"_pk;
