@@ -12,6 +12,7 @@
 #include <mutex>
 #include <new>
 #include <unordered_set>
+#include <vector>
 
 #include "bigint.hpp"
 #include "scratch_alloc.hpp"
@@ -681,58 +682,61 @@ void free_block(Block* b) {
     ::operator delete(b);
 }
 
-// The smallest block of a list that holds `size` bytes without being more than about
-// twice as large: a graph's bytes_allocated() counts whole blocks, and a small load
-// must not count (or hold) a large block that a big load left behind.
+// Whether a block of n bytes should serve a request of `size`: large enough, and not
+// more than about twice as large: a graph's bytes_allocated() counts whole blocks, and
+// a small load must not count (or hold) a large block that a big load left behind.
+bool fits(size_t n, size_t size) {
+  return n >= size && n <= 2 * size + kFirstBlock;
+}
+
+// The smallest fitting block of a list, or nullptr.
 Block** best_fit(Block** list, size_t size) {
   Block** best = nullptr;
   for (Block** b = list; *b; b = &(*b)->next) {
     size_t n = (*b)->size;
-    if (n >= size && n <= 2 * size + kFirstBlock && (!best || n < (*best)->size)) best = b;
+    if (fits(n, size) && (!best || n < (*best)->size)) best = b;
   }
   return best;
 }
 
-// Freed blocks, kept for the next graphs up to a limit. See [NOTE arena-blocks].
+// Freed blocks, kept for the next graphs up to a limit. See [NOTE arena-blocks]. They
+// are held in a vector, not linked through each other: a leak checker does not scan
+// mmap'd blocks, so a block reachable only from one would look leaked.
 class BlockCache {
  public:
-  // A block that fits `size` bytes, or nullptr. See fits().
+  // The smallest fitting block, or nullptr.
   Block* take(size_t size) {
     std::lock_guard lock(mutex_);
-    Block** best = best_fit(&list_, size);
-    if (!best) return nullptr;
-    Block* r = *best;
-    *best = r->next;
+    size_t best = blocks_.size();
+    for (size_t i = 0; i < blocks_.size(); ++i) {
+      size_t n = blocks_[i]->size;
+      if (fits(n, size) && (best == blocks_.size() || n < blocks_[best]->size)) best = i;
+    }
+    if (best == blocks_.size()) return nullptr;
+    Block* r = blocks_[best];
+    blocks_[best] = blocks_.back();
+    blocks_.pop_back();
     bytes_ -= r->size;
+    r->next = nullptr;
     return r;
   }
   // Keeps the chain's blocks while they fit under the limit, frees the others.
-  void give(Block* chain) {
+  void give(Block* chain) noexcept {
     std::lock_guard lock(mutex_);
     while (chain) {
       Block* next = chain->next;
-      if (bytes_ + chain->size <= limit_) {
-        chain->next = list_;
-        list_ = chain;
-        bytes_ += chain->size;
-      } else {
-        free_block(chain);
-      }
+      chain->next = nullptr;
+      if (!keep(chain)) free_block(chain);
       chain = next;
     }
   }
-  void trim(size_t limit) {
+  void trim(size_t limit) noexcept {
     std::lock_guard lock(mutex_);
     limit_ = limit;
-    for (Block** b = &list_; *b;) {
-      if (bytes_ > limit_) {
-        Block* r = *b;
-        *b = r->next;
-        bytes_ -= r->size;
-        free_block(r);
-      } else {
-        b = &(*b)->next;
-      }
+    while (bytes_ > limit_ && !blocks_.empty()) {
+      bytes_ -= blocks_.back()->size;
+      free_block(blocks_.back());
+      blocks_.pop_back();
     }
   }
   size_t limit() {
@@ -741,8 +745,18 @@ class BlockCache {
   }
 
  private:
+  bool keep(Block* b) noexcept {
+    if (bytes_ + b->size > limit_) return false;
+    try {
+      blocks_.push_back(b);
+    } catch (const std::bad_alloc&) {
+      return false;
+    }
+    bytes_ += b->size;
+    return true;
+  }
   std::mutex mutex_;
-  Block* list_ = nullptr;
+  std::vector<Block*> blocks_;
   size_t bytes_ = 0;
   size_t limit_ = size_t(256) << 20;
 };
