@@ -1,10 +1,17 @@
 // The Pickler: walks a graph with an explicit stack and writes the opcodes CPython's
 // C pickler (_pickle, 3.8–3.13) chooses, so the bytes are the same.
+#if __has_include(<sys/mman.h>)
+#include <sys/mman.h>
+#endif
+
 #include <algorithm>
 #include <bit>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "bigint.hpp"
@@ -34,6 +41,13 @@ void StreamSink::flush() {
 }
 
 namespace detail {
+
+// Slow paths kept out of line, so that the fast paths around them inline.
+#if defined(__GNUC__)
+#define PICKLE_COLD __attribute__((noinline, cold))
+#else
+#define PICKLE_COLD
+#endif
 
 namespace {
 
@@ -131,10 +145,50 @@ class ScratchGraph {
   Graph g_;
 };
 
+// Asks for transparent huge pages under the 2 MiB-aligned part of [p, p + size): the
+// first touch of fresh memory is what costs most in writing a large pickle, and a
+// huge page takes one fault where 4 KiB pages take 512 (as the Graph's large blocks).
+void advise_huge_pages([[maybe_unused]] void* p, [[maybe_unused]] size_t size) {
+#ifdef MADV_HUGEPAGE
+  constexpr uintptr_t kHuge = uintptr_t(2) << 20;
+  auto begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  auto end = (reinterpret_cast<uintptr_t>(p) + size) & ~(kHuge - 1);
+  if (begin < end) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#endif
+}
+
+// Growable raw bytes: malloc/realloc, so growing neither zero-fills nor, for large
+// blocks, copies.
+class ByteBuffer {
+ public:
+  ByteBuffer() = default;
+  ~ByteBuffer() { std::free(data_); }
+  ByteBuffer(const ByteBuffer&) = delete;
+  ByteBuffer& operator=(const ByteBuffer&) = delete;
+  void swap(ByteBuffer& other) noexcept {
+    std::swap(data_, other.data_);
+    std::swap(cap_, other.cap_);
+  }
+  char* data() noexcept { return data_; }
+  size_t capacity() const noexcept { return cap_; }
+  PICKLE_COLD void grow_to(size_t n) {  // room for at least n bytes
+    size_t cap = std::max({n, 2 * cap_, size_t(4096)});
+    void* p = std::realloc(data_, cap);
+    if (!p) throw std::bad_alloc();
+    data_ = static_cast<char*>(p);
+    cap_ = cap;
+  }
+
+ private:
+  char* data_ = nullptr;
+  size_t cap_ = 0;
+};
+
 constexpr size_t kFrameSizeTarget = 64 * 1024;  // CPython's _FRAME_SIZE_TARGET
 constexpr size_t kFrameSizeMin = 4;             // smaller frames get no FRAME opcode
 constexpr size_t kFrameHeader = 9;
 constexpr size_t kBatch = 1000;  // CPython's _BATCHSIZE
+constexpr size_t kPrefetch = 8;  // items (and rehashed entries) ahead whose memo slot is prefetched
 
 char op(Op o) {
   return static_cast<char>(o);
@@ -152,45 +206,106 @@ class IdentityMemo {
     }
   }
   void insert(const void* key, uint32_t index) {
+    reserve_one();
+    fill(slot(key), key, index);
+  }
+  // One probe for a lookup and the insertion that may follow: reserve_one(), then
+  // slot(key) is key's entry or the empty slot where it goes, valid until the next
+  // insertion; fill() takes it.
+  void reserve_one() {
     if (2 * (count_ + 1) > slots_.size()) grow();
-    size_t mask = slots_.size() - 1;
-    size_t i = hash(key) & mask;
-    while (slots_[i].key) i = (i + 1) & mask;
-    slots_[i] = {key, index};
-    ++count_;
   }
   void clear() {
     slots_.clear();
     count_ = 0;
   }
+  // Asks for key's first slot to be loaded into the cache (a lookup of it follows).
+  void prefetch([[maybe_unused]] const void* key) const {
+#if defined(__GNUC__)
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash(key) & (slots_.size() - 1)]);
+#endif
+  }
 
- private:
   struct Slot {
     const void* key = nullptr;
     uint32_t index = 0;
   };
+  Slot& slot(const void* key) {
+    size_t mask = slots_.size() - 1;
+    size_t i = hash(key) & mask;
+    while (slots_[i].key && slots_[i].key != key) i = (i + 1) & mask;
+    return slots_[i];
+  }
+  void fill(Slot& s, const void* key, uint32_t index) {
+    s = {key, index};
+    ++count_;
+  }
+  // The tables' memory, handed from one memo to the next (see [NOTE spare-memory]).
+  struct Storage {
+    std::vector<Slot> slots, spare;
+  };
+  void adopt(Storage& from) {
+    clear();
+    slots_.swap(from.slots);
+    spare_.swap(from.spare);
+    slots_.clear();
+    spare_.clear();
+  }
+  void release(Storage& to) {
+    clear();
+    slots_.swap(to.slots);
+    spare_.swap(to.spare);
+  }
+
+ private:
   static size_t hash(const void* p) {
     auto x = reinterpret_cast<uintptr_t>(p);
     x ^= x >> 31;
     x *= 0x9e3779b97f4a7c15ULL;
     return static_cast<size_t>(x ^ (x >> 29));
   }
-  void grow() {
+  // The old table is kept as the spare, whose memory the next growth uses when it is
+  // large enough (growing alternates between the two).
+  PICKLE_COLD void grow() {
     std::vector<Slot> old = std::move(slots_);
-    slots_.assign(std::max<size_t>(64, old.size() * 2), Slot{});
+    slots_ = std::move(spare_);
+    // By four while small, then by two, as CPython's memo table grows.
+    size_t size = old.size() < (size_t(1) << 17) ? old.size() * 4 : old.size() * 2;
+    slots_.assign(std::max<size_t>(64, size), Slot{});
     count_ = 0;
-    for (const Slot& s : old)
-      if (s.key) insert(s.key, s.index);
+    for (size_t k = 0; k < old.size(); ++k) {  // the new slots are prefetched ahead
+      if (k + kPrefetch < old.size() && old[k + kPrefetch].key) prefetch(old[k + kPrefetch].key);
+      if (old[k].key) insert(old[k].key, old[k].index);
+    }
+    spare_ = std::move(old);
+    spare_.clear();
   }
-  std::vector<Slot> slots_;
+  std::vector<Slot> slots_, spare_;
   size_t count_ = 0;
 };
+
+// [NOTE spare-memory] A dumps() call needs an output buffer and a memo table that
+// grow with the pickle, and fresh memory costs a page fault per 4 KiB on its first
+// touch: more than all the rest of writing small values, on the machine of
+// docs/performance.md. So each thread keeps the buffer and the memo tables of its
+// last dumps() for the next one, when they are at most kSpareLimit bytes each.
+struct Spares {
+  ByteBuffer out;
+  IdentityMemo::Storage memo;
+};
+constexpr size_t kSpareLimit = 32u << 20;
+Spares& thread_spares() {
+  thread_local Spares spares;
+  return spares;
+}
 
 }  // namespace
 
 class Encoder {
  public:
-  Encoder(Sink& sink, DumpOptions options) : sink_(sink), opt_(std::move(options)) {
+  // direct: the output stays in the Encoder for take_output() (dumps).
+  Encoder(Sink& sink, DumpOptions options, bool direct = false)
+      : sink_(sink), opt_(std::move(options)), direct_(direct) {
     proto_ = opt_.protocol < 0 ? HIGHEST_PROTOCOL : opt_.protocol;
     if (proto_ > HIGHEST_PROTOCOL)
       throw std::invalid_argument("pickle protocol must be <= " + std::to_string(HIGHEST_PROTOCOL));
@@ -198,16 +313,34 @@ class Encoder {
 
   int protocol() const { return proto_; }
 
+  // See [NOTE spare-memory]. Only between dumps.
+  void adopt(Spares& s) {
+    out_.swap(s.out);
+    memo_.adopt(s.memo);
+  }
+  void release(Spares& s) {
+    if (out_.capacity() <= kSpareLimit) out_.swap(s.out);
+    memo_.release(s.memo);
+    for (auto* v : {&s.memo.slots, &s.memo.spare})
+      if (v->capacity() * sizeof(IdentityMemo::Slot) > kSpareLimit)
+        std::vector<IdentityMemo::Slot>().swap(*v);
+  }
+
   void clear_memo() {
     memo_.clear();
     named_memo_.clear();
     memo_count_ = 0;
     scratch_.clear();
+    latin1_ = Value();  // they were scratch nodes
+    getattr_ = Value();
   }
 
   void dump(Value v) {
-    out_.clear();
+    len_ = 0;
+    deferred_.clear();
+    deferred_size_ = 0;
     frame_start_ = npos;
+    frame_limit_ = npos;
     tasks_.clear();
     in_progress_.clear();
     open_.clear();
@@ -235,72 +368,128 @@ class Encoder {
     }
   }
 
+  // dumps(): the bytes written, with the deferred payloads in their places (see
+  // [NOTE output-buffer]).
+  std::string take_output() {
+    std::string result;
+    result.reserve(len_ + deferred_size_);
+    advise_huge_pages(result.data(), len_ + deferred_size_);
+    size_t from = 0;
+    for (const Deferred& d : deferred_) {
+      result.append(out_.data() + from, d.at - from);
+      result.append(d.data);
+      from = d.at;
+    }
+    result.append(out_.data() + from, len_ - from);
+    return result;
+  }
+
  private:
   static constexpr size_t npos = size_t(-1);
 
   // ---- output, framing -------------------------------------------------------
-  void open_frame_if_needed() {
-    if (framing_ && frame_start_ == npos) {
-      out_.append(kFrameHeader, '\0');
-      frame_start_ = out_.size();
-    }
+  // [NOTE output-buffer] out_ is raw storage: its first len_ bytes are the output, the
+  // rest is room to write into (grown geometrically by realloc, which neither fills
+  // nor, for large blocks, copies; each opcode is a capacity check and a few stores).
+  // For dumps() (direct_) nothing is flushed: payloads of 64 KiB and more are not
+  // copied as they come but recorded in deferred_, and take_output() copies
+  // everything once into a string reserved to the final size (on huge pages when
+  // large, see advise_huge_pages).
+  char* room(size_t n) {
+    if (frame_start_ == npos && framing_) [[unlikely]]
+      open_frame();
+    if (out_.capacity() - len_ < n) [[unlikely]]
+      out_.grow_to(len_ + n);
+    return out_.data() + len_;
+  }
+  PICKLE_COLD void open_frame() {
+    if (out_.capacity() - len_ < kFrameHeader) out_.grow_to(len_ + kFrameHeader);
+    len_ += kFrameHeader;  // filled in by commit_frame
+    frame_start_ = len_;
+    frame_limit_ = len_ + kFrameSizeTarget;
   }
   void put(char c) {
-    open_frame_if_needed();
-    out_.push_back(c);
+    *room(1) = c;
+    ++len_;
   }
   void put(std::string_view s) {
-    open_frame_if_needed();
-    out_.append(s);
+    std::memcpy(room(s.size()), s.data(), s.size());
+    len_ += s.size();
   }
-  void put_le(uint64_t v, int n) {
-    open_frame_if_needed();
-    for (int i = 0; i < n; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  static void store_le(char* p, uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  }
+  // An opcode and its n-byte little-endian argument.
+  void put_op_le(Op o, uint64_t v, int n) {
+    char* p = room(9);
+    p[0] = op(o);
+    store_le(p + 1, v, n);
+    len_ += 1 + static_cast<size_t>(n);
+  }
+  void put_op_byte(Op o, uint8_t b) {
+    char* p = room(2);
+    p[0] = op(o);
+    p[1] = static_cast<char>(b);
+    len_ += 2;
   }
   void commit_frame() {
     if (frame_start_ == npos) return;
-    size_t len = out_.size() - frame_start_;
+    size_t len = len_ - frame_start_;
     size_t header = frame_start_ - kFrameHeader;
     if (len >= kFrameSizeMin) {
-      out_[header] = op(Op::frame);
-      for (int i = 0; i < 8; ++i)
-        out_[header + 1 + i] = static_cast<char>((static_cast<uint64_t>(len) >> (8 * i)) & 0xff);
+      out_.data()[header] = op(Op::frame);
+      store_le(out_.data() + header + 1, len, 8);
     } else {
-      out_.erase(header, kFrameHeader);
+      std::memmove(out_.data() + header, out_.data() + frame_start_, len);
+      len_ -= kFrameHeader;
     }
     frame_start_ = npos;
-    if (out_.size() >= (1u << 20)) flush();
+    frame_limit_ = npos;
+    if (len_ >= (1u << 20)) flush();
   }
   void flush() {
-    if (frame_start_ != npos) return;  // an open frame's header is not final yet
-    sink_.write(out_.data(), out_.size());
-    out_.clear();
+    if (frame_start_ != npos || direct_) return;  // an open frame's header is not final yet
+    sink_.write(out_.data(), len_);
+    len_ = 0;
   }
   // Header and payload of a large str/bytes: outside any frame, and written straight
-  // to the sink to avoid a copy (as CPython does for 64 KiB and more).
-  void put_payload(std::string_view header, std::string_view payload) {
+  // to the sink to avoid a copy (as CPython does for 64 KiB and more). `stable`: the
+  // payload outlives dump() (it is in a graph), so dumps() may place it at the end.
+  void put_payload(std::string_view header, std::string_view payload, bool stable = true) {
     if (payload.size() >= kFrameSizeTarget) {
       commit_frame();
       flush();
-      out_.append(header);
+      bool was_framing = std::exchange(framing_, false);
+      put(header);
+      framing_ = was_framing;
+      if (direct_ && stable) {
+        deferred_.push_back({len_, payload});
+        deferred_size_ += payload.size();
+        return;
+      }
+      if (direct_) return put_unframed(payload);
       flush();
       sink_.write(payload.data(), payload.size());
       return;
     }
-    put(header);
-    put(payload);
+    char* p = room(header.size() + payload.size());
+    std::memcpy(p, header.data(), header.size());
+    std::memcpy(p + header.size(), payload.data(), payload.size());
+    len_ += header.size() + payload.size();
+  }
+  void put_unframed(std::string_view s) {
+    bool was_framing = std::exchange(framing_, false);
+    put(s);
+    framing_ = was_framing;
   }
 
   // ---- memo --------------------------------------------------------------------
   void put_index(Op binary_small, Op binary_large, Op text, uint64_t i) {
     if (proto_ >= 1) {
-      if (i < 256) {
-        put(op(binary_small));
-        put(static_cast<char>(i));
-      } else {
-        put(op(binary_large));
-        put_le(i, 4);
-      }
+      if (i < 256)
+        put_op_byte(binary_small, static_cast<uint8_t>(i));
+      else
+        put_op_le(binary_large, i, 4);
     } else {
       put(op(text));
       put(std::to_string(i));
@@ -320,47 +509,55 @@ class Encoder {
   // singletons are keyed by value instead, so their identity matches CPython's: a
   // global is one class object; the empty str and one-character latin-1 strs, the
   // empty bytes and one-byte bytes are cached objects; module and class names and
-  // the 'latin1' codec name are interned strings.
+  // the 'latin1' codec name are interned strings. Once such a node was found or
+  // memoized by its key, its address also goes in the identity memo, so that the next
+  // save of the same node builds no key.
+  static bool single_char(std::string_view t) {
+    return t.size() <= 1 || (t.size() == 2 && (static_cast<uint8_t>(t[0]) & 0xFE) == 0xC2);
+  }
+  static bool value_keyed(Value v) {
+    switch (v.kind()) {
+      case Kind::Global: return true;
+      case Kind::Str: return single_char(as<StrNode>(v).text) && !(as<StrNode>(v).flags & kPy2Str);
+      case Kind::Bytes:
+        return as<BytesNode>(v).data.size() <= 1 && !(as<BytesNode>(v).flags & kPy2Str);
+      default: return false;
+    }
+  }
   std::string value_key(Value v) const {
     switch (v.kind()) {
       case Kind::Global: {
         // Keyed by the names written, so Python 2's `int` and `long` stay two globals.
         std::string_view module, name;
-        text_names(v.global(), proto_, opt_.fix_imports, module, name);
+        text_names(as<GlobalNode>(v), proto_, opt_.fix_imports, module, name);
         return std::string("G") + std::string(module) + '\n' + std::string(name);
       }
       case Kind::Str: {
-        auto t = v.str().text;
-        bool single = t.empty() || t.size() == 1 ||
-                      (t.size() == 2 && (static_cast<uint8_t>(t[0]) & 0xFE) == 0xC2);
-        if (single && !(v.str().flags & kPy2Str)) return "S" + std::string(t);
+        auto t = as<StrNode>(v).text;
+        if (single_char(t) && !(as<StrNode>(v).flags & kPy2Str)) return "S" + std::string(t);
         return {};
       }
       case Kind::Bytes:
-        if (v.bytes().data.size() <= 1 && !(v.bytes().flags & kPy2Str))
-          return "B" + std::string(v.bytes().data);
+        if (as<BytesNode>(v).data.size() <= 1 && !(as<BytesNode>(v).flags & kPy2Str))
+          return "B" + std::string(as<BytesNode>(v).data);
         return {};
       default: return {};
     }
   }
-  const uint32_t* memo_find(Value v, std::string* key_out = nullptr) {
-    std::string key = value_key(v);
-    if (!key.empty()) {
-      auto it = named_memo_.find(key);
-      if (key_out) *key_out = std::move(key);
-      return it == named_memo_.end() ? nullptr : &it->second;
-    }
-    return memo_.find(v.node());
+  const uint32_t* memo_find(Value v) {
+    if (const uint32_t* i = memo_.find(v.node())) return i;
+    if (!value_keyed(v)) return nullptr;
+    auto it = named_memo_.find(value_key(v));
+    if (it == named_memo_.end()) return nullptr;
+    memo_.insert(v.node(), it->second);
+    return &it->second;
   }
   void memoize(Value v) {
     if (opt_.fast) return;
     if (!(v.node()->flags & kWriterScratch)) ++user_memos_;
     uint32_t i = memoize_write();
-    std::string key = value_key(v);
-    if (!key.empty())
-      named_memo_.emplace(std::move(key), i);
-    else
-      memo_.insert(v.node(), i);
+    if (value_keyed(v)) named_memo_.emplace(value_key(v), i);
+    memo_.insert(v.node(), i);
   }
   // Interned identifier strings (module and qualified names at protocol 4+).
   // CPython shares a module's name between its globals; a qualified name is its own
@@ -420,16 +617,33 @@ class Encoder {
     }
   }
 
-  // Saves v: writes it now when it is a leaf, or schedules a task.
-  void save(Value v, bool ask_persistent_id = true) {
-    if (framing_ && frame_start_ != npos && out_.size() - frame_start_ >= kFrameSizeTarget)
-      commit_frame();
-    if (ask_persistent_id && opt_.persistent_id) {
-      if (std::optional<Value> pid = opt_.persistent_id(v)) return save_persistent(*pid);
+  // [NOTE inline-items] An item of a container is saved from the container's own loop,
+  // not through a task of its own: t (already advanced past the item) is pushed as
+  // the continuation, then the item saved; when that wrote the item outright (a leaf,
+  // a memo GET) and scheduled nothing, the continuation is popped again and the loop
+  // goes on. Immediates, strs and (from protocol 3) bytes, which never schedule a
+  // task, skip even that. Returns true when tasks were scheduled: the
+  // caller returns, and run() resumes it after them.
+  bool save_item(const Task& t, Value x) {
+    if (!opt_.persistent_id) {
+      if (!x.is_node()) {
+        if (len_ >= frame_limit_) commit_frame();
+        save_immediate(x);
+        return false;
+      }
+      if (x.kind() == Kind::Str || (x.kind() == Kind::Bytes && proto_ >= 3)) {
+        save(x);  // never schedules a task
+        return false;
+      }
     }
-    if (v.is_node() && !opt_.fast) {
-      if (const uint32_t* i = memo_find(v)) return write_get(*i);
-    }
+    tasks_.push_back(t);
+    size_t depth = tasks_.size();
+    save(x);
+    if (tasks_.size() != depth) return true;
+    tasks_.pop_back();
+    return false;
+  }
+  void save_immediate(Value v) {
     switch (v.kind()) {
       case Kind::None: return put(op(Op::none));
       case Kind::Bool:
@@ -437,12 +651,52 @@ class Encoder {
         return put(v.raw_int() ? "I01\n" : "I00\n");
       case Kind::Int: return save_int(v);
       case Kind::Float: return save_float(v.raw_float());
+      default: return;
+    }
+  }
+
+  // A str, or a bytes at protocol 3+, neither from Python 2 nor keyed by value: the
+  // commonest leaf, written with a single probe of the memo (not in fast mode).
+  bool plain_text(Value v) const {
+    if (v.kind() == Kind::Str)
+      return !(as<StrNode>(v).flags & kPy2Str) && !single_char(as<StrNode>(v).text);
+    return v.kind() == Kind::Bytes && proto_ >= 3 && !(as<BytesNode>(v).flags & kPy2Str) &&
+           as<BytesNode>(v).data.size() > 1;
+  }
+  void save_plain_text(Value v) {
+    memo_.reserve_one();
+    IdentityMemo::Slot& slot = memo_.slot(v.node());
+    if (slot.key) return write_get(slot.index);
+    // Checked and written before the memo takes it, so a failure leaves no entry.
+    if (v.kind() == Kind::Str)
+      write_str_opcode(checked_text(as<StrNode>(v).text));
+    else
+      write_bytes_opcode(as<BytesNode>(v).data);
+    if (!(v.node()->flags & kWriterScratch)) ++user_memos_;
+    memo_.fill(slot, v.node(), memoize_write());  // writing leaves the memo as it was
+  }
+
+  // Saves v: writes it now when it is a leaf, or schedules a task.
+  void save(Value v, bool ask_persistent_id = true) {
+    if (len_ >= frame_limit_) commit_frame();
+    if (ask_persistent_id && opt_.persistent_id) {
+      if (std::optional<Value> pid = opt_.persistent_id(v)) return save_persistent(*pid);
+    }
+    if (v.is_node() && !opt_.fast) {
+      if (plain_text(v)) return save_plain_text(v);
+      if (const uint32_t* i = memo_find(v)) return write_get(*i);
+    }
+    switch (v.kind()) {
+      case Kind::None:
+      case Kind::Bool:
+      case Kind::Float: return save_immediate(v);
+      case Kind::Int: return save_int(v);
       case Kind::Str:
-        if (v.str().flags & kPy2Str) return save_py2_str(v);
-        write_str_opcode(checked_text(v.str().text));
+        if (as<StrNode>(v).flags & kPy2Str) return save_py2_str(v);
+        write_str_opcode(checked_text(as<StrNode>(v).text));
         return memoize(v);
       case Kind::Bytes:
-        if (v.bytes().flags & kPy2Str) return save_py2_str(v);
+        if (as<BytesNode>(v).flags & kPy2Str) return save_py2_str(v);
         return save_bytes(v);
       case Kind::ByteArray: return save_bytearray(v);
       case Kind::Complex: {
@@ -452,19 +706,19 @@ class Encoder {
       case Kind::Tuple: return enter(T::tuple, v);
       case Kind::List: return enter(T::list, v);
       case Kind::Dict:
-        if (v.dict().flags & kOrderedDict) return save_ordered_dict(v);
+        if (as<DictNode>(v).flags & kOrderedDict) return save_ordered_dict(v);
         return enter(T::dict, v);
       case Kind::Set:
         if (proto_ >= 4) return enter(T::set, v);
         return schedule_reduce(v, "builtins", "set",
-                               scratch_.tuple({scratch_.list(v.set().items)}));
+                               scratch_.tuple({scratch_.list(as<SetNode>(v).items)}));
       case Kind::FrozenSet:
         if (proto_ >= 4) {
           open(v);
           return enter(T::frozenset, v);
         }
         return schedule_reduce(v, "builtins", "frozenset",
-                               scratch_.tuple({scratch_.list(v.set().items)}));
+                               scratch_.tuple({scratch_.list(as<SetNode>(v).items)}));
       case Kind::Global: return save_global(v);
       case Kind::Object: return save_object(v);
       case Kind::PersistentRef: return save_persistent(v.persistent_ref().pid);
@@ -513,22 +767,21 @@ class Encoder {
     if (!v.is_bigint()) {
       int64_t x = v.raw_int();
       if (proto_ >= 1) {
-        if (x >= 0 && x <= 0xff) {
-          put(op(Op::binint1));
-          return put(static_cast<char>(x));
-        }
-        if (x >= 0 && x <= 0xffff) {
-          put(op(Op::binint2));
-          return put_le(static_cast<uint64_t>(x), 2);
-        }
-        if (x >= INT32_MIN && x <= INT32_MAX) {
-          put(op(Op::binint));
-          return put_le(static_cast<uint32_t>(static_cast<int32_t>(x)), 4);
-        }
+        if (x >= 0 && x <= 0xff) return put_op_byte(Op::binint1, static_cast<uint8_t>(x));
+        if (x >= 0 && x <= 0xffff) return put_op_le(Op::binint2, static_cast<uint64_t>(x), 2);
+        if (x >= INT32_MIN && x <= INT32_MAX)
+          return put_op_le(Op::binint, static_cast<uint32_t>(static_cast<int32_t>(x)), 4);
       }
       if (proto_ >= 2) {
-        auto bytes = int64_to_twos(x);
-        return save_long_bytes(bytes);
+        // Two's complement, little-endian, without redundant sign bytes (no allocation).
+        uint8_t bytes[8];
+        for (int i = 0; i < 8; ++i)
+          bytes[i] = static_cast<uint8_t>(static_cast<uint64_t>(x) >> (8 * i));
+        size_t n = 8;
+        while (n > 1 && ((bytes[n - 1] == 0x00 && !(bytes[n - 2] & 0x80)) ||
+                         (bytes[n - 1] == 0xff && (bytes[n - 2] & 0x80))))
+          --n;
+        return save_long_bytes(std::span<const uint8_t>(bytes, n));
       }
       if (x >= INT32_MIN && x <= INT32_MAX) {
         put(op(Op::int_));
@@ -547,23 +800,22 @@ class Encoder {
   }
   void save_long_bytes(std::span<const uint8_t> bytes) {
     if (bytes.size() < 256) {
-      put(op(Op::long1));
-      put(static_cast<char>(bytes.size()));
+      put_op_byte(Op::long1, static_cast<uint8_t>(bytes.size()));
     } else {
       if (bytes.size() > INT32_MAX) throw PicklingError("int too large to pickle");
-      put(op(Op::long4));
-      put_le(bytes.size(), 4);
+      put_op_le(Op::long4, bytes.size(), 4);
     }
     put(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   }
 
   void save_float(double d) {
     if (proto_ >= 1) {
-      put(op(Op::binfloat));
       uint64_t bits = std::bit_cast<uint64_t>(d);
-      char b[8];
-      for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((bits >> (8 * (7 - i))) & 0xff);
-      return put(std::string_view(b, 8));
+      char* p = room(9);
+      p[0] = op(Op::binfloat);
+      for (int i = 0; i < 8; ++i) p[1 + i] = static_cast<char>((bits >> (8 * (7 - i))) & 0xff);
+      len_ += 9;
+      return;
     }
     std::string s;
     append_float_repr(s, d);
@@ -572,8 +824,27 @@ class Encoder {
     put('\n');
   }
 
+  // The node of v, whose kind the caller knows (Value's accessors check it again).
+  template <class N>
+  static N& as(Value v) {
+    return *static_cast<N*>(v.node());
+  }
+
+  // ASCII, 8 bytes at a time: valid UTF-8 without looking further.
+  static bool all_ascii(std::string_view s) {
+    const char* p = s.data();
+    size_t n = s.size(), i = 0;
+    uint64_t high = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      high |= w;
+    }
+    for (; i < n; ++i) high |= static_cast<uint8_t>(p[i]);
+    return (high & 0x8080808080808080ULL) == 0;
+  }
   std::string_view checked_text(std::string_view utf8) {
-    if (check_utf8(utf8, true) != std::string_view::npos)
+    if (!all_ascii(utf8) && check_utf8(utf8, true) != std::string_view::npos)
       throw PicklingError("str is not valid UTF-8");
     return utf8;
   }
@@ -626,9 +897,9 @@ class Encoder {
   void save_py2_str(Value v) {
     std::string raw;
     if (v.kind() == Kind::Bytes) {
-      raw.assign(v.bytes().data);
+      raw.assign(as<BytesNode>(v).data);
     } else {
-      const StrNode& s = v.str();
+      const StrNode& s = as<StrNode>(v);
       if (s.py2_encoding == "utf-8") {
         raw.assign(s.text);
       } else {
@@ -652,12 +923,12 @@ class Encoder {
     if (proto_ >= 1) {
       if (raw.size() < 256) {
         char h[2] = {op(Op::short_binstring), static_cast<char>(raw.size())};
-        put_payload(std::string_view(h, 2), raw);
+        put_payload(std::string_view(h, 2), raw, false);
       } else {
         if (raw.size() > INT32_MAX) throw PicklingError("Python 2 str too large");
         char h[5] = {op(Op::binstring)};
         for (int i = 0; i < 4; ++i) h[1 + i] = static_cast<char>((raw.size() >> (8 * i)) & 0xff);
-        put_payload(std::string_view(h, 5), raw);
+        put_payload(std::string_view(h, 5), raw, false);
       }
     } else {
       // Python 2's repr() of the str.
@@ -693,7 +964,7 @@ class Encoder {
   }
 
   void save_bytes(Value v) {
-    std::string_view d = v.bytes().data;
+    std::string_view d = as<BytesNode>(v).data;
     if (proto_ < 3) {
       if (d.empty()) return schedule_reduce(v, "builtins", "bytes", scratch_.tuple({}));
       // _codecs.encode(text, 'latin1'): text is the bytes read as latin-1.
@@ -733,7 +1004,7 @@ class Encoder {
   }
 
   void save_bytearray(Value v) {
-    std::string_view d = v.bytes().data;
+    std::string_view d = as<BytesNode>(v).data;
     if (proto_ < 5) {
       Value args = d.empty() ? scratch_.tuple({}) : scratch_.tuple({scratch_.bytes(d)});
       return schedule_reduce(v, "builtins", "bytearray", args);
@@ -791,7 +1062,7 @@ class Encoder {
 
   // ---- globals ---------------------------------------------------------------------
   void save_global(Value v) {
-    const GlobalNode& g = v.global();
+    const GlobalNode& g = as<GlobalNode>(v);
     std::string_view module = g.module, name = g.name;
     // No Unpickler loads a global without both names (CPython cannot import one).
     if (module.empty() || name.empty())
@@ -800,16 +1071,12 @@ class Encoder {
     if (proto_ >= 2 && opt_.registry) {
       if (auto code = opt_.registry->extension_code(module, name)) {
         uint32_t c = static_cast<uint32_t>(*code);
-        if (c <= 0xff) {
-          put(op(Op::ext1));
-          put(static_cast<char>(c));
-        } else if (c <= 0xffff) {
-          put(op(Op::ext2));
-          put_le(c, 2);
-        } else {
-          put(op(Op::ext4));
-          put_le(c, 4);
-        }
+        if (c <= 0xff)
+          put_op_byte(Op::ext1, static_cast<uint8_t>(c));
+        else if (c <= 0xffff)
+          put_op_le(Op::ext2, c, 2);
+        else
+          put_op_le(Op::ext4, c, 4);
         return;
       }
     }
@@ -864,7 +1131,7 @@ class Encoder {
   }
 
   void global_path_step(Task t) {
-    const GlobalNode& g = t.v.global();
+    const GlobalNode& g = as<GlobalNode>(t.v);
     std::vector<std::string_view> parts;
     std::string_view rest = g.name;
     for (size_t dot; (dot = rest.find('.')) != std::string_view::npos;) {
@@ -905,7 +1172,7 @@ class Encoder {
 
   // ---- tuples, lists, dicts, sets ------------------------------------------------
   void tuple_step(Task t) {
-    auto items = t.v.tuple().items;
+    auto items = as<TupleNode>(t.v).items;
     size_t n = items.size();
     if (t.phase == 0) {
       if (n == 0) {
@@ -915,11 +1182,10 @@ class Encoder {
       if (!(n <= 3 && proto_ >= 2)) put(op(Op::mark));
       t.phase = 1;
     }
-    if (t.i < n) {
+    while (t.i < n) {
       Value item = items[t.i];
       ++t.i;
-      tasks_.push_back(t);
-      return push_save(item);
+      if (save_item(t, item)) return;
     }
     leave(t.v);
     if (!opt_.fast) {
@@ -952,8 +1218,9 @@ class Encoder {
   enum : uint8_t { kStart, kOpen, kBatchStart, kBatchItem, kOneItem, kOneDone, kDone };
 
   // Exact-container batching. Returns true while a task was pushed.
+  template <class ValueAt>
   bool exact_batches(Task& t, size_t count, size_t per, Op many, Op one, bool empty_after_full,
-                     const std::function<Value(size_t)>& value_at) {
+                     const ValueAt& value_at) {
     const size_t total = count * per, full = kBatch * per;
     for (;;) {
       switch (t.phase) {
@@ -981,15 +1248,16 @@ class Encoder {
           return false;
         default: return false;
       }
+      if (t.i + kPrefetch < total) {
+        if (Node* ahead = value_at(t.i + kPrefetch).node()) memo_.prefetch(ahead);
+      }
       Value x = value_at(t.i++);
-      tasks_.push_back(t);
-      push_save(x);
-      return true;
+      if (save_item(t, x)) return true;
     }
   }
 
   void list_step(Task t) {
-    const auto& items = t.v.list().items;
+    const auto& items = as<ListNode>(t.v).items;
     if (t.phase == kStart) {
       put(proto_ >= 1 ? std::string_view("]") : std::string_view("(l"));
       memoize(t.v);
@@ -1002,7 +1270,7 @@ class Encoder {
   }
 
   void dict_step(Task t) {
-    const DictNode& d = t.v.dict();
+    const DictNode& d = as<DictNode>(t.v);
     if (t.phase == kStart) {
       put(proto_ >= 1 ? std::string_view("}") : std::string_view("(d"));
       memoize(t.v);
@@ -1016,7 +1284,7 @@ class Encoder {
   }
 
   void set_step(Task t) {
-    const auto& items = t.v.set().items;
+    const auto& items = as<SetNode>(t.v).items;
     if (t.phase == kStart) {
       put(op(Op::empty_set));
       memoize(t.v);
@@ -1029,7 +1297,7 @@ class Encoder {
   }
 
   void frozenset_step(Task t) {
-    const auto& items = t.v.set().items;
+    const auto& items = as<SetNode>(t.v).items;
     if (t.phase == 0) {
       put(op(Op::mark));
       t.phase = 1;
@@ -1067,13 +1335,13 @@ class Encoder {
   }
 
   void save_ordered_dict(Value v) {
-    const DictNode& d = v.dict();
+    const DictNode& d = as<DictNode>(v);
     schedule_reduce(v, "collections", "OrderedDict", scratch_.tuple({}),
                     std::span(d.entries.data(), d.entries.size()));
   }
 
   void save_object(Value v) {
-    const ObjectNode& o = v.object();
+    const ObjectNode& o = as<ObjectNode>(v);
     if (o.args.kind() != Kind::Tuple) throw PicklingError("object arguments must be a tuple");
     const ObjectNode* r = &o;
     BuildKind how = o.how;
@@ -1163,18 +1431,15 @@ class Encoder {
     switch (t.phase) {
       case 0: {
         again(1, 0);
-        // Pushed in reverse: the callable is written first.
+        // Pushed in reverse: the callable is written first. What would be the last task
+        // pushed is saved at once instead, as run() would do next (so below too).
         switch (o.how) {
           case BuildKind::reduce:
-          case BuildKind::newobj:
-            push_save(o.args);
-            push_save(o.callable);
-            return;
+          case BuildKind::newobj: push_save(o.args); return save(o.callable);
           case BuildKind::newobj_ex:
             push_save(o.kwargs);
             push_save(o.args);
-            push_save(o.callable);
-            return;
+            return save(o.callable);
           case BuildKind::obj: {
             auto args = o.args.tuple().items;
             for (size_t k = args.size(); k-- > 0;) push_save(args[k]);
@@ -1232,7 +1497,7 @@ class Encoder {
         if (t.i < o.states.size()) {
           Value s = o.states[t.i];
           again(4, t.i + 1);
-          return push_save(s);
+          return save(s);
         }
         return again(5, 0);
       case 5: {
@@ -1260,7 +1525,7 @@ class Encoder {
     auto args = c.args.tuple().items;
     bool marked = args.size() > 3 || (args.empty() && proto_ == 0);
     switch (t.phase) {
-      case 0: tasks_.push_back({T::call, 1, 0, t.v, nullptr}); return push_save(c.callable);
+      case 0: tasks_.push_back({T::call, 1, 0, t.v, nullptr}); return save(c.callable);
       case 1:
         if (marked) put(op(Op::mark));
         tasks_.push_back({T::call, 2, 0, t.v, nullptr});
@@ -1299,15 +1564,24 @@ class Encoder {
     Value x = per == 1 ? o.list_items[k]
                        : (k % 2 ? o.dict_items[k / 2].second : o.dict_items[k / 2].first);
     tasks_.push_back(t);
-    push_save(x);
+    save(x);
     return true;
   }
 
   Sink& sink_;
   DumpOptions opt_;
   int proto_ = DEFAULT_PROTOCOL;
-  std::string out_;
+  bool direct_ = false;  // see [NOTE output-buffer]
+  ByteBuffer out_;
+  size_t len_ = 0;
+  struct Deferred {
+    size_t at;  // where in out_'s bytes the payload goes
+    std::string_view data;
+  };
+  std::vector<Deferred> deferred_;
+  size_t deferred_size_ = 0;
   size_t frame_start_ = npos;
+  size_t frame_limit_ = npos;  // commit the open frame once len_ reaches this
   bool framing_ = false;
   IdentityMemo memo_;
   std::unordered_map<std::string, uint32_t> named_memo_;
@@ -1326,6 +1600,8 @@ class Encoder {
 };
 
 }  // namespace detail
+
+#undef PICKLE_COLD
 
 struct Pickler::Impl {
   detail::Encoder encoder;
@@ -1346,11 +1622,15 @@ int Pickler::protocol() const noexcept {
 }
 
 std::string dumps(Value v, const DumpOptions& options) {
-  std::string out;
-  StringSink sink(out);
-  Pickler p(sink, options);
-  p.dump(v);
-  return out;
+  StringSink unused;  // the output stays in the encoder's buffer
+  detail::Encoder encoder(unused, options, true);
+  struct Reuse {  // see [NOTE spare-memory]
+    detail::Encoder& e;
+    explicit Reuse(detail::Encoder& en) : e(en) { e.adopt(detail::thread_spares()); }
+    ~Reuse() { e.release(detail::thread_spares()); }
+  } reuse(encoder);
+  encoder.dump(v);
+  return encoder.take_output();
 }
 
 void dump(Value v, std::ostream& out, const DumpOptions& options) {
