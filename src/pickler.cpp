@@ -413,6 +413,7 @@ class Encoder {
     ++len_;
   }
   void put(std::string_view s) {
+    if (s.empty()) return;  // an empty view may have no data pointer for memcpy
     std::memcpy(room(s.size()), s.data(), s.size());
     len_ += s.size();
   }
@@ -474,7 +475,7 @@ class Encoder {
     }
     char* p = room(header.size() + payload.size());
     std::memcpy(p, header.data(), header.size());
-    std::memcpy(p + header.size(), payload.data(), payload.size());
+    if (!payload.empty()) std::memcpy(p + header.size(), payload.data(), payload.size());
     len_ += header.size() + payload.size();
   }
   void put_unframed(std::string_view s) {
