@@ -9,7 +9,8 @@
 # run; the seeds come from scripts/fuzz-corpus.py. Crashes, timeouts and leaks are
 # written to build/fuzz-artifacts/<target>/ and make the script exit 1; replay one
 # with `build/fuzz/fuzz/<target> FILE`, then add it to tests/regressions/.
-# Environment: FUZZ_BUILD_DIR (default build/fuzz), FUZZ_JOBS for the build (default 2).
+# Environment: FUZZ_BUILD_DIR (default build/fuzz), FUZZ_JOBS for the build (default 2),
+# FUZZ_SEED to fix libFuzzer's random seed (CI does, so a run can be repeated).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -63,7 +64,7 @@ for t in "${targets[@]}"; do
   echo "== $t: ${seconds}s, corpus $corpus ($(find "$corpus" -type f | wc -l) files)"
   start=$(date +%s)
   rc=0
-  "$build/fuzz/$t" "$corpus" -dict=fuzz/pickle.dict -max_total_time="$seconds" \
+  "$build/fuzz/$t" "$corpus" -dict=fuzz/pickle.dict -max_total_time="$seconds" ${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
     -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
     -artifact_prefix="$artifacts/" >"$log" 2>&1 || rc=$?
   secs=$(($(date +%s) - start))

@@ -1124,6 +1124,12 @@ class Encoder {
             throw PicklingError("non-ASCII global name '" + std::string(s) +
                                 "' needs protocol 3 or higher");
     }
+    // A GLOBAL line is strict UTF-8: a lone surrogate (kept in a str as its 3-byte
+    // form, ED A0..BF xx) cannot be written there, as CPython cannot encode it either.
+    for (std::string_view s : {module, name})
+      for (size_t i = 0; i + 1 < s.size(); ++i)
+        if (static_cast<uint8_t>(s[i]) == 0xED && static_cast<uint8_t>(s[i + 1]) >= 0xA0)
+          throw PicklingError("a global name with a lone surrogate needs protocol 4 or higher");
     put(op(Op::global));
     put(module);
     put('\n');
