@@ -14,6 +14,7 @@
 #include <cmath>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "decoder.hpp"
@@ -196,6 +197,52 @@ inline bool same_shape(Value a, Value b, std::string* why = nullptr) {
     }
   }
   return true;
+}
+
+/// Whether the graph names a global that fix_imports renames on reading below
+/// protocol 3 (a Python 2 module name such as `__builtin__` or `UserDict`, read from a
+/// protocol 3+ pickle, where nothing renames it). Written below protocol 3 such a name
+/// is read back under its Python 3 name, and may then load as a native kind (a
+/// `__builtin__.bytearray` reduction becomes a bytearray), as in CPython: that trip
+/// cannot keep the graph with fix_imports on. No recursion on depth.
+inline bool names_py2_global(Value root) {
+  std::unordered_set<const Node*> seen;
+  std::vector<Value> todo{root};
+  auto push = [&](Value v) {
+    if (v.is_node() && seen.insert(v.node()).second) todo.push_back(v);
+  };
+  while (!todo.empty()) {
+    Value v = todo.back();
+    todo.pop_back();
+    switch (v.kind()) {
+      case Kind::Tuple:
+      case Kind::List:
+      case Kind::Set:
+      case Kind::FrozenSet:
+        for (Value item : v.items()) push(item);
+        break;
+      case Kind::Dict:
+        for (const auto& [k, x] : v.dict().entries) push(k), push(x);
+        break;
+      case Kind::Global: {
+        std::string_view m = v.global().module, n = v.global().name;
+        detail::fix_import(m, n);
+        if (m != v.global().module || n != v.global().name) return true;
+        break;
+      }
+      case Kind::Object: {
+        const auto& o = v.object();
+        push(o.callable), push(o.args), push(o.kwargs), push(o.calls);
+        for (Value s : o.states) push(s);
+        for (Value s : o.list_items) push(s);
+        for (const auto& [k, x] : o.dict_items) push(k), push(x);
+        break;
+      }
+      case Kind::PersistentRef: push(v.persistent_ref().pid); break;
+      default: break;
+    }
+  }
+  return false;
 }
 
 }  // namespace pickle::fuzz

@@ -1482,9 +1482,15 @@ class Encoder {
         }
         if (!opt_.fast) {
           if (const uint32_t* i = memo_find(t.v)) {
-            // Written while writing its arguments: recursive. Use the memo's copy.
+            // Written while writing its arguments: recursive. Use the memo's copy,
+            // which was written whole, items and state included. CPython writes the
+            // items and state a second time here, as its objects reduce afresh; in a
+            // graph that would apply them twice on load, so a loaded pickle would not
+            // load back the same.
             put(op(Op::pop));
             write_get(*i);
+            close(t.v);
+            return;
           } else {
             memoize(t.v);
           }
