@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <mutex>
 #include <new>
+#include <random>
 #include <unordered_set>
 #include <vector>
 
@@ -193,8 +195,33 @@ constexpr uint64_t mix(uint64_t x) {
   return x;
 }
 
+// [NOTE hash-key] Dict keys and set members are placed in the hash index by these
+// hashes, so a fixed hash would let anyone precompute keys that all land in one run of
+// slots and make building a dict quadratic (hash flooding). Strings, bytes and ints --
+// the keys a pickle can choose freely -- are hashed under a key drawn at random once
+// per process, as CPython randomizes str hashes. Not a keyed cryptographic hash
+// (SipHash): it defeats precomputed collisions, not an attacker who can time many
+// loads. The hashes are never written anywhere, so they need not be stable.
+uint64_t draw_hash_key() noexcept {
+  uint64_t k = 0;
+  try {
+    std::random_device rd;
+    k = (uint64_t(rd()) << 32) ^ rd();
+  } catch (...) {
+  }
+  // Without an entropy source, at least the address layout and the clock vary.
+  k ^= mix(reinterpret_cast<uintptr_t>(&k) ^
+           uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()));
+  return k;
+}
+
+uint64_t hash_key() noexcept {
+  static const uint64_t key = draw_hash_key();
+  return key;
+}
+
 uint64_t hash_bytes(std::string_view s, uint64_t seed) {
-  uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+  uint64_t h = 0xcbf29ce484222325ULL ^ seed ^ hash_key();
   const char* p = s.data();
   size_t n = s.size();
   while (n >= 8) {
@@ -212,7 +239,7 @@ uint64_t hash_bytes(std::string_view s, uint64_t seed) {
 constexpr uint64_t kTagBig = 0x1, kTagStr = 0x2, kTagBytes = 0x3, kTagGlobal = 0x4;
 
 uint64_t hash_int64(int64_t i) {
-  return mix(static_cast<uint64_t>(i) ^ 0x5555);
+  return mix(static_cast<uint64_t>(i) ^ 0x5555 ^ hash_key());
 }
 
 uint64_t hash_twos(std::span<const uint8_t> b) {
@@ -232,7 +259,7 @@ uint64_t hash_double(double d) {
   if (double_as_int64(d, i)) return hash_int64(i);
   std::vector<uint8_t> big;
   if (detail::double_to_twos(d, big)) return hash_twos(big);
-  return mix(std::bit_cast<uint64_t>(d) ^ 0xf10a7);
+  return mix(std::bit_cast<uint64_t>(d) ^ 0xf10a7 ^ hash_key());
 }
 
 [[noreturn]] void unhashable(Value v) {
