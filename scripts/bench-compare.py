@@ -170,9 +170,13 @@ def ndarray_by_hand(n, protocol):
         blob = (b"\x8e" + len(raw).to_bytes(8, "little") if protocol >= 4
                 else b"B" + len(raw).to_bytes(4, "little")) + raw
         small = b"C\x01b"
-    else:
-        blob = b"T" + len(raw).to_bytes(4, "little") + raw  # a Python 2 str
-        small = b"U\x01b"
+    else:  # bytes as CPython 3 writes them below protocol 3
+        def encoded(b):
+            text = b.decode("latin-1").encode("utf-8")
+            return (glob("_codecs", "encode") + b"X" + len(text).to_bytes(4, "little") + text +
+                    b"X\x06\x00\x00\x00latin1\x86R")
+        blob = encoded(raw)
+        small = encoded(b"b")
     dtype = (glob("numpy", "dtype") + short("f8") + b"\x89\x88\x87R" +
              b"(K\x03" + short("<") + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb")
     body = (glob("numpy.core.multiarray", "_reconstruct") + glob("numpy", "ndarray") +

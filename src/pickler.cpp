@@ -197,12 +197,18 @@ char op(Op o) {
 // Identity memo: node address -> memo index, open addressing.
 class IdentityMemo {
  public:
+  struct Slot {
+    const void* key = nullptr;
+    uint32_t index = 0;
+    uint32_t gen = 0;  // the slot is taken when this is the table's generation
+  };
+
   const uint32_t* find(const void* key) const {
     if (slots_.empty()) return nullptr;
     size_t mask = slots_.size() - 1;
     for (size_t i = hash(key) & mask;; i = (i + 1) & mask) {
+      if (slots_[i].gen != gen_) return nullptr;
       if (slots_[i].key == key) return &slots_[i].index;
-      if (!slots_[i].key) return nullptr;
     }
   }
   void insert(const void* key, uint32_t index) {
@@ -210,14 +216,29 @@ class IdentityMemo {
     fill(slot(key), key, index);
   }
   // One probe for a lookup and the insertion that may follow: reserve_one(), then
-  // slot(key) is key's entry or the empty slot where it goes, valid until the next
-  // insertion; fill() takes it.
+  // slot(key) is key's entry (taken()) or the free slot where it goes, valid until the
+  // next insertion; fill() takes it.
   void reserve_one() {
     if (2 * (count_ + 1) > slots_.size()) grow();
   }
+  bool taken(const Slot& s) const { return s.gen == gen_; }
+  Slot& slot(const void* key) {
+    size_t mask = slots_.size() - 1;
+    size_t i = hash(key) & mask;
+    while (slots_[i].gen == gen_ && slots_[i].key != key) i = (i + 1) & mask;
+    return slots_[i];
+  }
+  void fill(Slot& s, const void* key, uint32_t index) {
+    s = {key, index, gen_};
+    ++count_;
+  }
+  // Empties the memo in O(1): a new generation frees every slot at once.
   void clear() {
-    slots_.clear();
     count_ = 0;
+    if (++gen_ == 0) {  // wrapped: slots of generation 0 must not look taken
+      std::fill(slots_.begin(), slots_.end(), Slot{});
+      gen_ = 1;
+    }
   }
   // Asks for key's first slot to be loaded into the cache (a lookup of it follows).
   void prefetch([[maybe_unused]] const void* key) const {
@@ -226,61 +247,63 @@ class IdentityMemo {
 #endif
   }
 
-  struct Slot {
-    const void* key = nullptr;
-    uint32_t index = 0;
-  };
-  Slot& slot(const void* key) {
-    size_t mask = slots_.size() - 1;
-    size_t i = hash(key) & mask;
-    while (slots_[i].key && slots_[i].key != key) i = (i + 1) & mask;
-    return slots_[i];
-  }
-  void fill(Slot& s, const void* key, uint32_t index) {
-    s = {key, index};
-    ++count_;
-  }
-  // The tables' memory, handed from one memo to the next (see [NOTE spare-memory]).
+  // The table, handed from one memo to the next (see [NOTE spare-memory]).
   struct Storage {
-    std::vector<Slot> slots, spare;
+    std::vector<Slot> slots;
+    uint32_t gen = 1;
+    size_t last_count = 0;  // entries the last memo held
   };
+  // Takes the table of the last dumps() in this thread, emptied by a new generation:
+  // dumps of similar size find it the right size, with nothing to allocate, zero or
+  // rehash. After a much smaller dump it shrinks, so small dumps keep a small table
+  // (their probes stay in cache).
   void adopt(Storage& from) {
-    clear();
     slots_.swap(from.slots);
-    spare_.swap(from.spare);
-    slots_.clear();
-    spare_.clear();
+    gen_ = from.gen;
+    count_ = 0;
+    size_t fit = 64;
+    while (fit < 4 * from.last_count) fit *= 2;
+    if (slots_.size() > 4 * fit) slots_.assign(fit, Slot{}), gen_ = 0;
+    clear();
   }
   void release(Storage& to) {
-    clear();
+    to.last_count = count_;
+    to.gen = gen_;
     slots_.swap(to.slots);
-    spare_.swap(to.spare);
+    slots_.clear();
   }
 
  private:
+  // Nodes are mostly written in the order they were allocated, so neighbours in
+  // memory are looked up one after another. The slot is the address / 8 (neighbours
+  // get neighbouring slots: the table is walked as a stream, which the hardware
+  // prefetches, instead of one cache miss per node), plus a random-looking offset per
+  // 4 MiB of memory, so regions a table size apart do not pile onto the same slots.
+  // Measured on the instances and records workloads of docs/performance.md: writing
+  // takes about half the time it took with a mixing hash. Nodes laid out to collide
+  // must lie a table size (16 bytes per entry, times two) apart, so the probing a
+  // graph can cause this way stays in proportion to the memory it occupies.
   static size_t hash(const void* p) {
     auto x = reinterpret_cast<uintptr_t>(p);
-    x ^= x >> 31;
-    x *= 0x9e3779b97f4a7c15ULL;
-    return static_cast<size_t>(x ^ (x >> 29));
+    return static_cast<size_t>((x >> 3) + (x >> 22) * 0x9e3779b97f4a7c15ULL);
   }
-  // The old table is kept as the spare, whose memory the next growth uses when it is
-  // large enough (growing alternates between the two).
   PICKLE_COLD void grow() {
-    std::vector<Slot> old = std::move(slots_);
-    slots_ = std::move(spare_);
+    std::vector<Slot> old;
+    old.swap(slots_);
+    uint32_t old_gen = gen_;
     // By four while small, then by two, as CPython's memo table grows.
     size_t size = old.size() < (size_t(1) << 17) ? old.size() * 4 : old.size() * 2;
     slots_.assign(std::max<size_t>(64, size), Slot{});
+    gen_ = 1;
     count_ = 0;
     for (size_t k = 0; k < old.size(); ++k) {  // the new slots are prefetched ahead
-      if (k + kPrefetch < old.size() && old[k + kPrefetch].key) prefetch(old[k + kPrefetch].key);
-      if (old[k].key) insert(old[k].key, old[k].index);
+      if (k + kPrefetch < old.size() && old[k + kPrefetch].gen == old_gen)
+        prefetch(old[k + kPrefetch].key);
+      if (old[k].gen == old_gen) fill(slot(old[k].key), old[k].key, old[k].index);
     }
-    spare_ = std::move(old);
-    spare_.clear();
   }
-  std::vector<Slot> slots_, spare_;
+  std::vector<Slot> slots_;
+  uint32_t gen_ = 1;
   size_t count_ = 0;
 };
 
@@ -321,9 +344,8 @@ class Encoder {
   void release(Spares& s) {
     if (out_.capacity() <= kSpareLimit) out_.swap(s.out);
     memo_.release(s.memo);
-    for (auto* v : {&s.memo.slots, &s.memo.spare})
-      if (v->capacity() * sizeof(IdentityMemo::Slot) > kSpareLimit)
-        std::vector<IdentityMemo::Slot>().swap(*v);
+    if (s.memo.slots.size() * sizeof(IdentityMemo::Slot) > kSpareLimit)
+      s.memo = IdentityMemo::Storage{};
   }
 
   void clear_memo() {
@@ -667,7 +689,7 @@ class Encoder {
   void save_plain_text(Value v) {
     memo_.reserve_one();
     IdentityMemo::Slot& slot = memo_.slot(v.node());
-    if (slot.key) return write_get(slot.index);
+    if (memo_.taken(slot)) return write_get(slot.index);
     // Checked and written before the memo takes it, so a failure leaves no entry.
     if (v.kind() == Kind::Str)
       write_str_opcode(checked_text(as<StrNode>(v).text));
@@ -970,7 +992,7 @@ class Encoder {
       if (d.empty()) return schedule_reduce(v, "builtins", "bytes", scratch_.tuple({}));
       // _codecs.encode(text, 'latin1'): text is the bytes read as latin-1.
       std::string text;
-      for (char c : d) append_utf8(text, static_cast<uint8_t>(c));
+      latin1_to_utf8(d, text);  // [NOTE latin1-text]
       Value args = scratch_.tuple({scratch_.str(text), latin1_name()});
       return schedule_reduce(v, "_codecs", "encode", args);
     }

@@ -1,7 +1,9 @@
 #include "text.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "bigint.hpp"
@@ -113,7 +115,8 @@ bool parse_float(std::string_view text, double& out) {
     return true;
   }
   if (iequal(s, "nan")) {
-    out = neg ? -std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::quiet_NaN();
+    out =
+        neg ? -std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::quiet_NaN();
     return true;
   }
   // digits [. digits] [e [sign] digits], underscores only between digits.
@@ -226,17 +229,152 @@ size_t utf8_sequence(std::string_view s, size_t i, bool allow_surrogates, size_t
 
 }  // namespace
 
+namespace {
+
+constexpr uint64_t kHighBits = 0x8080808080808080u;
+
+// Whether the 8 bytes at p are all ASCII.
+inline bool ascii8(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return (w & kHighBits) == 0;
+}
+
+}  // namespace
+
+// [NOTE latin1-text] Below protocol 3, CPython writes every bytes object as
+// _codecs.encode(text, 'latin1'), text being the bytes read as Latin-1: a 64 MiB
+// payload is 64 MiB of 1- and 2-byte UTF-8 sequences, about half of each for binary
+// data. A loop that branches on each byte's kind mispredicts half the time on such
+// data, and one that steps by 1 or 2 waits on each load for the next. So the loops
+// here read 8 bytes at a time and classify them at once (SWAR: bit tricks on a
+// 64-bit word, lane k being byte k): in each lane, whether the high bit is set, and
+// whether the byte is a lead (11xxxxxx) or a continuation (10xxxxxx). A block whose
+// continuations are exactly the lanes after its 2-byte leads is handled whole; any
+// other block (3- and 4-byte sequences, errors) goes to the byte-by-byte code.
+namespace {
+
+constexpr uint64_t kLanes = 0x0101010101010101u;
+
+inline uint64_t load8(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// The lanes of w (bit 7 of each) holding 2-byte leads 110xxxxx, C2 to DF, with
+// every continuation of the block right after one of them, and the byte after the
+// block (next) a continuation when lane 7 holds a lead. 0 with ok = false otherwise.
+inline uint64_t two_byte_leads(uint64_t w, uint8_t next, bool& ok) {
+  uint64_t high = w & kHighBits;
+  uint64_t bit6 = (w << 1) & kHighBits;
+  uint64_t bit5 = (w << 2) & kHighBits;
+  uint64_t lead = high & bit6;
+  uint64_t cont = high & ~bit6;
+  uint64_t nonzero_4_1 = ((w & (0x1E * kLanes)) + 0x7E * kLanes) & kHighBits;  // not C0/C1
+  ok = (lead & bit5) == 0 && (lead & ~nonzero_4_1) == 0 && cont == (lead << 8) &&
+       (!(lead >> 63) || (next & 0xC0) == 0x80);
+  return lead;
+}
+
+}  // namespace
+
 size_t check_utf8(std::string_view s, bool allow_surrogates) {
+  const char* b = s.data();
+  const size_t n = s.size();
   size_t i = 0, bad;
-  while (i < s.size()) {
-    // ASCII run fast path.
-    while (i < s.size() && static_cast<uint8_t>(s[i]) < 0x80) ++i;
-    if (i == s.size()) break;
-    size_t n = utf8_sequence(s, i, allow_surrogates, bad);
-    if (n == 0) return i;
-    i += n;
+  while (i < n) {
+    if (n - i >= 9) {  // a whole block and the byte after it
+      uint64_t w = load8(b + i);
+      if ((w & kHighBits) == 0) {
+        i += 8;
+        continue;
+      }
+      bool ok;
+      uint64_t lead = two_byte_leads(w, static_cast<uint8_t>(b[i + 8]), ok);
+      if (ok) {
+        i += 8 + (lead >> 63);  // lane 7's continuation is byte 8
+        continue;
+      }
+    }
+    // Byte by byte, up to the next block start.
+    for (size_t stop = std::min(n, i + 8); i < stop;) {
+      size_t k = utf8_sequence(s, i, allow_surrogates, bad);
+      if (k == 0) return i;
+      i += k;
+    }
   }
   return std::string_view::npos;
+}
+
+bool utf8_to_latin1(std::string_view text, uint32_t limit, std::string& out) {
+  out.resize(text.size());  // never longer than the text
+  char* o = out.data();
+  const char* p = text.data();
+  const char* end = p + text.size();
+  while (end - p >= 9) {
+    uint64_t w = load8(p);
+    if ((w & kHighBits) == 0) {
+      std::memcpy(o, p, 8);
+      p += 8;
+      o += 8;
+      continue;
+    }
+    bool ok;
+    uint64_t lead = two_byte_leads(w, static_cast<uint8_t>(p[8]), ok);
+    // Leads C2 and C3 give the code points 0x80-0xFF; anything else is past limit.
+    uint64_t lead_bytes = (lead >> 7) * 0xFF;
+    if (!ok || limit <= 0x80 || ((w ^ (0xC2 * kLanes)) & (0xFE * kLanes) & lead_bytes) != 0)
+      return false;
+    // Each lead lane becomes its code point, from its low 2 bits and the next lane's
+    // (or byte 8's) low 6; continuation lanes are dropped.
+    uint64_t after = load8(p + 1);
+    uint64_t decoded = ((w & (0x03 * kLanes)) << 6) | (after & (0x3F * kLanes));
+    uint64_t val = (w & ~lead_bytes) | (decoded & lead_bytes);
+    uint64_t cont = (w & kHighBits) & ~lead;
+    for (int k = 0; k < 8; ++k) {
+      *o = static_cast<char>(val >> (8 * k));
+      o += 1 - ((cont >> (8 * k + 7)) & 1);
+    }
+    p += 8 + (lead >> 63);
+  }
+  while (p < end) {  // the last few bytes
+    auto c = static_cast<uint8_t>(*p);
+    if (c < 0x80) {
+      *o++ = static_cast<char>(c);
+      ++p;
+      continue;
+    }
+    if (c < 0xC2 || c > (limit > 0x80 ? 0xC3 : 0xC1) || end - p < 2 ||
+        (static_cast<uint8_t>(p[1]) & 0xC0) != 0x80)
+      return false;
+    *o++ = static_cast<char>(((c & 0x03) << 6) | (static_cast<uint8_t>(p[1]) & 0x3F));
+    p += 2;
+  }
+  out.resize(static_cast<size_t>(o - out.data()));
+  return true;
+}
+
+void latin1_to_utf8(std::string_view bytes, std::string& out) {
+  out.resize(2 * bytes.size());  // at most two bytes each
+  char* o = out.data();
+  const char* p = bytes.data();
+  const char* end = p + bytes.size();
+  while (p < end) {
+    while (end - p >= 8 && ascii8(p)) {
+      std::memcpy(o, p, 8);
+      p += 8;
+      o += 8;
+    }
+    for (const char* stop = std::min(end, p + 64); p < stop; ++p) {
+      auto c = static_cast<uint8_t>(*p);
+      unsigned high = c >> 7;
+      o[0] = static_cast<char>(high ? 0xC0 | (c >> 6) : c);
+      o[1] = static_cast<char>(0x80 | (c & 0x3F));
+      o += 1 + high;
+    }
+  }
+  out.resize(static_cast<size_t>(o - out.data()));
 }
 
 bool escape_decode(std::string_view s, std::string& out, std::string& error) {
@@ -265,7 +403,14 @@ bool escape_decode(std::string_view s, std::string& out, std::string& error) {
       case 'r': out.push_back('\r'); break;
       case 'v': out.push_back('\v'); break;
       case 'a': out.push_back('\a'); break;
-      case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7': {
         unsigned v = static_cast<unsigned>(c - '0');
         for (int k = 0; k < 2 && i + 1 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '7'; ++k)
           v = v * 8 + static_cast<unsigned>(s[++i] - '0');
@@ -273,8 +418,7 @@ bool escape_decode(std::string_view s, std::string& out, std::string& error) {
         break;
       }
       case 'x': {
-        if (i + 2 < s.size() && digit_value(s[i + 1]) < 16 &&
-            digit_value(s[i + 2]) < 16) {
+        if (i + 2 < s.size() && digit_value(s[i + 1]) < 16 && digit_value(s[i + 2]) < 16) {
           out.push_back(static_cast<char>(digit_value(s[i + 1]) * 16 + digit_value(s[i + 2])));
           i += 2;
         } else {
@@ -332,8 +476,8 @@ std::string normalize_encoding(std::string_view name) {
     n.push_back(l == '-' || l == ' ' ? '_' : l);
   }
   if (n == "ascii" || n == "us_ascii" || n == "646") return "ascii";
-  if (n == "latin1" || n == "latin_1" || n == "iso_8859_1" || n == "iso8859_1" ||
-      n == "l1" || n == "8859" || n == "cp819" || n == "latin")
+  if (n == "latin1" || n == "latin_1" || n == "iso_8859_1" || n == "iso8859_1" || n == "l1" ||
+      n == "8859" || n == "cp819" || n == "latin")
     return "latin1";
   if (n == "utf_8" || n == "utf8" || n == "u8" || n == "utf") return "utf-8";
   if (n == "bytes") return "bytes";
@@ -383,8 +527,10 @@ bool decode_py2(std::string_view data, std::string_view encoding, std::string_vi
   }
   if (encoding == "ascii") {
     for (size_t i = 0; i < data.size(); ++i) {
-      if (static_cast<uint8_t>(data[i]) < 0x80) out.push_back(data[i]);
-      else if (!on_error(i, i + 1)) return false;
+      if (static_cast<uint8_t>(data[i]) < 0x80)
+        out.push_back(data[i]);
+      else if (!on_error(i, i + 1))
+        return false;
     }
     return true;
   }

@@ -36,6 +36,13 @@ void append_utf8(std::string& out, uint32_t cp);
 /// first invalid byte, or npos when valid.
 size_t check_utf8(std::string_view s, bool allow_surrogates);
 
+/// Valid UTF-8 text (as check_utf8 accepts it) to the bytes of its code points, when
+/// every one is below limit (0x80: ASCII, 0x100: Latin-1); false otherwise.
+bool utf8_to_latin1(std::string_view text, uint32_t limit, std::string& out);
+
+/// Bytes read as Latin-1 code points, written as UTF-8 (1 or 2 bytes each).
+void latin1_to_utf8(std::string_view bytes, std::string& out);
+
 /// codecs.escape_decode of a STRING argument (quotes already removed). On failure
 /// returns false and sets `error`.
 bool escape_decode(std::string_view s, std::string& out, std::string& error);

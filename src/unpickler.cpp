@@ -339,37 +339,8 @@ class ValueBuilder {
       return true;
     }
     if (enc != "latin1" && enc != "ascii") return false;
-    uint32_t limit = enc == "ascii" ? 0x80 : 0x100;
-    // Protocols 0-2 write every bytes object this way, so a 64 MiB payload comes
-    // through here: ASCII runs move eight bytes at a time.
-    out.resize(t.size());  // the bytes are never longer than the text
-    char* o = out.data();
-    const char* p = t.data();
-    const char* end = p + t.size();
-    while (p < end) {
-      while (end - p >= 8) {
-        uint64_t w;
-        std::memcpy(&w, p, 8);
-        if (w & 0x8080808080808080u) break;
-        std::memcpy(o, &w, 8);
-        p += 8;
-        o += 8;
-      }
-      if (p == end) break;
-      auto c = static_cast<uint8_t>(*p);
-      if (c < 0x80) {
-        *o++ = static_cast<char>(c);
-        ++p;
-        continue;
-      }
-      if ((c & 0xE0) != 0xC0 || end - p < 2) return false;  // >= U+0800 is not latin-1
-      uint32_t cp = ((c & 0x1Fu) << 6) | (static_cast<uint8_t>(p[1]) & 0x3Fu);
-      if (cp >= limit) return false;
-      *o++ = static_cast<char>(cp);
-      p += 2;
-    }
-    out.resize(static_cast<size_t>(o - out.data()));
-    return true;
+    // See [NOTE latin1-text]: protocols 0-2 write every bytes object this way.
+    return utf8_to_latin1(t, enc == "ascii" ? 0x80 : 0x100, out);
   }
 
   bool reduce_native(const GlobalNode& f, std::span<const Value> a, Value& out) {
