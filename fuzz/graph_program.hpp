@@ -23,6 +23,7 @@
 
 #include "decoder.hpp"
 #include "pickle/value.hpp"
+#include "text.hpp"
 
 namespace pickle::fuzz {
 
@@ -60,25 +61,6 @@ class ByteReader {
   const uint8_t* end_;
 };
 
-inline void append_utf8(std::string& out, uint32_t cp) {
-  // Surrogates get their 3-byte forms, as CPython's surrogatepass writes them.
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // A code point below `limit`, biased towards the characters that need escaping in
 // protocol 0 and to every UTF-8 length, surrogates included.
 inline uint32_t code_point(ByteReader& in, uint32_t limit) {
@@ -98,7 +80,8 @@ inline uint32_t code_point(ByteReader& in, uint32_t limit) {
 
 inline std::string text(ByteReader& in, uint32_t limit) {
   std::string s;
-  for (size_t n = in.byte() % 24; n > 0; --n) append_utf8(s, code_point(in, limit));
+  // The library's encoder writes a surrogate in its 3-byte form, as surrogatepass does.
+  for (size_t n = in.byte() % 24; n > 0; --n) detail::append_utf8(s, code_point(in, limit));
   return s;
 }
 

@@ -6,7 +6,8 @@
 Nothing here is committed: the corpus is made at run time, the same way each time.
 Sources, each optional:
   - the object zoo of tests/interop/zoo_gen.py, written by every CPython found
-    (pyenv's versions, then /usr/bin/python3), at every protocol each knows;
+    (scripts/pythons.py: pyenv's versions, then /usr/bin/python3), at every protocol
+    each knows;
   - tests/regressions/* and examples/record.pkl;
   - a few dozen pseudo-random byte strings from a fixed seed (programs for the
     graph target, whose input is not a pickle).
@@ -22,51 +23,14 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)  # also under python -P / -I, which leave the script's folder out
+from pythons import clean_env, executables  # noqa: E402
+
+ROOT = os.path.dirname(HERE)
 ZOO_GEN = os.path.join(ROOT, 'tests', 'interop', 'zoo_gen.py')
 MAX_SIZE = 64 * 1024  # larger seeds slow every run down; libFuzzer's -max_len is 4096 by default
 TIMEOUT = 300
-
-
-def pyenv_root():
-    root = os.environ.get('PYENV_ROOT')
-    if root and os.path.isdir(root):
-        return root
-    pyenv = shutil.which('pyenv')
-    if pyenv:
-        try:
-            out = subprocess.run([pyenv, 'root'], stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL, timeout=30,
-                                 universal_newlines=True).stdout.strip()
-            if out and os.path.isdir(out):
-                return out
-        except (OSError, subprocess.SubprocessError):
-            pass
-    home = os.path.expanduser('~/.pyenv')
-    return home if os.path.isdir(home) else None
-
-
-def interpreters():
-    """Interpreter paths, pyenv's (by version directory) first. A `python3.X` on
-    PATH may be a pyenv shim that does not run, so only real binaries are used."""
-    found = []
-    root = pyenv_root()
-    if root:
-        for path in sorted(glob.glob(os.path.join(root, 'versions', '*', 'bin', 'python'))):
-            if os.access(path, os.X_OK):
-                found.append(path)
-    if os.access('/usr/bin/python3', os.X_OK):
-        found.append('/usr/bin/python3')
-    return found
-
-
-def clean_env():
-    env = dict(os.environ)
-    for var in ('PYTHONPATH', 'PYTHONHOME', 'PYTHONSTARTUP', 'PYTHONINSPECT'):
-        env.pop(var, None)
-    env['PYTHONHASHSEED'] = '0'
-    env['PYTHONDONTWRITEBYTECODE'] = '1'
-    return env
 
 
 def add(out, data, seen):
@@ -96,12 +60,15 @@ def main():
     seen = set(os.listdir(out))
     before = len(seen)
 
-    for python in interpreters():
+    for python in executables():
         tmp = tempfile.mkdtemp(prefix='pickle-fuzz-zoo-')
         try:
-            r = subprocess.run([python, ZOO_GEN, tmp], env=clean_env(), timeout=TIMEOUT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               universal_newlines=True)
+            # No PYTHONIOENCODING, as ever: Python 2.7 orders dicts keyed by identity by
+            # address, and the environment's size moves addresses, so any change to the
+            # environment changes some of the zoo's bytes.
+            r = subprocess.run([python, ZOO_GEN, tmp], env=clean_env(io_encoding=None),
+                               timeout=TIMEOUT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, universal_newlines=True)
             n = len(seen)
             if r.returncode == 0:
                 add_files(out, glob.glob(os.path.join(tmp, '*.pkl')), seen)

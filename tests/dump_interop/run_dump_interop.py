@@ -11,13 +11,12 @@
                                        LABEL knows loads in LABEL as the original does
 
 LABEL is 2.7, 3.6 ... 3.13 or system. Interpreters: pyenv's versions/*/bin/python2 or
-python3 (the root from `pyenv root`, else $PYENV_ROOT, else ~/.pyenv) and Debian's
+python3 (the root from $PYENV_ROOT, else `pyenv root`, else ~/.pyenv) and Debian's
 /usr/bin/python3. Exit status: 0 passed, 1 failed, 77 (ctest's skip code) when an
 interpreter the test needs is not installed ("SKIPPED: ..." says which).
 Runs everything with PYTHONHASHSEED=0 in a temporary directory (--keep DIR keeps it).
 """
 import argparse
-import glob
 import json
 import os
 import pickletools
@@ -28,7 +27,10 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ZOO_DIR = os.path.normpath(os.path.join(HERE, '..', 'interop'))
-SYSTEM_PYTHON = '/usr/bin/python3'  # Debian's own python3
+sys.path.insert(0, os.path.normpath(os.path.join(HERE, '..', '..', 'scripts')))
+import pythons  # noqa: E402
+from pythons import SYSTEM_PYTHON, clean_env, pyenv_root  # noqa: E402
+
 LABELS = ['2.7', '3.6', '3.7', '3.8', '3.9', '3.10', '3.11', '3.12', '3.13', 'system']
 SKIP = 77
 
@@ -42,71 +44,15 @@ CANNOT_CONVERT = {
 }
 
 
-def clean_env():
-    env = dict(os.environ)
-    for var in ('PYTHONPATH', 'PYTHONHOME', 'PYTHONSTARTUP', 'PYTHONINSPECT'):
-        env.pop(var, None)
-    env['PYTHONHASHSEED'] = '0'
-    env['PYTHONDONTWRITEBYTECODE'] = '1'
-    env['PYTHONIOENCODING'] = 'utf-8'
-    return env
-
-
 def run(cmd, timeout=1800, **kw):
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           env=clean_env(), timeout=timeout, **kw)
 
 
 # ------------------------------------------------------------------ interpreters
-def pyenv_root():
-    pyenv = shutil.which('pyenv')
-    if pyenv:
-        try:
-            out = run([pyenv, 'root'], timeout=60).stdout.decode().strip()
-            if out and os.path.isdir(out):
-                return out
-        except (OSError, subprocess.SubprocessError):
-            pass
-    for root in (os.environ.get('PYENV_ROOT'), os.path.expanduser('~/.pyenv')):
-        if root and os.path.isdir(root):
-            return root
-    return None
-
-
-def probe(path):
-    code = ('import sys, platform; sys.stdout.write("%s %d.%d.%d" % '
-            '((platform.python_implementation(),) + tuple(sys.version_info[:3])))')
-    try:
-        out = run([path, '-c', code], timeout=60).stdout.decode().split()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if len(out) != 2 or out[0] != 'CPython':
-        return None
-    return tuple(int(x) for x in out[1].split('.'))
-
-
 def find_interpreters():
     """{label: (path, version)} of the CPythons on this machine."""
-    found = {}
-    root = pyenv_root()
-    if root:
-        for bindir in sorted(glob.glob(os.path.join(root, 'versions', '*', 'bin'))):
-            for exe in ('python3', 'python2'):
-                path = os.path.join(bindir, exe)
-                if not os.access(path, os.X_OK):
-                    continue
-                version = probe(path)
-                if version is None:
-                    continue
-                label = '%d.%d' % version[:2]
-                if label in LABELS and (label not in found or found[label][1] < version):
-                    found[label] = (path, version)
-                break
-    if os.access(SYSTEM_PYTHON, os.X_OK):
-        version = probe(SYSTEM_PYTHON)
-        if version is not None:
-            found['system'] = (SYSTEM_PYTHON, version)
-    return found
+    return pythons.find_interpreters(LABELS, names=('python3', 'python2'))
 
 
 def describe(label):
@@ -124,13 +70,7 @@ def need(found, label):
 
 def inventory():
     found = find_interpreters()
-    for label in LABELS:
-        if label in found:
-            path, version = found[label]
-            print('found:   %-24s %s (%s)' % (describe(label), path,
-                                                '.'.join(map(str, version))))
-        else:
-            print('SKIPPED: %s not found' % describe(label))
+    pythons.report_inventory(found, LABELS, describe, 'found:   %-24s %s (%s)')
     if not found:
         print('FAIL: no CPython interpreter found at all')
         return 1

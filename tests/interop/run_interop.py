@@ -16,7 +16,6 @@ when every interpreter asked for is absent.
 """
 import argparse
 import collections
-import glob
 import hashlib
 import json
 import os
@@ -26,7 +25,10 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SYSTEM_PYTHON = '/usr/bin/python3'
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), 'scripts'))
+from pythons import (SYSTEM_PYTHON, clean_env, find_interpreters,  # noqa: E402
+                     label_name, pyenv_root, report_inventory)
+
 LABELS = ['2.7', '3.6', '3.7', '3.8', '3.9', '3.10', '3.11', '3.12', '3.13', 'system']
 ORACLE = '3.13'
 SKIP = 77
@@ -39,93 +41,7 @@ MAX_DIFFS_PER_CASE = 2
 RUN_TIMEOUT = 120
 
 
-def label_name(label):
-    return 'system python3 (%s)' % SYSTEM_PYTHON if label == 'system' else 'python' + label
-
-
 # ------------------------------------------------------------------ interpreters
-def pyenv_root():
-    root = os.environ.get('PYENV_ROOT')
-    if root and os.path.isdir(root):
-        return root
-    pyenv = shutil.which('pyenv')
-    if pyenv:
-        try:
-            out = subprocess.run([pyenv, 'root'], stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL, timeout=30,
-                                 universal_newlines=True).stdout.strip()
-            if out and os.path.isdir(out):
-                return out
-        except (OSError, subprocess.SubprocessError):
-            pass
-    home = os.path.expanduser('~/.pyenv')
-    return home if os.path.isdir(home) else None
-
-
-def clean_env():
-    env = dict(os.environ)
-    for var in ('PYTHONPATH', 'PYTHONHOME', 'PYTHONSTARTUP', 'PYTHONINSPECT'):
-        env.pop(var, None)
-    env['PYTHONHASHSEED'] = '0'
-    env['PYTHONDONTWRITEBYTECODE'] = '1'
-    env['PYTHONIOENCODING'] = 'utf-8'
-    return env
-
-
-def probe(path):
-    """(major, minor, micro) of a CPython interpreter, or None."""
-    code = ('import sys, platform; '
-            'sys.stdout.write("%s %d.%d.%d" % ((platform.python_implementation(),) '
-            '+ tuple(sys.version_info[:3])))')
-    try:
-        out = subprocess.run([path, '-c', code], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, timeout=60, env=clean_env(),
-                             universal_newlines=True).stdout.split()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if len(out) != 2 or out[0] != 'CPython':
-        return None
-    return tuple(int(x) for x in out[1].split('.'))
-
-
-def find_interpreters(wanted=LABELS):
-    """{label: (path, version tuple)} for the CPythons on this machine (those of
-    `wanted`, and the oracle)."""
-    found = {}
-    root = pyenv_root()
-    if root:
-        for bindir in sorted(glob.glob(os.path.join(root, 'versions', '*', 'bin'))):
-            path = os.path.join(bindir, 'python')
-            if not os.access(path, os.X_OK):
-                continue
-            # pyenv names version directories X.Y.Z: probe only the ones we may use.
-            dirname = os.path.basename(os.path.dirname(bindir))
-            guess = '.'.join(dirname.split('.')[:2])
-            if guess in LABELS and guess not in wanted and guess != ORACLE:
-                continue
-            version = probe(path)
-            if version is None:
-                continue
-            label = '%d.%d' % version[:2]
-            if label in LABELS and (label not in found or found[label][1] < version):
-                found[label] = (path, version)
-    if os.access(SYSTEM_PYTHON, os.X_OK) and 'system' in wanted:
-        version = probe(SYSTEM_PYTHON)
-        if version is not None:
-            found['system'] = (SYSTEM_PYTHON, version)
-    return found
-
-
-def report_inventory(found, wanted):
-    for label in wanted:
-        if label in found:
-            path, version = found[label]
-            print('FOUND:   %s = %s (%s)' % (label_name(label), path,
-                                            '.'.join(map(str, version))))
-        else:
-            print('SKIPPED: %s not found' % label_name(label))
-
-
 def choose_oracle(found):
     if ORACLE in found:
         return found[ORACLE][0], None
@@ -597,7 +513,7 @@ def main():
     args = ap.parse_args()
 
     wanted = args.python or LABELS
-    found = find_interpreters(wanted)
+    found = find_interpreters(LABELS, wanted=wanted + [ORACLE])
     report_inventory(found, wanted)
     if not found and (args.inventory or not args.python):
         print('FAIL: no CPython interpreter found (looked in pyenv root %s and %s)' %

@@ -23,6 +23,9 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+from pythons import clean_env, find_interpreters, report_inventory  # noqa: E402
+
 ZOO_GEN = os.path.join(ROOT, 'tests', 'interop', 'zoo_gen.py')
 OPCODES_DEF = os.path.join(ROOT, 'include', 'pickle', 'opcodes.def')
 LABELS = ['2.7', '3.6', '3.7', '3.8', '3.9', '3.10', '3.11', '3.12', '3.13']
@@ -33,77 +36,6 @@ RUN_TIMEOUT = 300
 VARIANTS = {'plain': [], 'annotate': ['--annotate'], 'indent': ['--indentlevel', '1']}
 MEMO_VARIANT = {'memo': ['--memo'], 'plain': []}
 ERROR_LINE = re.compile(r'^UnpicklingError at byte (\d+)(?: \(([^)]*)\))?: .+$')
-
-
-# ------------------------------------------------------------------ interpreters
-def pyenv_root():
-    root = os.environ.get('PYENV_ROOT')
-    if root and os.path.isdir(root):
-        return root
-    pyenv = shutil.which('pyenv')
-    if pyenv:
-        try:
-            out = subprocess.run([pyenv, 'root'], stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL, timeout=30,
-                                 universal_newlines=True).stdout.strip()
-            if out and os.path.isdir(out):
-                return out
-        except (OSError, subprocess.SubprocessError):
-            pass
-    home = os.path.expanduser('~/.pyenv')
-    return home if os.path.isdir(home) else None
-
-
-def clean_env():
-    env = dict(os.environ)
-    for var in ('PYTHONPATH', 'PYTHONHOME', 'PYTHONSTARTUP', 'PYTHONINSPECT'):
-        env.pop(var, None)
-    env['PYTHONHASHSEED'] = '0'
-    env['PYTHONDONTWRITEBYTECODE'] = '1'
-    env['PYTHONIOENCODING'] = 'utf-8'
-    return env
-
-
-def probe(path):
-    code = ('import sys, platform; sys.stdout.write("%s %d.%d.%d" % '
-            '((platform.python_implementation(),) + tuple(sys.version_info[:3])))')
-    try:
-        out = subprocess.run([path, '-c', code], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, timeout=60, env=clean_env(),
-                             universal_newlines=True).stdout.split()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if len(out) != 2 or out[0] != 'CPython':
-        return None
-    return tuple(int(x) for x in out[1].split('.'))
-
-
-def find_interpreters():
-    """{label: (path, version)} of the pyenv CPythons 2.7 and 3.6-3.13."""
-    found = {}
-    root = pyenv_root()
-    if not root:
-        return found
-    for bindir in sorted(glob.glob(os.path.join(root, 'versions', '*', 'bin'))):
-        path = os.path.join(bindir, 'python')
-        if not os.access(path, os.X_OK):
-            continue
-        version = probe(path)
-        if version is None:
-            continue
-        label = '%d.%d' % version[:2]
-        if label in LABELS and (label not in found or found[label][1] < version):
-            found[label] = (path, version)
-    return found
-
-
-def report_inventory(found):
-    for label in LABELS:
-        if label in found:
-            path, version = found[label]
-            print('FOUND:   python%s = %s (%s)' % (label, path, '.'.join(map(str, version))))
-        else:
-            print('SKIPPED: python%s not found' % label)
 
 
 # ------------------------------------------------------------------ running
@@ -483,9 +415,9 @@ def main():
     parser.add_argument('--inventory', action='store_true', help='list the interpreters')
     parser.add_argument('--keep', help='copy the working directory here')
     args = parser.parse_args()
-    found = find_interpreters()
+    found = find_interpreters(LABELS)
     if args.inventory:
-        report_inventory(found)
+        report_inventory(found, LABELS)
         if not found:
             print('FAIL: no CPython found (pyenv versions 2.7, 3.6-3.13)')
             return 1

@@ -1,10 +1,12 @@
-// The `_pk` literal of the unit tests: the bytes of a Python bytes-literal body, so a
-// pickle reads as pickletools shows it, e.g. R"(\x80\x04K\x01.)"_pk.
+// The `_pk` literal of the unit tests, and py_bytes for a literal held in a variable: the
+// bytes of a Python bytes-literal body, so a pickle reads as pickletools shows it, e.g.
+// R"(\x80\x04K\x01.)"_pk.
 #pragma once
 
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace pickle_test {
 
@@ -15,7 +17,9 @@ inline int hex_digit(char c) {
   throw std::invalid_argument("bad hex digit in test literal");
 }
 
-inline std::string operator""_pk(const char* s, size_t n) {
+// The bytes of the body of a Python bytes literal (as repr() prints it).
+inline std::string py_bytes(std::string_view s) {
+  const size_t n = s.size();
   std::string out;
   for (size_t i = 0; i < n; ++i) {
     if (s[i] != '\\') {
@@ -39,6 +43,10 @@ inline std::string operator""_pk(const char* s, size_t n) {
     }
   }
   return out;
+}
+
+inline std::string operator""_pk(const char* s, size_t n) {
+  return py_bytes({s, n});
 }
 
 }  // namespace pickle_test

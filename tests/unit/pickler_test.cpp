@@ -36,6 +36,8 @@
 #include "pickle/registry.hpp"
 #include "pickle/value.hpp"
 
+#include "pickle_literal.hpp"
+
 namespace {
 
 using namespace std::literals;
@@ -50,39 +52,7 @@ using pickle::Value;
 // ---------------------------------------------------------------------------
 // Bytes helpers
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  throw std::invalid_argument("bad hex digit in a test literal");
-}
-
-// The bytes of the body of a Python bytes literal (as repr() prints it).
-std::string py_bytes(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '\\') {
-      out += s[i];
-      continue;
-    }
-    if (++i == s.size()) throw std::invalid_argument("trailing backslash in a test literal");
-    switch (s[i]) {
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case '\\': out += '\\'; break;
-      case '\'': out += '\''; break;
-      case '"': out += '"'; break;
-      case 'x':
-        if (i + 2 >= s.size()) throw std::invalid_argument("short \\x escape in a test literal");
-        out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-        i += 2;
-        break;
-      default: throw std::invalid_argument("unknown escape in a test literal");
-    }
-  }
-  return out;
-}
+using pickle_test::py_bytes;
 
 // Bytes as the body of a Python bytes literal, for failure messages.
 std::string show(std::string_view data, size_t max = 400) {
