@@ -705,7 +705,8 @@ class Encoder {
     if (ask_persistent_id && opt_.persistent_id) {
       if (std::optional<Value> pid = opt_.persistent_id(v)) return save_persistent(*pid);
     }
-    if (v.is_node() && !opt_.fast) {
+    // Big ints are nodes, but never memoized (CPython does not memoize ints).
+    if (v.is_node() && !opt_.fast && v.kind() != Kind::Int) {
       if (plain_text(v)) return save_plain_text(v);
       if (const uint32_t* i = memo_find(v)) return write_get(*i);
     }
@@ -1264,7 +1265,18 @@ class Encoder {
           t.phase = kBatchItem;
           continue;
         case kBatchItem:
-          if (t.i < t.j) break;
+          if (t.i < t.j) {
+            // A run of immediates (ints, floats, None, bools) is written right here:
+            // the commonest items of big lists, and they schedule nothing.
+            if (!opt_.persistent_id) {
+              for (Value x; t.i < t.j && !(x = value_at(t.i)).is_node(); ++t.i) {
+                if (len_ >= frame_limit_) commit_frame();
+                save_immediate(x);
+              }
+              if (t.i == t.j) continue;
+            }
+            break;
+          }
           put(op(many));
           if (t.i < total) {
             t.phase = kBatchStart;
