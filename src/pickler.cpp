@@ -307,6 +307,74 @@ class IdentityMemo {
   size_t count_ = 0;
 };
 
+// The reductions being written, for [NOTE unwritable-cycles]: how deep each is open
+// and the progress mark of its last start. As many entries as reductions nested at
+// once, so the table stays small and in cache; open addressing, as a node-based map
+// would allocate and free a node for every object written.
+class OpenTable {
+ public:
+  struct Entry {
+    const void* key = nullptr;
+    uint32_t depth = 0;
+    uint64_t progress = 0;
+  };
+  // key's entry, made (depth 0) when absent.
+  Entry& get(const void* key) {
+    if (2 * (count_ + 1) > slots_.size()) grow();
+    Entry& e = slots_[find(key)];
+    if (!e.key) {
+      e = {key, 0, 0};
+      ++count_;
+    }
+    return e;
+  }
+  // One level of key closed; the entry goes at depth 0 (backward-shift deletion, so
+  // no tombstones).
+  void close(const void* key) {
+    if (slots_.empty()) return;
+    size_t i = find(key);
+    if (!slots_[i].key || --slots_[i].depth > 0) return;
+    const size_t mask = slots_.size() - 1;
+    for (size_t j = (i + 1) & mask; slots_[j].key; j = (j + 1) & mask) {
+      size_t home = hash(slots_[j].key) & mask;
+      // Move j's entry into the hole at i unless its home lies in (i, j].
+      bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+      if (!stays) {
+        slots_[i] = slots_[j];
+        i = j;
+      }
+    }
+    slots_[i] = Entry{};
+    --count_;
+  }
+  void clear() {
+    if (count_) std::fill(slots_.begin(), slots_.end(), Entry{});
+    count_ = 0;
+  }
+
+ private:
+  static size_t hash(const void* p) {
+    auto x = reinterpret_cast<uintptr_t>(p);
+    x ^= x >> 31;
+    x *= 0x9e3779b97f4a7c15ULL;
+    return static_cast<size_t>(x ^ (x >> 29));
+  }
+  size_t find(const void* key) const {
+    const size_t mask = slots_.size() - 1;
+    size_t i = hash(key) & mask;
+    while (slots_[i].key && slots_[i].key != key) i = (i + 1) & mask;
+    return i;
+  }
+  PICKLE_COLD void grow() {
+    std::vector<Entry> old(std::max<size_t>(16, 2 * slots_.size()));
+    old.swap(slots_);
+    for (const Entry& e : old)
+      if (e.key) slots_[find(e.key)] = e;
+  }
+  std::vector<Entry> slots_;
+  size_t count_ = 0;
+};
+
 // [NOTE spare-memory] A dumps() call needs an output buffer and a memo table that
 // grow with the pickle, and fresh memory costs a page fault per 4 KiB on its first
 // touch: more than all the rest of writing small values, on the machine of
@@ -772,7 +840,7 @@ class Encoder {
   // forever. Tuples alone cannot form such a cycle (they are built from finished
   // items), so only reductions and frozensets are tracked.
   void open(Value v) {
-    Open& o = open_[v.node()];
+    OpenTable::Entry& o = open_.get(v.node());
     if (o.depth > 0 && o.progress == user_memos_)
       throw PicklingError("cannot write this " + std::string(kind_name(v.kind())) +
                           ": it holds itself through its own constructor arguments, which "
@@ -781,10 +849,7 @@ class Encoder {
     ++o.depth;
     o.progress = user_memos_;
   }
-  void close(Value v) {
-    auto it = open_.find(v.node());
-    if (it != open_.end() && --it->second.depth == 0) open_.erase(it);
-  }
+  void close(Value v) { open_.close(v.node()); }
 
   // ---- leaves --------------------------------------------------------------------
   void save_int(Value v) {
@@ -1469,99 +1534,112 @@ class Encoder {
       t.i = i;
       tasks_.push_back(t);
     };
-    switch (t.phase) {
-      case 0: {
-        again(1, 0);
-        // Pushed in reverse: the callable is written first. What would be the last task
-        // pushed is saved at once instead, as run() would do next (so below too).
-        switch (o.how) {
-          case BuildKind::reduce:
-          case BuildKind::newobj: push_save(o.args); return save(o.callable);
-          case BuildKind::newobj_ex:
-            push_save(o.kwargs);
-            push_save(o.args);
-            return save(o.callable);
-          case BuildKind::obj: {
-            auto args = o.args.tuple().items;
-            for (size_t k = args.size(); k-- > 0;) push_save(args[k]);
-            push_save(o.callable);
-            put(op(Op::mark));
-            return;
+    // A phase with nothing left to write goes on to the next one in this loop, not
+    // through a task of its own.
+    auto next = [&](uint8_t phase) {
+      t.phase = phase;
+      t.i = 0;
+      t.j = 0;
+    };
+    for (;;) switch (t.phase) {
+        case 0: {
+          again(1, 0);
+          // Pushed in reverse: the callable is written first. What would be the last task
+          // pushed is saved at once instead, as run() would do next (so below too).
+          switch (o.how) {
+            case BuildKind::reduce:
+            case BuildKind::newobj: push_save(o.args); return save(o.callable);
+            case BuildKind::newobj_ex:
+              push_save(o.kwargs);
+              push_save(o.args);
+              return save(o.callable);
+            case BuildKind::obj: {
+              auto args = o.args.tuple().items;
+              for (size_t k = args.size(); k-- > 0;) push_save(args[k]);
+              push_save(o.callable);
+              put(op(Op::mark));
+              return;
+            }
+            case BuildKind::inst: {
+              auto args = o.args.tuple().items;
+              for (size_t k = args.size(); k-- > 0;) push_save(args[k]);
+              put(op(Op::mark));
+              return;
+            }
           }
-          case BuildKind::inst: {
-            auto args = o.args.tuple().items;
-            for (size_t k = args.size(); k-- > 0;) push_save(args[k]);
-            put(op(Op::mark));
-            return;
-          }
-        }
-        return;
-      }
-      case 1: {
-        switch (o.how) {
-          case BuildKind::reduce: put(op(Op::reduce)); break;
-          case BuildKind::newobj: put(op(Op::newobj)); break;
-          case BuildKind::newobj_ex: put(op(Op::newobj_ex)); break;
-          case BuildKind::obj: put(op(Op::obj)); break;
-          case BuildKind::inst: {
-            std::string_view module, name;
-            text_names(*o.callable_global(), proto_, opt_.fix_imports, module, name);
-            put(op(Op::inst));
-            put(module);
-            put('\n');
-            put(name);
-            put('\n');
-            break;
-          }
-        }
-        if (!opt_.fast) {
-          if (const uint32_t* i = memo_find(t.v)) {
-            // Written while writing its arguments: recursive. Use the memo's copy,
-            // which was written whole, items and state included. CPython writes the
-            // items and state a second time here, as its objects reduce afresh; in a
-            // graph that would apply them twice on load, so a loaded pickle would not
-            // load back the same.
-            put(op(Op::pop));
-            write_get(*i);
-            close(t.v);
-            return;
-          } else {
-            memoize(t.v);
-          }
-        }
-        return again(2, 0);
-      }
-      case 2:
-        if (iterator_batches(t, o.list_items.size(), 1, Op::appends, Op::append)) return;
-        t.j = 0;
-        return again(3, 0);
-      case 3:
-        if (iterator_batches(t, o.dict_items.size(), 2, Op::setitems, Op::setitem)) return;
-        t.j = 0;
-        return again(4, 0);
-      case 4:
-        if (t.i > 0) put(op(Op::build));
-        if (t.i < o.states.size()) {
-          Value s = o.states[t.i];
-          again(4, t.i + 1);
-          return save(s);
-        }
-        return again(5, 0);
-      case 5: {
-        size_t n = o.calls.kind() == Kind::List ? o.calls.list().items.size() : 0;
-        if (t.i < n) {
-          Value call = o.calls.list().items[t.i];
-          again(5, t.i + 1);
-          if (call.kind() != Kind::Object || call.object().args.kind() != Kind::Tuple)
-            throw PicklingError("an object's discarded call must be an object with a tuple");
-          tasks_.push_back({T::call, 0, 0, call, nullptr});
           return;
         }
-        if (opt_.fast) in_progress_.erase(t.v.node());
-        close(t.v);
-        return;
+        case 1: {
+          switch (o.how) {
+            case BuildKind::reduce: put(op(Op::reduce)); break;
+            case BuildKind::newobj: put(op(Op::newobj)); break;
+            case BuildKind::newobj_ex: put(op(Op::newobj_ex)); break;
+            case BuildKind::obj: put(op(Op::obj)); break;
+            case BuildKind::inst: {
+              std::string_view module, name;
+              text_names(*o.callable_global(), proto_, opt_.fix_imports, module, name);
+              put(op(Op::inst));
+              put(module);
+              put('\n');
+              put(name);
+              put('\n');
+              break;
+            }
+          }
+          if (!opt_.fast) {
+            if (const uint32_t* i = memo_find(t.v)) {
+              // Written while writing its arguments: recursive. Use the memo's copy,
+              // which was written whole, items and state included. CPython writes the
+              // items and state a second time here, as its objects reduce afresh; in a
+              // graph that would apply them twice on load, so a loaded pickle would not
+              // load back the same.
+              put(op(Op::pop));
+              write_get(*i);
+              close(t.v);
+              return;
+            } else {
+              memoize(t.v);
+            }
+          }
+          next(2);
+          continue;
+        }
+        case 2:
+          if (!o.list_items.empty() &&
+              iterator_batches(t, o.list_items.size(), 1, Op::appends, Op::append))
+            return;
+          next(3);
+          continue;
+        case 3:
+          if (!o.dict_items.empty() &&
+              iterator_batches(t, o.dict_items.size(), 2, Op::setitems, Op::setitem))
+            return;
+          next(4);
+          continue;
+        case 4:
+          if (t.i > 0) put(op(Op::build));
+          if (t.i < o.states.size()) {
+            Value s = o.states[t.i];
+            again(4, t.i + 1);
+            return save(s);
+          }
+          next(5);
+          continue;
+        case 5: {
+          size_t n = o.calls.kind() == Kind::List ? o.calls.list().items.size() : 0;
+          if (t.i < n) {
+            Value call = o.calls.list().items[t.i];
+            again(5, t.i + 1);
+            if (call.kind() != Kind::Object || call.object().args.kind() != Kind::Tuple)
+              throw PicklingError("an object's discarded call must be an object with a tuple");
+            tasks_.push_back({T::call, 0, 0, call, nullptr});
+            return;
+          }
+          if (opt_.fast) in_progress_.erase(t.v.node());
+          close(t.v);
+          return;
+        }
       }
-    }
   }
 
   // A call whose result is discarded: callable, the arguments as a tuple neither
@@ -1636,11 +1714,7 @@ class Encoder {
   std::unordered_set<const void*> in_progress_;
   ScratchGraph scratch_;  // reductions made while writing; lives as long as the memo
   // See [NOTE unwritable-cycles].
-  struct Open {
-    uint32_t depth = 0;
-    uint64_t progress = 0;
-  };
-  std::unordered_map<const void*, Open> open_;
+  OpenTable open_;
   uint64_t user_memos_ = 0;  // user nodes memoized so far
   Value latin1_;
   Value getattr_;
