@@ -726,6 +726,15 @@ class Encoder {
         save(x);  // never schedules a task
         return false;
       }
+      // An item already written (shared references, the bulk of a graph with many)
+      // is a GET, with no task pushed and popped around it.
+      if (!opt_.fast && x.kind() != Kind::Int) {
+        if (const uint32_t* i = memo_.find(x.node())) {
+          if (len_ >= frame_limit_) commit_frame();
+          write_get(*i);
+          return false;
+        }
+      }
     }
     tasks_.push_back(t);
     size_t depth = tasks_.size();

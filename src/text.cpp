@@ -1,6 +1,7 @@
 #include "text.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -307,9 +308,28 @@ size_t check_utf8(std::string_view s, bool allow_surrogates) {
   return std::string_view::npos;
 }
 
-bool utf8_to_latin1(std::string_view text, uint32_t limit, std::string& out) {
-  out.resize(text.size());  // never longer than the text
-  char* o = out.data();
+size_t latin1_length(std::string_view text, uint32_t limit) {
+  size_t n = text.size(), cont = 0, i = 0;
+  // Lanes past limit: any high bit for ASCII; for Latin-1, bytes C4 and up (leads of
+  // code points 0x100 and up), found as (b & 0x7F) + 0x3C reaching 0x80.
+  const uint64_t low7 = 0x7F * kLanes, add = (limit > 0x80 ? 0x3C : 0x80) * kLanes;
+  uint64_t past = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w = load8(text.data() + i);
+    cont += static_cast<size_t>(std::popcount(w & ~(w << 1) & kHighBits));  // 10xxxxxx
+    past |= w & ((w & low7) + add);
+  }
+  for (; i < n; ++i) {
+    auto c = static_cast<uint8_t>(text[i]);
+    cont += (c & 0xC0) == 0x80;
+    past |= c & ((c & 0x7Fu) + (add & 0xFF));
+  }
+  if (past & kHighBits) return std::string_view::npos;
+  return n - cont;
+}
+
+size_t utf8_to_latin1(std::string_view text, uint32_t limit, char* out) {
+  char* o = out;
   const char* p = text.data();
   const char* end = p + text.size();
   while (end - p >= 9) {
@@ -325,7 +345,7 @@ bool utf8_to_latin1(std::string_view text, uint32_t limit, std::string& out) {
     // Leads C2 and C3 give the code points 0x80-0xFF; anything else is past limit.
     uint64_t lead_bytes = (lead >> 7) * 0xFF;
     if (!ok || limit <= 0x80 || ((w ^ (0xC2 * kLanes)) & (0xFE * kLanes) & lead_bytes) != 0)
-      return false;
+      return std::string_view::npos;
     // Each lead lane becomes its code point, from its low 2 bits and the next lane's
     // (or byte 8's) low 6; continuation lanes are dropped.
     uint64_t after = load8(p + 1);
@@ -347,11 +367,20 @@ bool utf8_to_latin1(std::string_view text, uint32_t limit, std::string& out) {
     }
     if (c < 0xC2 || c > (limit > 0x80 ? 0xC3 : 0xC1) || end - p < 2 ||
         (static_cast<uint8_t>(p[1]) & 0xC0) != 0x80)
-      return false;
+      return std::string_view::npos;
     *o++ = static_cast<char>(((c & 0x03) << 6) | (static_cast<uint8_t>(p[1]) & 0x3F));
     p += 2;
   }
-  out.resize(static_cast<size_t>(o - out.data()));
+  return static_cast<size_t>(o - out);
+}
+
+bool utf8_to_latin1(std::string_view text, uint32_t limit, std::string& out) {
+  size_t length = latin1_length(text, limit);
+  if (length == std::string_view::npos) return false;
+  out.resize(length + 8);
+  size_t n = utf8_to_latin1(text, limit, out.data());
+  if (n == std::string_view::npos) return false;
+  out.resize(n);
   return true;
 }
 

@@ -36,9 +36,17 @@ void append_utf8(std::string& out, uint32_t cp);
 /// first invalid byte, or npos when valid.
 size_t check_utf8(std::string_view s, bool allow_surrogates);
 
+/// How many code points UTF-8 text holds (its bytes that are not continuation bytes),
+/// the length of its Latin-1 form; npos when a lead byte starts a code point at or
+/// past limit (0x80 or 0x100), checked before anything is allocated for the result.
+size_t latin1_length(std::string_view text, uint32_t limit);
+
 /// Valid UTF-8 text (as check_utf8 accepts it) to the bytes of its code points, when
 /// every one is below limit (0x80: ASCII, 0x100: Latin-1); false otherwise.
 bool utf8_to_latin1(std::string_view text, uint32_t limit, std::string& out);
+/// The same into out, which must have room for latin1_length(text) + 8 bytes (the
+/// 8-byte steps may write one lane past the end). Returns the bytes written, or npos.
+size_t utf8_to_latin1(std::string_view text, uint32_t limit, char* out);
 
 /// Bytes read as Latin-1 code points, written as UTF-8 (1 or 2 bytes each).
 void latin1_to_utf8(std::string_view bytes, std::string& out);

@@ -329,18 +329,32 @@ class ValueBuilder {
     return k == Kind::List || k == Kind::Tuple || k == Kind::Set || k == Kind::FrozenSet;
   }
   // str -> bytes with one of the codecs CPython's reductions name.
-  bool encode_text(Value text, Value encoding, std::string& out) {
+  // bytes(text, encoding) or bytearray(...), made straight in the graph: a 64 MiB
+  // payload below protocol 3 is decoded once, into its node, with no temporary.
+  bool encode_text(Value text, Value encoding, Kind kind, Value& out) {
     if (text.kind() != Kind::Str || encoding.kind() != Kind::Str) return false;
     std::string enc = normalize_encoding(encoding.str().text);
     std::string_view t = text.str().text;
+    BytesNode* node;
     if (enc == "utf-8") {
       if (check_utf8(t, false) != std::string_view::npos) return false;
-      out.assign(t);
-      return true;
+      node = g_.make<BytesNode>(kind);
+      node->data = g_.copy(t);
+    } else if (enc == "latin1" || enc == "ascii") {
+      // See [NOTE latin1-text]: protocols 0-2 write every bytes object this way.
+      uint32_t limit = enc == "ascii" ? 0x80 : 0x100;
+      size_t length = latin1_length(t, limit);
+      if (length == std::string_view::npos) return false;
+      auto* p = static_cast<char*>(g_.allocate(length + 8, 1));
+      size_t n = utf8_to_latin1(t, limit, p);
+      if (n == std::string_view::npos) return false;  // only for text not valid UTF-8
+      node = g_.make<BytesNode>(kind);
+      node->data = std::string_view(n ? p : nullptr, n);
+    } else {
+      return false;
     }
-    if (enc != "latin1" && enc != "ascii") return false;
-    // See [NOTE latin1-text]: protocols 0-2 write every bytes object this way.
-    return utf8_to_latin1(t, enc == "ascii" ? 0x80 : 0x100, out);
+    out = Value(node);
+    return true;
   }
 
   bool reduce_native(const GlobalNode& f, std::span<const Value> a, Value& out) {
@@ -361,11 +375,11 @@ class ValueBuilder {
       case KnownGlobal::builtins_bytes: {
         bool ba = f.known == KnownGlobal::builtins_bytearray;
         std::string data;
+        if (a.size() == 2) return encode_text(a[0], a[1], ba ? Kind::ByteArray : Kind::Bytes, out);
         if (a.empty()) {
         } else if (a.size() == 1 &&
                    (a[0].kind() == Kind::Bytes || a[0].kind() == Kind::ByteArray)) {
           data.assign(a[0].bytes().data);
-        } else if (a.size() == 2 && encode_text(a[0], a[1], data)) {
         } else if (a.size() == 1 && a[0].kind() == Kind::List) {
           for (Value x : a[0].list().items) {
             if (x.kind() != Kind::Int || x.is_bigint() || x.raw_int() < 0 || x.raw_int() > 255)
@@ -379,10 +393,7 @@ class ValueBuilder {
         return true;
       }
       case KnownGlobal::codecs_encode: {
-        std::string data;
-        if (a.size() != 2 || !encode_text(a[0], a[1], data)) return false;
-        out = g_.bytes(data);
-        return true;
+        return a.size() == 2 && encode_text(a[0], a[1], Kind::Bytes, out);
       }
       case KnownGlobal::builtins_complex: {
         auto num = [](Value v, double& d) {
