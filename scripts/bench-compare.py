@@ -293,6 +293,9 @@ def main():
                     help="an optimised build with bench/ (default: build/release)")
     ap.add_argument("--quick", action="store_true", help="sizes divided by ten")
     ap.add_argument("--repeat", type=int, default=None, help="timed runs per figure (default 5, 3 with --quick)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="rounds alternating CPython and pickle++ (default 3); figures and "
+                         "ratios are medians over the rounds")
     ap.add_argument("--protocols", default="2,4,5")
     ap.add_argument("--only", default="", help="comma-separated workload names")
     ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs")
@@ -352,7 +355,7 @@ def main():
     print_summary(summary)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": info, "memcpy": bw, "repeat": repeat, "quick": args.quick,
+            json.dump({"machine": info, "memcpy": bw, "repeat": repeat, "rounds": args.rounds, "quick": args.quick,
                        "rows": rows, "summary": summary}, f, indent=1)
     if args.png:
         chart(rows, args.png, info, args.quick)
@@ -369,14 +372,31 @@ def measure(name, obj, proto, kwargs, repeat, cli, workdir, args):
         f.write(data)
     row["bytes"] = len(data)
 
+    # Rounds alternate the two sides, so a change in the machine's load between them
+    # (it is shared) moves one round's ratio, not the reported one: each figure is the
+    # median over rounds of a median over `repeat` runs, and each ratio the median of
+    # the rounds' ratios.
+    rounds = []
+    for _ in range(args.rounds):
+        r = {}
+        if obj is not None:
+            r["py_load_cpu_ns"], r["py_load_ns"], loaded = time_python(
+                lambda: pickle.loads(data), repeat)
+            r["py_dump_cpu_ns"], r["py_dump_ns"], _ = time_python(
+                lambda: pickle.dumps(loaded, protocol=proto), repeat)
+            del loaded
+        ours = run_json([cli, "bench", path, "--repeat", str(repeat), "--protocol", str(proto)])
+        r.update({"pp_" + k: v for k, v in ours.items()})
+        rounds.append(r)
+    for k, v in rounds[0].items():
+        numeric = isinstance(v, (int, float)) and not isinstance(v, bool)
+        row[k] = int(statistics.median(r[k] for r in rounds)) if numeric else v
     if obj is not None:
-        row["py_load_cpu_ns"], row["py_load_ns"], loaded = time_python(lambda: pickle.loads(data), repeat)
-        row["py_dump_cpu_ns"], row["py_dump_ns"], _ = time_python(
-            lambda: pickle.dumps(loaded, protocol=proto), repeat)
-        del loaded
-
-    ours = run_json([cli, "bench", path, "--repeat", str(repeat), "--protocol", str(proto)])
-    row.update({"pp_" + k: v for k, v in ours.items()})
+        for side in ("load", "dump"):
+            row[side + "_ratio"] = statistics.median(
+                r[f"py_{side}_cpu_ns"] / max(1, r[f"pp_{side}_cpu_ns"]) for r in rounds)
+            row[side + "_ratio_wall"] = statistics.median(
+                r[f"py_{side}_ns"] / max(1, r[f"pp_{side}_ns"]) for r in rounds)
     # Byte identity of what we write, as the design promises.
     out = path + ".out"
     subprocess.run([cli, "convert", "--protocol", str(proto), path, out], check=True)
@@ -392,12 +412,6 @@ def measure(name, obj, proto, kwargs, repeat, cli, workdir, args):
             row["py_rss_base_kib"] = py_peak_rss_kib(child + ["read"])
     if not args.keep:
         os.unlink(path)
-
-    if "py_load_cpu_ns" in row:
-        row["load_ratio"] = row["py_load_cpu_ns"] / max(1, row["pp_load_cpu_ns"])
-        row["dump_ratio"] = row["py_dump_cpu_ns"] / max(1, row["pp_dump_cpu_ns"])
-        row["load_ratio_wall"] = row["py_load_ns"] / max(1, row["pp_load_ns"])
-        row["dump_ratio_wall"] = row["py_dump_ns"] / max(1, row["pp_dump_ns"])
     return row
 
 

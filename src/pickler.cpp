@@ -133,6 +133,15 @@ class ScratchGraph {
   Value list(std::span<const Value> items) { return mark(g_.list(items)); }
   Value str(std::string_view s) { return mark(g_.str(s)); }
   Value bytes(std::string_view d) { return mark(g_.bytes(d)); }
+  // The str whose code points are these bytes (CPython's bytes.decode('latin-1')),
+  // written straight into the graph.
+  Value latin1_str(std::string_view bytes) {
+    auto* n = make<StrNode>();
+    size_t length = utf8_length_of_latin1(bytes);
+    auto* p = static_cast<char*>(g_.allocate(length + 1, 1));
+    n->text = std::string_view(p, latin1_to_utf8(bytes, p));
+    return Value(n);
+  }
   Value global(std::string_view module, std::string_view name) {
     return mark(g_.global(module, name));
   }
@@ -1066,9 +1075,8 @@ class Encoder {
     if (proto_ < 3) {
       if (d.empty()) return schedule_reduce(v, "builtins", "bytes", scratch_.tuple({}));
       // _codecs.encode(text, 'latin1'): text is the bytes read as latin-1.
-      std::string text;
-      latin1_to_utf8(d, text);  // [NOTE latin1-text]
-      Value args = scratch_.tuple({scratch_.str(text), latin1_name()});
+      // [NOTE latin1-text]
+      Value args = scratch_.tuple({scratch_.latin1_str(d), latin1_name()});
       return schedule_reduce(v, "_codecs", "encode", args);
     }
     write_bytes_opcode(d);

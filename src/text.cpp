@@ -384,9 +384,16 @@ bool utf8_to_latin1(std::string_view text, uint32_t limit, std::string& out) {
   return true;
 }
 
-void latin1_to_utf8(std::string_view bytes, std::string& out) {
-  out.resize(2 * bytes.size());  // at most two bytes each
-  char* o = out.data();
+size_t utf8_length_of_latin1(std::string_view bytes) {
+  size_t n = bytes.size(), high = 0, i = 0;
+  for (; i + 8 <= n; i += 8)
+    high += static_cast<size_t>(std::popcount(load8(bytes.data() + i) & kHighBits));
+  for (; i < n; ++i) high += static_cast<uint8_t>(bytes[i]) >> 7;
+  return n + high;  // two bytes for each of 0x80-0xFF
+}
+
+size_t latin1_to_utf8(std::string_view bytes, char* out) {
+  char* o = out;
   const char* p = bytes.data();
   const char* end = p + bytes.size();
   while (p < end) {
@@ -403,7 +410,12 @@ void latin1_to_utf8(std::string_view bytes, std::string& out) {
       o += 1 + high;
     }
   }
-  out.resize(static_cast<size_t>(o - out.data()));
+  return static_cast<size_t>(o - out);
+}
+
+void latin1_to_utf8(std::string_view bytes, std::string& out) {
+  out.resize(utf8_length_of_latin1(bytes) + 1);  // an ASCII byte writes one past its own
+  out.resize(latin1_to_utf8(bytes, out.data()));
 }
 
 bool escape_decode(std::string_view s, std::string& out, std::string& error) {

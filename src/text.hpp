@@ -50,6 +50,11 @@ size_t utf8_to_latin1(std::string_view text, uint32_t limit, char* out);
 
 /// Bytes read as Latin-1 code points, written as UTF-8 (1 or 2 bytes each).
 void latin1_to_utf8(std::string_view bytes, std::string& out);
+/// The length of that UTF-8.
+size_t utf8_length_of_latin1(std::string_view bytes);
+/// The same into out, which must have room for utf8_length_of_latin1(bytes) + 1 bytes
+/// (an ASCII byte also writes the byte after its own). Returns the bytes written.
+size_t latin1_to_utf8(std::string_view bytes, char* out);
 
 /// codecs.escape_decode of a STRING argument (quotes already removed). On failure
 /// returns false and sets `error`.
