@@ -394,6 +394,13 @@ class Reader {
   void frame_check(size_t n) {
     if (!in_frame_) return;
     uint64_t at = pos();
+    if (at < frame_end_ && frame_end_ - at >= n) [[likely]]
+      return;
+    frame_boundary(at, n);
+  }
+  // A read that starts at or past the frame's end, or runs past it (out of line: once
+  // per frame, or an error).
+  [[gnu::noinline]] void frame_boundary(uint64_t at, size_t n) {
     if (at >= frame_end_) {
       in_frame_ = false;
       return;
@@ -448,6 +455,7 @@ class Decoder {
     start_nodes_ = b_.node_count();
     start_bytes_ = b_.bytes_allocated();
     start_pos_ = r_.pos();
+    nodes_ok_ = bytes_ok_ = 0;  // computed after the first opcode
     uint8_t op = 0;
     bool have_op = false;
     try {
@@ -475,25 +483,41 @@ class Decoder {
   // [NOTE growth] What one load builds is bounded by what it read: nodes and graph
   // bytes are checked against the input consumed after every opcode. One opcode can
   // at most copy what already exists, so the graph never passes twice the bound.
-  static bool over(size_t have, size_t base, size_t per_byte, uint64_t used) {
+  // base + per_byte * used, or UINT64_MAX when that overflows (no bound).
+  static uint64_t bound(size_t base, size_t per_byte, uint64_t used) {
     uint64_t allowed;
     if (__builtin_mul_overflow(uint64_t(per_byte), used, &allowed) ||
         __builtin_add_overflow(allowed, uint64_t(base), &allowed))
-      return false;
-    return have > allowed;
+      return UINT64_MAX;
+    return allowed;
   }
+  // The bounds only grow with the input read, so a node count and a byte count below
+  // those computed at an earlier opcode are below the current bounds too: most opcodes
+  // compare two numbers, and the bounds are computed again only when one is reached.
   void check_growth() {
+    if (b_.node_count() <= nodes_ok_ && b_.bytes_allocated() <= bytes_ok_) [[likely]]
+      return;
+    check_growth_now();
+  }
+  [[gnu::noinline]] void check_growth_now() {
     uint64_t used = r_.pos() - start_pos_;
     const Limits& lim = opt_.limits;
-    if (over(b_.node_count() - start_nodes_, 4096, lim.max_nodes_per_byte, used)) [[unlikely]]
+    uint64_t nodes_allowed = bound(4096, lim.max_nodes_per_byte, used);
+    if (b_.node_count() - start_nodes_ > nodes_allowed) [[unlikely]]
       fail(ErrorCode::limit_exceeded,
            "more nodes than the input size allows (the max_nodes_per_byte limit)");
+    uint64_t bytes_allowed = bound(size_t(16) << 20, lim.max_alloc_per_byte, used);
     size_t bytes = b_.bytes_allocated();
-    if (over(bytes < start_bytes_ ? 0 : bytes - start_bytes_, size_t(16) << 20,
-             lim.max_alloc_per_byte, used)) [[unlikely]]
+    if (bytes > start_bytes_ && bytes - start_bytes_ > bytes_allowed) [[unlikely]]
       fail(ErrorCode::limit_exceeded, "the graph holds " + std::to_string(bytes - start_bytes_) +
                                           " bytes for " + std::to_string(used) +
                                           " bytes of input (the max_alloc_per_byte limit)");
+    nodes_ok_ = saturating_add(start_nodes_, nodes_allowed);
+    bytes_ok_ = saturating_add(start_bytes_, bytes_allowed);
+  }
+  static uint64_t saturating_add(uint64_t a, uint64_t b) {
+    uint64_t r;
+    return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
   }
 
   // ---- stack -----------------------------------------------------------------
@@ -808,6 +832,8 @@ class Decoder {
   size_t start_nodes_ = 0;
   size_t start_bytes_ = 0;
   uint64_t start_pos_ = 0;
+  uint64_t nodes_ok_ = 0;  // node and byte counts below the growth bounds (check_growth)
+  uint64_t bytes_ok_ = 0;
   std::string scratch_;
   ParsedInt int_;
 };

@@ -120,7 +120,10 @@ bool builtin_function(std::string_view name) {
 // Graph whose every node carries kWriterScratch, so they can be told from the user's.
 class ScratchGraph {
  public:
-  void clear() { g_.clear(); }
+  void clear() {
+    g_.clear();
+    globals_.clear();
+  }
   std::pmr::memory_resource* resource() const { return g_.resource(); }
   template <class T, class... A>
   T* make(A&&... a) {
@@ -142,8 +145,15 @@ class ScratchGraph {
     n->text = std::string_view(p, latin1_to_utf8(bytes, p));
     return Value(n);
   }
+  // The writer's own globals (_codecs.encode for every bytes below protocol 3, ...):
+  // one node per name while there are few, so that the identity memo finds it again
+  // without building a key (see [NOTE memo-keys]).
   Value global(std::string_view module, std::string_view name) {
-    return mark(g_.global(module, name));
+    for (const Value& g : globals_)
+      if (g.global().module == module && g.global().name == name) return g;
+    Value v = mark(g_.global(module, name));
+    if (globals_.size() < 16) globals_.push_back(v);
+    return v;
   }
 
  private:
@@ -152,6 +162,7 @@ class ScratchGraph {
     return v;
   }
   Graph g_;
+  std::vector<Value> globals_;
 };
 
 // Asks for transparent huge pages under the 2 MiB-aligned part of [p, p + size): the
@@ -431,7 +442,6 @@ class Encoder {
     memo_count_ = 0;
     scratch_.clear();
     latin1_ = Value();  // they were scratch nodes
-    getattr_ = Value();
   }
 
   void dump(Value v) {
@@ -937,21 +947,8 @@ class Encoder {
     return *static_cast<N*>(v.node());
   }
 
-  // ASCII, 8 bytes at a time: valid UTF-8 without looking further.
-  static bool all_ascii(std::string_view s) {
-    const char* p = s.data();
-    size_t n = s.size(), i = 0;
-    uint64_t high = 0;
-    for (; i + 8 <= n; i += 8) {
-      uint64_t w;
-      std::memcpy(&w, p + i, 8);
-      high |= w;
-    }
-    for (; i < n; ++i) high |= static_cast<uint8_t>(p[i]);
-    return (high & 0x8080808080808080ULL) == 0;
-  }
   std::string_view checked_text(std::string_view utf8) {
-    if (!all_ascii(utf8) && check_utf8(utf8, true) != std::string_view::npos)
+    if (check_utf8(utf8, true) != std::string_view::npos)
       throw PicklingError("str is not valid UTF-8");
     return utf8;
   }
@@ -1256,7 +1253,7 @@ class Encoder {
       // getattr globals (and MARKs below protocol 2), one per attribute.
       if (t.i < attrs) {
         tasks_.push_back({T::global_path, 0, t.i + 1, t.v, nullptr});
-        save(scratch_getattr());
+        save(scratch_.global("builtins", "getattr"));
         if (proto_ < 2) put(op(Op::mark));
         return;
       }
@@ -1277,11 +1274,6 @@ class Encoder {
     }
     memoize(t.v);
   }
-  Value scratch_getattr() {
-    if (getattr_.kind() != Kind::Global) getattr_ = scratch_.global("builtins", "getattr");
-    return getattr_;
-  }
-
   // ---- tuples, lists, dicts, sets ------------------------------------------------
   void tuple_step(Task t) {
     auto items = as<TupleNode>(t.v).items;
@@ -1734,7 +1726,6 @@ class Encoder {
   OpenTable open_;
   uint64_t user_memos_ = 0;  // user nodes memoized so far
   Value latin1_;
-  Value getattr_;
 };
 
 }  // namespace detail

@@ -280,7 +280,27 @@ inline uint64_t two_byte_leads(uint64_t w, uint8_t next, bool& ok) {
 
 }  // namespace
 
+bool is_ascii(std::string_view s) {
+  const char* p = s.data();
+  const size_t n = s.size();
+  uint64_t high = 0;
+  if (n >= 8) {  // whole words, the last one overlapping the one before
+    for (size_t i = 0; i + 8 <= n; i += 8) high |= load8(p + i);
+    high |= load8(p + n - 8);
+  } else if (n >= 4) {  // two overlapping 4-byte words
+    uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    high = a | b;
+  } else {
+    for (size_t i = 0; i < n; ++i) high |= static_cast<uint8_t>(p[i]);
+  }
+  return (high & kHighBits) == 0;
+}
+
 size_t check_utf8(std::string_view s, bool allow_surrogates) {
+  // Most text in pickles is ASCII, much of it short: settle that without the byte loop.
+  if (is_ascii(s)) return std::string_view::npos;
   const char* b = s.data();
   const size_t n = s.size();
   size_t i = 0, bad;

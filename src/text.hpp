@@ -32,6 +32,9 @@ bool parse_float(std::string_view text, double& out);
 /// Appends code point cp as UTF-8; surrogates get their 3-byte form (surrogatepass).
 void append_utf8(std::string& out, uint32_t cp);
 
+/// Whether every byte of s is below 0x80 (8 bytes at a time).
+bool is_ascii(std::string_view s);
+
 /// Checks UTF-8 as Python's decode('utf-8', 'surrogatepass'). Returns the offset of the
 /// first invalid byte, or npos when valid.
 size_t check_utf8(std::string_view s, bool allow_surrogates);

@@ -47,8 +47,6 @@ std::string_view kind_name(Kind kind) noexcept {
 // ---------------------------------------------------------------------------
 // Value
 
-Value::Value(Node* node) noexcept : kind_(node->kind), big_(node->kind == Kind::Int), n_(node) {}
-
 namespace {
 [[noreturn]] void wrong_kind(Value v, const char* wanted) {
   throw TypeError(std::string("expected ") + wanted + ", got " + std::string(kind_name(v.kind())));
@@ -946,12 +944,6 @@ std::span<const Value> Graph::copy(std::span<const Value> s) {
   auto* p = static_cast<Value*>(allocate(s.size() * sizeof(Value), alignof(Value)));
   std::uninitialized_copy(s.begin(), s.end(), p);
   return {p, s.size()};
-}
-
-Value Graph::str(std::string_view utf8) {
-  auto* n = make<StrNode>();
-  n->text = copy(utf8);
-  return Value(n);
 }
 
 Value Graph::bytes(std::string_view data) {

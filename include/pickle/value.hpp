@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <memory>
 #include <memory_resource>
@@ -235,6 +236,9 @@ enum NodeFlags : uint8_t {
   kWriterScratch = 128,
 };
 
+inline Value::Value(Node* node) noexcept
+    : kind_(node->kind), big_(node->kind == Kind::Int), n_(node) {}
+
 /// An int beyond int64: two's-complement little-endian bytes, minimal length
 /// (as LONG1/LONG4 carry them).
 struct BigIntNode : Node {
@@ -401,7 +405,18 @@ class Graph {
   uint64_t epoch() const noexcept { return epoch_; }
 
   // Makers. Strings are copied into the graph.
-  Value str(std::string_view utf8);
+  Value str(std::string_view utf8) {  // inline: the loader's most frequent maker
+    // The node and its text in one allocation.
+    void* p = allocate(sizeof(StrNode) + utf8.size(), alignof(StrNode));
+    ++nodes_;
+    auto* n = new (p) StrNode();
+    if (!utf8.empty()) {
+      char* text = reinterpret_cast<char*>(n + 1);
+      std::memcpy(text, utf8.data(), utf8.size());
+      n->text = {text, utf8.size()};
+    }
+    return Value(n);
+  }
   Value bytes(std::string_view data);
   Value bytes(std::span<const std::byte> data);
   Value bytearray(std::string_view data);

@@ -96,6 +96,24 @@ TEST(Text, CheckUtf8MatchesTheByteByByteDefinition) {
   }
 }
 
+// Every length up to three words, with no high byte and with one at each position
+// (is_ascii reads overlapping words and half-words).
+TEST(Text, IsAsciiAtEveryLengthAndPosition) {
+  for (size_t n = 0; n <= 24; ++n) {
+    std::string s(n, 'a');
+    EXPECT_TRUE(is_ascii(s)) << n;
+    for (size_t k = 0; k < n; ++k) {
+      std::string t = s;
+      t[k] = static_cast<char>(0x80);
+      EXPECT_FALSE(is_ascii(t)) << n << " " << k;
+      t[k] = static_cast<char>(0xFF);
+      EXPECT_FALSE(is_ascii(t)) << n << " " << k;
+      t[k] = 0x7F;
+      EXPECT_TRUE(is_ascii(t)) << n << " " << k;
+    }
+  }
+}
+
 TEST(Text, Utf8ToLatin1MatchesTheByteByByteDefinition) {
   std::mt19937_64 r(2);
   int converted = 0;
