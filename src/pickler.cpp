@@ -890,15 +890,15 @@ class Encoder {
           return put_op_le(Op::binint, static_cast<uint32_t>(static_cast<int32_t>(x)), 4);
       }
       if (proto_ >= 2) {
-        // Two's complement, little-endian, without redundant sign bytes (no allocation).
-        uint8_t bytes[8];
-        for (int i = 0; i < 8; ++i)
-          bytes[i] = static_cast<uint8_t>(static_cast<uint64_t>(x) >> (8 * i));
-        size_t n = 8;
-        while (n > 1 && ((bytes[n - 1] == 0x00 && !(bytes[n - 2] & 0x80)) ||
-                         (bytes[n - 1] == 0xff && (bytes[n - 2] & 0x80))))
-          --n;
-        return save_long_bytes(std::span<const uint8_t>(bytes, n));
+        // LONG1: two's complement, little-endian, without redundant sign bytes; the
+        // bytes needed are the significant bits and a sign bit, rounded up.
+        int n = (64 - __builtin_clrsbll(x) + 7) / 8;
+        char* p = room(10);
+        p[0] = op(Op::long1);
+        p[1] = static_cast<char>(n);
+        store_le(p + 2, static_cast<uint64_t>(x), 8);
+        len_ += 2 + static_cast<size_t>(n);
+        return;
       }
       if (x >= INT32_MIN && x <= INT32_MAX) {
         put(op(Op::int_));
