@@ -303,6 +303,8 @@ def main():
                     help="where to write the chart ('' for none)")
     ap.add_argument("--json", default="", help="also write every figure to this file")
     ap.add_argument("--keep", default="", help="write the workload pickles to this directory and keep them")
+    ap.add_argument("--markdown", default="",
+                    help="also write the tables of docs/performance.md (ratios, blob rates, peak memory) to this file")
     args = ap.parse_args()
     repeat = args.repeat or (3 if args.quick else 5)
     protocols = [int(p) for p in args.protocols.split(",")]
@@ -357,6 +359,9 @@ def main():
         with open(args.json, "w") as f:
             json.dump({"machine": info, "memcpy": bw, "repeat": repeat, "rounds": args.rounds, "quick": args.quick,
                        "rows": rows, "summary": summary}, f, indent=1)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(markdown(rows, summary, bw))
     if args.png:
         chart(rows, args.png, info, args.quick)
 
@@ -473,6 +478,52 @@ def print_summary(s):
         print(f"# {what}: median ratio {d['median']:.2f}, lowest {d['min']:.2f}; "
               f"below 3x: {', '.join(d['below_3x']) or 'none'}; "
               f"below 1.5x: {', '.join(d['below_1_5x']) or 'none'}")
+
+
+def markdown(rows, summary, bw):
+    """The run's tables as docs/performance.md shows them."""
+    def f(x, digits=1):
+        return "-" if x is None else f"{x:,.{digits}f}"
+
+    out = ["| workload | proto | pickle MB | nodes | CPython load ms | pickle++ load ms | **load ratio** "
+           "| CPython dump ms | pickle++ dump ms | **dump ratio** | same bytes |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"]
+    for r in rows:
+        py_load, py_dump = r.get("py_load_cpu_ns"), r.get("py_dump_cpu_ns")
+        out.append(
+            f"| {r['workload']} | {r['protocol']} | {r['bytes'] / 1e6:.1f} | {r['pp_objects']:,} "
+            f"| {f(py_load and py_load / 1e6)} | {f(r['pp_load_cpu_ns'] / 1e6)} "
+            f"| **{f(r.get('load_ratio'), 2)}** | {f(py_dump and py_dump / 1e6)} "
+            f"| {f(r['pp_dump_cpu_ns'] / 1e6)} | **{f(r.get('dump_ratio'), 2)}** "
+            f"| {'yes' if r['identical'] else 'no'} |")
+    for what, d in summary.items():
+        out.append("")
+        out.append(f"{what}: median ratio {d['median']:.2f}, lowest {d['min']:.2f}; "
+                   f"{len(d['meets_3x'])} of {len(d['meets_3x']) + len(d['below_3x'])} at 3x or more; "
+                   f"below 3x: {', '.join(d['below_3x']) or 'none'}; "
+                   f"below 1.5x: {', '.join(d['below_1_5x']) or 'none'}.")
+    blobs = [r for r in rows if "blob_fraction_fresh" in r]
+    if blobs:
+        out += ["", f"memcpy yardstick: {bw['warm_bytes_per_s'] / 1e9:.1f} GB/s between touched buffers "
+                f"({bw['fresh_bytes_per_s'] / 1e9:.2f} GB/s into fresh memory).", "",
+                "| workload | proto | fresh graph GB/s | fraction of memcpy | reused graph GB/s "
+                "| fraction of memcpy | CPython GB/s |",
+                "|---|---:|---:|---:|---:|---:|---:|"]
+        for r in blobs:
+            py = r.get("py_load_ns")
+            out.append(
+                f"| {r['workload']} | {r['protocol']} | {r['bytes'] / r['pp_load_ns']:.1f} "
+                f"| {r['blob_fraction_fresh']:.2f} | {r['bytes'] / r['pp_load_reuse_ns']:.1f} "
+                f"| {r['blob_fraction_reuse']:.2f} | {f(py and r['bytes'] / py, 2)} |")
+    mem = [r for r in rows if "pp_rss_kib" in r]
+    if mem:
+        out += ["", "| workload | proto | CPython peak MiB (before loading) | pickle++ peak MiB |",
+                "|---|---:|---:|---:|"]
+        for r in mem:
+            py = (f"{r['py_rss_kib'] / 1024:.0f} ({r['py_rss_base_kib'] / 1024:.0f})"
+                  if "py_rss_kib" in r else "-")
+            out.append(f"| {r['workload']} | {r['protocol']} | {py} | {r['pp_rss_kib'] / 1024:.0f} |")
+    return "\n".join(out) + "\n"
 
 
 def chart(rows, path, info, quick):
