@@ -2,7 +2,7 @@
 // pickle must keep it: kinds, values, order, Python 2 str marks, object structure,
 // and sharing (two references to one node in `a` are one node in `b`; big ints, the
 // empty tuple, persistent ids and out-of-band buffers excepted, as CPython does not
-// memoize them). Forms that
+// memoize them, and globals, which name one object whatever node holds them). Forms that
 // protocols spell differently but load equally are treated as the same: INST and OBJ,
 // NEWOBJ_EX with no keyword arguments and NEWOBJ, Python 2 and 3 global names (and
 // the Python 3 name a protocol below 3 gives back for another).
@@ -107,8 +107,11 @@ inline bool same_shape(Value a, Value b, std::string* why = nullptr) {
     // Ints (big ones are nodes too), the empty tuple (a singleton in Python),
     // persistent ids and out-of-band buffers are never memoized (CPython writes each
     // reference again), so a shared one comes back as several.
+    // A global names one object in Python whichever node holds it: the writer shares
+    // globals by name (an INST's class line is not memoized, so a second reference to
+    // the class is a GLOBAL of its own), and they are compared by name below.
     bool unmemoized = x.kind() == Kind::Int || x.kind() == Kind::PersistentRef ||
-                      x.kind() == Kind::Buffer ||
+                      x.kind() == Kind::Global || x.kind() == Kind::Buffer ||
                       (x.kind() == Kind::Tuple && x.tuple().items.empty());
     auto [it, fresh] =
         unmemoized ? std::pair(mapped.end(), true) : mapped.emplace(x.node(), y.node());

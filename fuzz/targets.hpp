@@ -168,12 +168,18 @@ inline void graph_target(const uint8_t* data, size_t size) {
       out.rdbuf(&null);
       tools::dis(span, out);
     } catch (const UnpicklingError& e) {
-      bool ascii_only = e.code() == ErrorCode::bad_encoding && e.opcode() &&
-                        (*e.opcode() == static_cast<uint8_t>(Op::string) ||
-                         *e.opcode() == static_cast<uint8_t>(Op::global) ||
-                         *e.opcode() == static_cast<uint8_t>(Op::inst) ||
-                         *e.opcode() == static_cast<uint8_t>(Op::persid));
-      if (!ascii_only)
+      // pickletools reads the text arguments of these opcodes as ASCII with escapes
+      // (codecs.escape_decode), which names CPython writes and loads need not be: a
+      // non-ASCII name, or one ending in a backslash. dis refuses them as pickletools
+      // does.
+      bool pickletools_text =
+          (e.code() == ErrorCode::bad_encoding || e.code() == ErrorCode::bad_argument) &&
+          e.opcode() &&
+          (*e.opcode() == static_cast<uint8_t>(Op::string) ||
+           *e.opcode() == static_cast<uint8_t>(Op::global) ||
+           *e.opcode() == static_cast<uint8_t>(Op::inst) ||
+           *e.opcode() == static_cast<uint8_t>(Op::persid));
+      if (!pickletools_text)
         finding("graph_target", "protocol " + std::to_string(protocol) +
                                     ": dis refuses our own pickle: " + e.what());
     }
