@@ -6,7 +6,6 @@
 
 #include <bit>
 #include <cmath>
-#include <cstring>
 #include <stdexcept>
 
 namespace pickle::detail {
@@ -210,26 +209,17 @@ std::vector<uint8_t> int64_to_twos(int64_t v) {
 }
 
 bool twos_to_int64(std::span<const uint8_t> bytes, int64_t& out) {
+  if (bytes.size() > 8) bytes = minimal_twos(bytes);  // redundant sign bytes may remain
+  if (bytes.size() > 8) return false;
   if (bytes.empty()) {
     out = 0;
     return true;
   }
-  if (std::endian::native == std::endian::little && bytes.size() <= 8) {
-    // One load, then the top byte's sign bit copied into the bytes above it.
-    uint64_t u = 0;
-    std::memcpy(&u, bytes.data(), bytes.size());
-    int shift = static_cast<int>(64 - 8 * bytes.size());
-    out = static_cast<int64_t>(u << shift) >> shift;
-    return true;
-  }
-  bytes = minimal_twos(bytes);
-  if (bytes.size() > 8) return false;
-  uint64_t u = (!bytes.empty() && (bytes.back() & 0x80)) ? ~uint64_t{0} : 0;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    u &= ~(uint64_t{0xff} << (8 * i));
-    u |= static_cast<uint64_t>(bytes[i]) << (8 * i);
-  }
-  out = static_cast<int64_t>(u);
+  // The bytes as an unsigned number, then the top byte's sign bit copied above them.
+  uint64_t u = 0;
+  for (size_t i = 0; i < bytes.size(); ++i) u |= static_cast<uint64_t>(bytes[i]) << (8 * i);
+  int shift = static_cast<int>(64 - 8 * bytes.size());
+  out = static_cast<int64_t>(u << shift) >> shift;
   return true;
 }
 
