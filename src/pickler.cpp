@@ -1652,12 +1652,13 @@ class Encoder {
   }
 
   // A call whose result is discarded: callable, the arguments as a tuple neither
-  // memoized, REDUCE, POP. CPython writes a state setter so, with TUPLE2 even at
-  // protocols 0 and 1.
+  // memoized, REDUCE, POP. CPython writes a state setter so, but with TUPLE2 even at
+  // protocols 0 and 1, which lack it; there the tuple is MARK ... TUPLE (and the
+  // empty one EMPTY_TUPLE from protocol 1), so the pickle stays of its protocol.
   void call_step(Task t) {
     const ObjectNode& c = t.v.object();
     auto args = c.args.tuple().items;
-    bool marked = args.size() > 3 || (args.empty() && proto_ == 0);
+    bool marked = args.empty() ? proto_ == 0 : args.size() > 3 || proto_ < 2;
     switch (t.phase) {
       case 0: tasks_.push_back({T::call, 1, 0, t.v, nullptr}); return save(c.callable);
       case 1:

@@ -2377,6 +2377,23 @@ TEST(PicklerLossless, StateSetterIsKeptOnTheObject) {
   EXPECT_TRUE(w.object().calls.is_none());
 }
 
+// CPython writes a state setter's (obj, state) with TUPLE2 at every protocol, making
+// protocol 0 and 1 pickles that pickletools rejects; ours are MARK ... TUPLE there.
+TEST(PicklerLossless, StateSetterStaysInItsProtocol) {
+  std::string cpython_p0 = py_bytes(
+      R"pk(czoo_classes\nReduce6\np0\n(tRp1\nczoo_classes\nset_state\np2\ng1\n(dp3\nVs\np4\nI6\ns\x86R0.)pk");
+  Graph g;
+  Value v = pickle::loads(cpython_p0, g);
+  EXPECT_TRUE(SameBytes(
+      pickle::dumps(v, proto(0)),
+      py_bytes(
+          R"pk(czoo_classes\nReduce6\np0\n(tRp1\nczoo_classes\nset_state\np2\n(g1\n(dp3\nVs\np4\nI6\nstR0.)pk")));
+  EXPECT_TRUE(SameBytes(
+      pickle::dumps(v, proto(1)),
+      py_bytes(
+          R"pk(czoo_classes\nReduce6\nq\x00)Rq\x01czoo_classes\nset_state\nq\x02(h\x01}q\x03X\x01\x00\x00\x00sq\x04K\x06stR0.)pk")));
+}
+
 // getattr(Outer, 'inner') with an unmemoized tuple is a nested name written below
 // protocol 4 (CPython 3.13's form): at protocol 4 it is one STACK_GLOBAL.
 TEST(PicklerLossless, NestedNameGetattrBecomesAQualifiedName) {
@@ -2405,10 +2422,9 @@ TEST(PicklerLossless, CPythonBytesSurviveARoundTrip) {
     std::string_view literal;
   };
   const Case cases[] = {
-      // A 6-item __reduce__ with a state setter: set_state(obj, state), then POP
-      // (with TUPLE2 even at protocol 0, as CPython writes it).
-      {"obj_reduce6", 0,
-       R"pk(czoo_classes\nReduce6\np0\n(tRp1\nczoo_classes\nset_state\np2\ng1\n(dp3\nVs\np4\nI6\ns\x86R0.)pk"},
+      // A 6-item __reduce__ with a state setter: set_state(obj, state), then POP.
+      // (Protocols 0 and 1 are not here: CPython writes TUPLE2 there, which they lack;
+      // see StateSetterStaysInItsProtocol.)
       {"obj_reduce6", 2,
        R"pk(\x80\x02czoo_classes\nReduce6\nq\x00)Rq\x01czoo_classes\nset_state\nq\x02h\x01}q\x03X\x01\x00\x00\x00sq\x04K\x06s\x86R0.)pk"},
       {"obj_reduce6", 4,
