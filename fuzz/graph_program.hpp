@@ -246,13 +246,21 @@ inline GraphProgram build_graph(const uint8_t* data, size_t size, Graph& g) {
       case 14:
       case 15:
       case 16: {  // BUILD state, list items, dict items of an Object made earlier
-        Value o = find(Kind::Object);
         keep = false;
+        if (op % 25 == 14) {  // a BUILD state of an object or a native container
+          constexpr Kind kTargets[] = {Kind::Object, Kind::List, Kind::Dict, Kind::Set,
+                                       Kind::FrozenSet};
+          Value t = find(kTargets[in.byte() % std::size(kTargets)]);
+          if (t.kind() == Kind::Object)
+            g.add_state(t, pick());
+          else if (t.kind() != Kind::None)  // a container's state: attributes
+            g.add_state(t, find(Kind::Dict));
+          break;
+        }
+        Value o = find(Kind::Object);
         if (o.kind() != Kind::Object) break;
         ObjectNode& node = o.object();
-        if (op % 25 == 14)
-          node.states.push_back(pick());
-        else if (op % 25 == 15)
+        if (op % 25 == 15)
           node.list_items.push_back(pick());
         else
           node.dict_items.emplace_back(pick(), pick());

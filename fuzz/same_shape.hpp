@@ -85,6 +85,13 @@ inline bool same_shape(Value a, Value b, std::string* why = nullptr) {
     detail_shape::py2_trip(m, n);
     return std::string(m) + "." + std::string(n);
   };
+  // BUILD states of native containers (see [NOTE container-states]), in order.
+  auto same_states = [&](Value x, Value y) {
+    auto sx = build_states(x), sy = build_states(y);
+    if (sx.size() != sy.size()) return false;
+    for (size_t i = 0; i < sx.size(); ++i) todo.push_back({sx[i], sy[i]});
+    return true;
+  };
   while (!todo.empty()) {
     auto [x, y] = todo.back();
     todo.pop_back();
@@ -144,6 +151,7 @@ inline bool same_shape(Value a, Value b, std::string* why = nullptr) {
         auto xs = x.items(), ys = y.items();
         if (xs.size() != ys.size()) return no("sizes differ");
         for (size_t i = 0; i < xs.size(); ++i) todo.push_back({xs[i], ys[i]});
+        if (!same_states(x, y)) return no("BUILD states differ");
         break;
       }
       case Kind::Dict: {
@@ -154,6 +162,7 @@ inline bool same_shape(Value a, Value b, std::string* why = nullptr) {
           todo.push_back({dx.entries[i].first, dy.entries[i].first});
           todo.push_back({dx.entries[i].second, dy.entries[i].second});
         }
+        if (!same_states(x, y)) return no("BUILD states differ");
         break;
       }
       case Kind::Global:
@@ -223,9 +232,11 @@ inline bool names_py2_global(Value root) {
       case Kind::Set:
       case Kind::FrozenSet:
         for (Value item : v.items()) push(item);
+        for (Value s : build_states(v)) push(s);
         break;
       case Kind::Dict:
         for (const auto& [k, x] : v.dict().entries) push(k), push(x);
+        for (Value s : build_states(v)) push(s);
         break;
       case Kind::Global: {
         std::string_view m = v.global().module, n = v.global().name;

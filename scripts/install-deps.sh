@@ -3,7 +3,10 @@
 # everything is present it only checks and returns.
 set -euo pipefail
 packages=(g++ clang cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
-          python3)
+          python3
+          # The real libraries the interop tests ask, under Debian's python3
+          # (tests/interop/run_torch.py: torch.save files loaded back by torch).
+          python3-numpy python3-torch)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -693,7 +693,8 @@ class Encoder {
     reduce,
     global_path,
     persid,
-    call
+    call,
+    states
   };
   static constexpr uint8_t kNoPersistentId = 1;  // T::save phase: skip persistent_id
   struct Task {
@@ -723,6 +724,7 @@ class Encoder {
         case T::reduce: reduce_step(t); break;
         case T::global_path: global_path_step(t); break;
         case T::call: call_step(t); break;
+        case T::states: states_step(t); break;
       }
     }
   }
@@ -855,6 +857,20 @@ class Encoder {
   }
   void leave(Value v) {
     if (opt_.fast) in_progress_.erase(v.node());
+  }
+  // A list, dict or set is written whole: its BUILD states follow (see [NOTE
+  // container-states]).
+  void finish(Value v) {
+    leave(v);
+    if (!build_states(v).empty()) tasks_.push_back({T::states, 0, 0, v, nullptr});
+  }
+  void states_step(Task t) {
+    auto states = build_states(t.v);
+    if (t.i > 0) put(op(Op::build));
+    if (t.i < states.size()) {
+      tasks_.push_back({T::states, 0, t.i + 1, t.v, nullptr});
+      save(states[t.i]);
+    }
   }
 
   // [NOTE unwritable-cycles] A reduction (an Object, or a set, frozenset, ... written
@@ -1376,12 +1392,12 @@ class Encoder {
     if (t.phase == kStart) {
       put(proto_ >= 1 ? std::string_view("]") : std::string_view("(l"));
       memoize(t.v);
-      if (items.empty()) return leave(t.v);
+      if (items.empty()) return finish(t.v);
       t.phase = kOpen;
     }
     if (!exact_batches(t, items.size(), 1, Op::appends, Op::append, false,
                        [&](size_t k) { return items[k]; }))
-      leave(t.v);
+      finish(t.v);
   }
 
   void dict_step(Task t) {
@@ -1389,13 +1405,13 @@ class Encoder {
     if (t.phase == kStart) {
       put(proto_ >= 1 ? std::string_view("}") : std::string_view("(d"));
       memoize(t.v);
-      if (d.entries.empty()) return leave(t.v);
+      if (d.entries.empty()) return finish(t.v);
       t.phase = kOpen;
     }
     if (!exact_batches(t, d.entries.size(), 2, Op::setitems, Op::setitem, true, [&](size_t k) {
           return k % 2 ? d.entries[k / 2].second : d.entries[k / 2].first;
         }))
-      leave(t.v);
+      finish(t.v);
   }
 
   void set_step(Task t) {
@@ -1403,12 +1419,12 @@ class Encoder {
     if (t.phase == kStart) {
       put(op(Op::empty_set));
       memoize(t.v);
-      if (items.empty()) return leave(t.v);
+      if (items.empty()) return finish(t.v);
       t.phase = kBatchStart;  // sets always use MARK ... ADDITEMS, even for one item
     }
     if (!exact_batches(t, items.size(), 1, Op::additems, Op::additems, true,
                        [&](size_t k) { return items[k]; }))
-      leave(t.v);
+      finish(t.v);
   }
 
   void frozenset_step(Task t) {
@@ -1432,6 +1448,7 @@ class Encoder {
     }
     put(op(Op::frozenset));
     memoize(t.v);
+    if (!build_states(t.v).empty()) tasks_.push_back({T::states, 0, 0, t.v, nullptr});
   }
 
   // ---- objects -------------------------------------------------------------------
@@ -1443,6 +1460,8 @@ class Encoder {
     o->args = args;
     o->how = BuildKind::reduce;
     o->dict_items.assign(dict_items.begin(), dict_items.end());
+    auto states = build_states(obj);  // see [NOTE container-states]
+    o->states.assign(states.begin(), states.end());
     if (opt_.fast && !in_progress_.insert(obj.node()).second)
       throw PicklingError("cannot write a recursive value in fast mode (no memo)");
     open(obj);

@@ -382,6 +382,12 @@ class Printer {
     stack_.push_back(Frame{node, 0, 0, 0});
   }
 
+  // An empty container with BUILD states: printed already, its states follow.
+  void open_states(const Node* node) {
+    busy_.insert(node);
+    stack_.push_back(Frame{node, 0, 1, 0});
+  }
+
   void close(std::string_view suffix) {
     out_ += suffix;
     busy_.erase(stack_.back().node);
@@ -495,6 +501,7 @@ class Printer {
       case Kind::List:
         if (v.list().items.empty()) {
           out_ += "[]";
+          if (v.list().states && !busy) open_states(node);
         } else if (busy) {
           out_ += "[...]";
         } else {
@@ -505,6 +512,7 @@ class Printer {
         bool ordered = node->flags & kOrderedDict;
         if (v.dict().entries.empty()) {
           out_ += ordered ? "OrderedDict()" : "{}";
+          if (v.dict().states && !busy) open_states(node);
         } else if (busy) {
           out_ += ordered ? "..." : "{...}";
         } else {
@@ -517,6 +525,7 @@ class Printer {
         bool frozen = v.kind() == Kind::FrozenSet;
         if (v.set().items.empty()) {
           out_ += frozen ? "frozenset()" : "set()";
+          if (v.set().states && !busy) open_states(node);
         } else if (busy) {
           out_ += frozen ? "frozenset(...)" : "set(...)";
         } else {
@@ -578,20 +587,24 @@ class Printer {
         if (!next_item(items)) close(items.size() == 1 ? ",)" : ")");
         return;
       }
-      case Kind::List:
-        if (!next_item(static_cast<const ListNode*>(node)->items)) close("]");
+      case Kind::List: {
+        auto* list = static_cast<const ListNode*>(node);
+        if (stack_.back().stage != 0 || !next_item(list->items)) close_with_states("]", list);
         return;
+      }
       case Kind::Set:
-        if (!next_item(static_cast<const SetNode*>(node)->items)) close("}");
+      case Kind::FrozenSet: {
+        auto* set = static_cast<const SetNode*>(node);
+        if (stack_.back().stage != 0 || !next_item(set->items))
+          close_with_states(node->kind == Kind::Set ? "}" : "})", set);
         return;
-      case Kind::FrozenSet:
-        if (!next_item(static_cast<const SetNode*>(node)->items)) close("})");
+      }
+      case Kind::Dict: {
+        auto* dict = static_cast<const DictNode*>(node);
+        if (stack_.back().stage != 0 || !next_pair(dict->entries))
+          close_with_states(node->flags & kOrderedDict ? "})" : "}", dict);
         return;
-      case Kind::Dict:
-        if (!next_pair(static_cast<const DictNode*>(node)->entries)) {
-          close(node->flags & kOrderedDict ? "})" : "}");
-        }
-        return;
+      }
       case Kind::PersistentRef:
         if (stack_.back().stage == 0) {
           stack_.back().stage = 1;
@@ -603,6 +616,34 @@ class Printer {
       case Kind::Object: step_object(*static_cast<const ObjectNode*>(node)); return;
       default: throw std::logic_error("repr: unexpected frame");
     }
+  }
+
+  /// After a container's items: its closing bracket, then its BUILD states as
+  /// `.__setstate__(state)` each (see [NOTE container-states]), one per call; the
+  /// frame closes after the last.
+  template <class N>
+  void close_with_states(std::string_view suffix, const N* node) {
+    std::span<const Value> states;
+    if (node->states) states = node->states->items;
+    Frame& f = stack_.back();
+    if (f.stage == 0) {
+      if (states.empty()) return close(suffix);
+      out_ += suffix;
+      f.stage = 1;
+      f.index = 0;
+      f.sub = 0;
+    }
+    if (f.sub != 0) {  // the previous state is printed
+      out_ += ')';
+      f.sub = 0;
+    }
+    if (f.index < states.size()) {
+      out_ += ".__setstate__(";
+      f.sub = 1;
+      value(states[f.index++]);  // may push a frame: f is dead from here
+      return;
+    }
+    close("");
   }
 
   static size_t positional_count(Value args) {

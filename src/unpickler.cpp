@@ -237,11 +237,31 @@ class ValueBuilder {
     target.calls.list().items.push_back(v);
   }
 
+  // See [NOTE container-states]. A None state changes nothing in Python, whatever
+  // it is applied to (no __setstate__ call, no attribute set): CPython loads `1`
+  // from `K\x01 N b` and writes no BUILD when it dumps that again, so neither do we.
   void build(Value& inst, Value state) {
-    if (inst.kind() != Kind::Object)
-      fail(ErrorCode::bad_type, "BUILD needs an object, found " + kind_article(inst));
-    check_items(inst.object().states.size(), 1, "object's BUILD states");
-    inst.object().states.push_back(state);
+    switch (inst.kind()) {
+      case Kind::Object:
+        check_items(inst.object().states.size(), 1, "object's BUILD states");
+        inst.object().states.push_back(state);
+        return;
+      case Kind::List:
+      case Kind::Dict:
+      case Kind::Set:
+      case Kind::FrozenSet:
+        check_items(build_states(inst).size(), 1, "BUILD states");
+        try {
+          g_.add_state(inst, state);
+        } catch (const TypeError& e) {
+          fail(ErrorCode::bad_type, e.what());
+        }
+        return;
+      default:
+        if (state.is_none()) return;
+        fail(ErrorCode::bad_type,
+             "BUILD needs an object or a container, found " + kind_article(inst));
+    }
   }
 
   Value instantiate(Value cls, std::span<Value> args, BuildKind how) {

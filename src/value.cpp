@@ -1066,6 +1066,50 @@ Value Graph::persistent_ref(Value pid) {
   return Value(n);
 }
 
+namespace {
+ListNode** states_slot(Value v) noexcept {
+  switch (v.kind()) {
+    case Kind::List: return &v.list().states;
+    case Kind::Dict: return &v.dict().states;
+    case Kind::Set:
+    case Kind::FrozenSet: return &v.set().states;
+    default: return nullptr;
+  }
+}
+}  // namespace
+
+std::span<const Value> build_states(Value v) noexcept {
+  if (v.kind() == Kind::Object) {
+    const auto& s = v.object().states;
+    return {s.data(), s.size()};
+  }
+  ListNode** slot = states_slot(v);
+  if (!slot || !*slot) return {};
+  return {(*slot)->items.data(), (*slot)->items.size()};
+}
+
+void Graph::add_state(Value target, Value state) {
+  if (target.kind() == Kind::Object) {
+    target.object().states.push_back(state);
+    return;
+  }
+  ListNode** slot = states_slot(target);
+  if (!slot) throw TypeError(std::string(kind_name(target.kind())) + " cannot take a BUILD state");
+  if (state.is_none()) return;  // changes nothing in Python: kept by no one
+  // With no __setstate__, BUILD sets attributes: from a dict, or a (dict, slots
+  // dict) pair; CPython refuses anything else there.
+  auto dict_or_none = [](Value v) { return v.is_dict() || v.is_none(); };
+  bool attributes = state.is_dict() ||
+                    (state.is_tuple() && state.tuple().items.size() == 2 &&
+                     dict_or_none(state.tuple().items[0]) && dict_or_none(state.tuple().items[1]));
+  if (!attributes)
+    throw TypeError("BUILD on a " + std::string(kind_name(target.kind())) +
+                    " sets attributes from a dict or a (dict, dict) pair, not " +
+                    std::string(kind_name(state.kind())));
+  if (!*slot) *slot = make<ListNode>(resource());
+  (*slot)->items.push_back(state);
+}
+
 Value Graph::buffer(std::span<const std::byte> data, bool readonly, size_t index) {
   auto* n = make<BufferNode>();
   n->data = data;

@@ -272,8 +272,17 @@ struct TupleNode : Node {
   TupleNode() : Node(Kind::Tuple) {}
 };
 
+// [NOTE container-states] A BUILD can follow a container that loads natively: an
+// OrderedDict with attributes (torch.save of a state_dict: `_metadata`), or any
+// stream that builds a list, dict or set. Its states are kept on the node, in order
+// (null while there are none), and written back after the items, as CPython writes
+// them; equality ignores them, as Python's == does. Graph::add_state adds one;
+// build_states() reads them for any kind.
+struct ListNode;
+
 struct ListNode : Node {
   std::pmr::vector<Value> items;
+  ListNode* states = nullptr;  ///< BUILD states (see [NOTE container-states])
   explicit ListNode(std::pmr::memory_resource* r) : Node(Kind::List), items(r) {}
 };
 
@@ -291,6 +300,7 @@ struct DictNode : Node {
   std::pmr::vector<std::pair<Value, Value>> entries;
   std::pmr::vector<uint64_t> hashes;  // hash of each entry's key
   HashIndex index;
+  ListNode* states = nullptr;  ///< BUILD states (see [NOTE container-states])
   explicit DictNode(std::pmr::memory_resource* r)
       : Node(Kind::Dict), entries(r), hashes(r), index(r) {}
   /// d[key] = value: replaces the value of an equal key in place, else appends.
@@ -309,7 +319,8 @@ struct SetNode : Node {
   std::pmr::vector<Value> items;
   std::pmr::vector<uint64_t> hashes;
   HashIndex index;
-  uint64_t hash_cache = 0;  // frozenset only
+  uint64_t hash_cache = 0;     // frozenset only
+  ListNode* states = nullptr;  ///< BUILD states (see [NOTE container-states])
   SetNode(Kind k, std::pmr::memory_resource* r) : Node(k), items(r), hashes(r), index(r) {}
   /// Adds key unless an equal member exists; true if added. TypeError if unhashable.
   bool add(Value key);
@@ -347,6 +358,10 @@ struct ObjectNode : Node {
   /// The class or callable's Global, or nullptr when the callable is not a Global.
   const GlobalNode* callable_global() const noexcept;
 };
+
+/// The BUILD states of an Object, List, Dict, Set or FrozenSet, in stream order
+/// (empty for every other kind).
+std::span<const Value> build_states(Value v) noexcept;
 
 /// A persistent id nobody resolved (no persistent_load was given).
 struct PersistentRefNode : Node {
@@ -448,6 +463,11 @@ class Graph {
   Value object(Value callable, Value args, BuildKind how = BuildKind::reduce,
                Value kwargs = nullptr);
   Value persistent_ref(Value pid);
+  /// Adds a BUILD state to an Object, List, Dict, Set or FrozenSet of this graph (what
+  /// `BUILD` does on loading; see [NOTE container-states]). A container's state sets
+  /// attributes: a dict or a (dict, dict) pair, else TypeError; a None state on a
+  /// container is dropped (it changes nothing in Python). TypeError for other kinds.
+  void add_state(Value target, Value state);
   Value buffer(std::span<const std::byte> data, bool readonly, size_t index = 0);
 
   // Low-level makers for the engine.

@@ -118,6 +118,12 @@ class Recorder(object):
         return text
 
 
+def _states_repr(container):
+    """BUILD states of a native container, as `pickle show` prints them."""
+    return ''.join('.__setstate__(%r)' % (s,)
+                   for s in container.__dict__.get('_build_states', ()))
+
+
 class OrderedSet(object):
     """A set that keeps stream order; repr like CPython's set."""
     name = 'set'
@@ -149,9 +155,10 @@ class OrderedSet(object):
 
     def _repr(self):
         if not self._items:
-            return self.name + '()'
+            return self.name + '()' + _states_repr(self)
         body = '{%s}' % ', '.join(repr(x) for x in self._items)
-        return body if self.name == 'set' else '%s(%s)' % (self.name, body)
+        text = body if self.name == 'set' else '%s(%s)' % (self.name, body)
+        return text + _states_repr(self)
 
 
 class OrderedFrozenSet(OrderedSet):
@@ -166,9 +173,8 @@ class OrderedDictStandIn(dict):
 
     def __repr__(self):
         def body():
-            if not self:
-                return 'OrderedDict()'
-            return 'OrderedDict(%r)' % (dict(self),)
+            text = 'OrderedDict(%r)' % (dict(self),) if self else 'OrderedDict()'
+            return text + _states_repr(self)
         return _guarded(self, '...', body)
 
 
@@ -327,9 +333,16 @@ class Mirror(pickle._Unpickler):
     def _build(self):
         state = self.stack.pop()
         target = self.stack[-1]
-        if not isinstance(target, Recorder):
+        if isinstance(target, Recorder):
+            target.states.append(state)
+        elif state is None:
+            pass  # changes nothing, whatever the target (CPython sets no attribute)
+        elif isinstance(target, (OrderedDictStandIn, OrderedSet)):
+            # An OrderedDict with attributes (torch's state_dict and its _metadata):
+            # pickle++ keeps the state and shows it as .__setstate__(state).
+            target.__dict__.setdefault('_build_states', []).append(state)
+        else:
             raise MirrorError('BUILD on %s' % type(target).__name__)
-        target.states.append(state)
 
     def _add_list_items(self, target, items):
         if isinstance(target, Recorder):

@@ -254,6 +254,13 @@ class MyOrderedDict(collections.OrderedDict):
     pass
 
 
+def with_attributes(obj, **attributes):
+    """obj, given instance attributes (a dict or list subclass's __dict__)."""
+    for k, v in attributes.items():
+        setattr(obj, k, v)
+    return obj
+
+
 class Outer(object):
     class Inner(object):
         def __init__(self):

@@ -358,6 +358,50 @@ def _():
     return d
 
 
+# An OrderedDict with an attribute: what torch.save writes for a state_dict (its
+# _metadata), as a BUILD after the items. Also when empty, and its subclasses and
+# other containers' subclasses carrying attributes.
+@case('odict_attrs')
+def _():
+    d = collections.OrderedDict([(u('w'), [1.5]), (u('b'), 2)])
+    d._metadata = collections.OrderedDict([(u(''), {u('version'): 1})])
+    return d
+
+
+@case('odict_attrs_empty')
+def _():
+    d = collections.OrderedDict()
+    d.note = u('empty')
+    return d
+
+
+@case('odict_attrs_self')
+def _():
+    d = collections.OrderedDict([(1, 2)])
+    d.me = d
+    return d
+
+
+@case('odict_subclass_attrs')
+def _():
+    return zc.with_attributes(zc.MyOrderedDict([(u('k'), 1)]), tag=u('t'))
+
+
+@case('dict_subclass_attrs')
+def _():
+    return zc.with_attributes(zc.MyDict(a=1), tag=u('t'), n=2)
+
+
+@case('list_subclass_attrs')
+def _():
+    return zc.with_attributes(zc.MyList([1, 2]), tag=u('t'))
+
+
+@case('set_subclass_attrs')
+def _():
+    return zc.with_attributes(zc.MySet([1]), tag=u('t'))
+
+
 # ---------------------------------------------------------------- datetime, Decimal
 value('date', datetime.date(2024, 2, 29))
 value('datetime', datetime.datetime(2024, 1, 2, 3, 4, 5, 678901))

@@ -1099,12 +1099,16 @@ TEST(UnpicklerBadInput, AddItemsToWhatIsNotASet) {
   });
 }
 
+// Objects and native containers take BUILD states (PicklerLossless tests those);
+// ints, strs and None cannot hold one, unless it is None, which changes nothing. A
+// container's state sets attributes: a dict or a (dict, dict) pair, as in CPython.
 TEST(UnpicklerBadInput, BuildOnWhatHasNoState) {
   check_all({
       {R"(K\x01}\x8c\x01aK\x01sb.)"_pk, 9, 'b', {kBadType}},
-      {R"(]}\x8c\x01aK\x01sb.)"_pk, 8, 'b', {kBadType}},
       {R"(\x8c\x01x}\x8c\x01aK\x01sb.)"_pk, 10, 'b', {kBadType}},
       {R"(]K\x01b.)"_pk, 3, 'b', {kBadType}},
+      {R"(}]b.)"_pk, 2, 'b', {kBadType}},
+      {R"(\x8f(K\x01\x91\x8c\x01x\x85b.)"_pk, 9, 'b', {kBadType}},
       {R"(NK\x01b.)"_pk, 3, 'b', {kBadType}},
   });
 }

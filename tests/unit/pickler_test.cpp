@@ -34,6 +34,7 @@
 #include "pickle/load.hpp"
 #include "pickle/opcodes.hpp"
 #include "pickle/registry.hpp"
+#include "pickle/repr.hpp"
 #include "pickle/value.hpp"
 
 #include "pickle_literal.hpp"
@@ -2375,6 +2376,89 @@ TEST(PicklerLossless, StateSetterIsKeptOnTheObject) {
   Graph g2;
   Value w = pickle::loads(memoized, g2);
   EXPECT_TRUE(w.object().calls.is_none());
+}
+
+// An OrderedDict with an attribute (torch.save's state_dict and its `_metadata`) is a
+// BUILD after the items: loaded, kept on the dict, and written back as CPython does.
+TEST(PicklerLossless, OrderedDictWithAttributesKeepsItsState) {
+  const std::pair<int, const char*> cases[] = {
+      {0,
+       R"pk(ccollections\nOrderedDict\np0\n(tRp1\nVw\np2\nI1\ns(dp3\nV_metadata\np4\n(dp5\nV\np6\n(dp7\nVversion\np8\nI1\nsssb.)pk"},
+      {2,
+       R"pk(\x80\x02ccollections\nOrderedDict\nq\x00)Rq\x01X\x01\x00\x00\x00wq\x02K\x01s}q\x03X\t\x00\x00\x00_metadataq\x04}q\x05X\x00\x00\x00\x00q\x06}q\x07X\x07\x00\x00\x00versionq\x08K\x01sssb.)pk"},
+      {4,
+       R"pk(\x80\x04\x95N\x00\x00\x00\x00\x00\x00\x00\x8c\x0bcollections\x94\x8c\x0bOrderedDict\x94\x93\x94)R\x94\x8c\x01w\x94K\x01s}\x94\x8c\t_metadata\x94}\x94\x8c\x00\x94}\x94\x8c\x07version\x94K\x01sssb.)pk"},
+  };
+  for (const auto& [protocol, literal] : cases) {
+    SCOPED_TRACE(protocol);
+    std::string bytes = py_bytes(literal);
+    Graph g;
+    Value v = pickle::loads(bytes, g);
+    ASSERT_EQ(v.kind(), Kind::Dict);
+    EXPECT_TRUE(v.node()->flags & pickle::kOrderedDict);
+    EXPECT_EQ(v["w"].as_int(), 1);
+    auto states = pickle::build_states(v);
+    ASSERT_EQ(states.size(), 1u);
+    EXPECT_EQ(states[0]["_metadata"][""]["version"].as_int(), 1);
+    EXPECT_EQ(pickle::repr(v),
+              "OrderedDict({'w': 1}).__setstate__({'_metadata': {'': {'version': 1}}})");
+    EXPECT_TRUE(SameBytes(pickle::dumps(v, proto(protocol)), bytes));
+  }
+}
+
+// The class, not the one case: every container that loads natively keeps its BUILD
+// states (in order, also when empty, also a state that holds the container), writes
+// them back after its items at every protocol, and shows them. A None state changes
+// nothing in Python and is dropped, on any value; another state on a value that is
+// not a container or an object is an error.
+TEST(PicklerLossless, NativeContainersKeepBuildStates) {
+  for (int protocol = 0; protocol <= 5; ++protocol) {
+    SCOPED_TRACE(protocol);
+    Graph g;
+    Value list = g.list({1, 2}), empty_list = g.list(), dict = g.dict({{g.str("k"), 3}}),
+          set = g.set({4}), fset = g.frozenset({5}), empty_set = g.set();
+    Value all = g.list({list, empty_list, dict, set, fset, empty_set});
+    for (Value c : all.items()) g.add_state(c, g.dict({{g.str("tag"), g.str("x")}}));
+    g.add_state(list, g.dict({{g.str("second"), 2}}));
+    g.add_state(dict, g.dict({{g.str("me"), dict}}));
+    std::string bytes = pickle::dumps(all, proto(protocol));
+    Graph back;
+    Value r = pickle::loads(bytes, back);
+    ASSERT_EQ(r.size(), 6u);
+    for (size_t i = 0; i < 6; ++i) {
+      SCOPED_TRACE(i);
+      EXPECT_EQ(r[i].kind(), all[i].kind());
+      EXPECT_TRUE(pickle::equal(r[i], all[i]));
+      auto want = pickle::build_states(all[i]), got = pickle::build_states(r[i]);
+      ASSERT_EQ(got.size(), want.size());
+      EXPECT_EQ(got[0]["tag"].as_str(), "x");
+    }
+    EXPECT_EQ(pickle::build_states(r[0])[1]["second"].as_int(), 2);
+    EXPECT_TRUE(pickle::build_states(r[2])[1]["me"].is(r[2]));
+    EXPECT_EQ(pickle::dumps(r, proto(protocol)), bytes);
+    EXPECT_EQ(pickle::repr(r),
+              "[[1, 2].__setstate__({'tag': 'x'}).__setstate__({'second': 2}), "
+              "[].__setstate__({'tag': 'x'}), "
+              "{'k': 3}.__setstate__({'tag': 'x'}).__setstate__({'me': {...}}), "
+              "{4}.__setstate__({'tag': 'x'}), frozenset({5}).__setstate__({'tag': 'x'}), "
+              "set().__setstate__({'tag': 'x'})]");
+  }
+  // A None state: CPython applies nothing, and writes no BUILD when dumping again.
+  Graph g;
+  for (const char* literal : {R"pk(K\x01Nb.)pk", R"pk(]Nb.)pk", R"pk(\x8c\x01aNb.)pk"}) {
+    Value v = pickle::loads(py_bytes(literal), g);
+    EXPECT_TRUE(pickle::build_states(v).empty());
+    EXPECT_EQ(pickle::dumps(v, proto(2)).find('b'), std::string::npos);
+  }
+  try {
+    pickle::loads(py_bytes(R"pk(K\x01}b.)pk"), g);
+    ADD_FAILURE() << "BUILD on an int loaded";
+  } catch (const pickle::UnpicklingError& e) {
+    EXPECT_EQ(e.offset(), 3u);
+    EXPECT_NE(std::string(e.what()).find("BUILD needs an object or a container, found an int"),
+              std::string::npos);
+  }
+  EXPECT_THROW(g.add_state(g.str("s"), nullptr), pickle::TypeError);
 }
 
 // CPython writes a state setter's (obj, state) with TUPLE2 at every protocol, making
