@@ -1167,10 +1167,12 @@ class Encoder {
       tasks_.push_back({T::save, kNoPersistentId, 0, pid, nullptr});
       return;
     }
-    if (pid.kind() != Kind::Str)
+    // A Python 2 str loaded as bytes is a str to Python 2 and, decoded, to Python 3.
+    bool py2_bytes = pid.kind() == Kind::Bytes && (pid.bytes().flags & kPy2Str);
+    if (pid.kind() != Kind::Str && !py2_bytes)
       throw PicklingError("persistent IDs in protocol 0 must be ASCII strings, not " +
                           std::string(kind_name(pid.kind())));
-    std::string_view s = pid.str().text;
+    std::string_view s = py2_bytes ? pid.bytes().data : pid.str().text;
     for (char c : s)
       if (static_cast<uint8_t>(c) >= 0x80 || c == '\n')
         throw PicklingError("persistent IDs in protocol 0 must be ASCII strings");

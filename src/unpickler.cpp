@@ -189,11 +189,7 @@ class ValueBuilder {
     return g_.global(module, name);
   }
 
-  bool as_str(Value v, std::string_view& out) {
-    if (v.kind() != Kind::Str) return false;
-    out = v.str().text;
-    return true;
-  }
+  bool as_str(Value v, std::string_view& out) { return text_of(v, out); }
 
   Value reduce(Value f, Value args) {
     if (args.kind() != Kind::Tuple)
@@ -341,6 +337,27 @@ class ValueBuilder {
     }
   }
 
+  // The text of a str, or of a Python 2 str loaded as bytes (encoding "bytes", as
+  // `pickle convert` loads them): where CPython requires text (STACK_GLOBAL's names,
+  // getattr's), a Python 2 str serves as text, as it does with the default encoding.
+  // Its bytes are taken as latin-1, which maps every byte (Python 2 names are ASCII).
+  bool text_of(Value v, std::string_view& out) {
+    if (v.kind() == Kind::Str) {
+      out = v.str().text;
+      return true;
+    }
+    if (v.kind() != Kind::Bytes || !(v.bytes().flags & kPy2Str)) return false;
+    std::string_view raw = v.bytes().data;
+    if (is_ascii(raw)) {
+      out = raw;
+    } else {
+      std::string text;
+      latin1_to_utf8(raw, text);
+      out = g_.copy(text);
+    }
+    return true;
+  }
+
   static bool is_global(Value v, KnownGlobal k) {
     return v.kind() == Kind::Global && v.global().known == k;
   }
@@ -456,19 +473,21 @@ class ValueBuilder {
           return true;
         }
         return false;
-      case KnownGlobal::builtins_getattr:
+      case KnownGlobal::builtins_getattr: {
         // getattr(module.Outer, 'inner') is how protocols < 4 name a nested
         // qualified name: it loads as the global module.Outer.inner.
-        if (a.size() == 2 && a[0].kind() == Kind::Global && a[1].kind() == Kind::Str &&
-            !a[1].str().text.empty()) {
+        std::string_view inner;
+        if (a.size() == 2 && a[0].kind() == Kind::Global && text_of(a[1], inner) &&
+            !inner.empty()) {
           const GlobalNode& outer = a[0].global();
           std::string name(outer.name);
           name += '.';
-          name += a[1].str().text;
+          name += inner;
           out = g_.global(outer.module, name);
           return true;
         }
         return false;
+      }
       case KnownGlobal::collections_ordered_dict: {
         if (a.size() > 1 || (a.size() == 1 && !iterable(a[0]))) return false;
         std::vector<Value> pairs;

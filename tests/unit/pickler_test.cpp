@@ -2461,6 +2461,32 @@ TEST(PicklerLossless, NativeContainersKeepBuildStates) {
   EXPECT_THROW(g.add_state(g.str("s"), nullptr), pickle::TypeError);
 }
 
+// Where CPython requires text, a Python 2 str serves as text even when it was loaded
+// as bytes (encoding "bytes", as `pickle convert` loads them): STACK_GLOBAL's names,
+// getattr's attribute name, and a persistent id written back at protocol 0. Python 3
+// bytes never do, as in CPython.
+TEST(PicklerLossless, Py2StrServesAsText) {
+  pickle::LoadOptions as_bytes;
+  as_bytes.py2_str.encoding = "bytes";
+  Graph g;
+  Value global = pickle::loads(py_bytes(R"pk(\x80\x04U\x03fooU\x03b\xe9r\x93.)pk"), g, as_bytes);
+  ASSERT_EQ(global.kind(), Kind::Global);
+  EXPECT_EQ(global.global().module, "foo");
+  EXPECT_EQ(global.global().name, "b\xc3\xa9r");  // latin-1 bytes, as text
+  Value method = pickle::loads(
+      py_bytes(R"pk(\x80\x02c__builtin__\ngetattr\nc__builtin__\nstr\nU\x05upper\x86R.)pk"), g,
+      as_bytes);
+  ASSERT_EQ(method.kind(), Kind::Global);
+  EXPECT_EQ(method.global().name, "str.upper");
+  EXPECT_THROW(pickle::loads(py_bytes(R"pk(\x80\x04C\x03fooC\x03bar\x93.)pk"), g, as_bytes),
+               pickle::UnpicklingError);
+  Value pid = pickle::loads(py_bytes(R"pk(\x80\x02U\x03pidQ.)pk"), g, as_bytes);
+  ASSERT_EQ(pid.kind(), Kind::PersistentRef);
+  EXPECT_EQ(pickle::dumps(pid, proto(0)), "Ppid\n.");
+  Value not_py2 = pickle::loads(py_bytes(R"pk(\x80\x03C\x03pidQ.)pk"), g, as_bytes);
+  EXPECT_THROW(pickle::dumps(not_py2, proto(0)), pickle::PicklingError);
+}
+
 // CPython writes a state setter's (obj, state) with TUPLE2 at every protocol, making
 // protocol 0 and 1 pickles that pickletools rejects; ours are MARK ... TUPLE there.
 TEST(PicklerLossless, StateSetterStaysInItsProtocol) {
