@@ -17,6 +17,7 @@ std::function<int()> add_convert(CLI::App& app) {
     std::string in, out;
     int protocol = DEFAULT_PROTOCOL;
     std::string encoding = "bytes";
+    std::string py2_str = "keep";
     bool shared_memo = false;
   };
   auto args = std::make_shared<Args>();
@@ -29,8 +30,14 @@ std::function<int()> add_convert(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(-1, HIGHEST_PROTOCOL));
   cmd->add_option("--encoding", args->encoding,
-                  "How to load Python 2 str (bytes keeps them exactly; they are written back "
-                  "as Python 2 str either way)")
+                  "How to load Python 2 str (bytes keeps them exactly; --py2-str says how they "
+                  "are written)")
+      ->capture_default_str();
+  cmd->add_option("--py2-str", args->py2_str,
+                  "How to write Python 2 str: keep (as Python 2 str, the default), text (as "
+                  "Python 3 str: their decoded text, see --encoding) or bytes (as Python 3 "
+                  "bytes)")
+      ->check(CLI::IsMember({"keep", "text", "bytes"}))
       ->capture_default_str();
   cmd->add_flag("--shared-memo", args->shared_memo,
                 "Keep the memo between the pickles of a file, reading and writing (for files "
@@ -47,6 +54,9 @@ std::function<int()> add_convert(CLI::App& app) {
     load_options.py2_str.encoding = args->encoding;
     DumpOptions dump_options;
     dump_options.protocol = args->protocol;
+    dump_options.py2_str = args->py2_str == "text"    ? Py2Str::text
+                           : args->py2_str == "bytes" ? Py2Str::bytes
+                                                      : Py2Str::keep;
     return with_input(args->in, [&](Source& source) {
       OutputFile out(args->out);
       Unpickler unpickler(source, load_options);

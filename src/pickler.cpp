@@ -440,6 +440,7 @@ class Encoder {
     memo_.clear();
     named_memo_.clear();
     memo_count_ = 0;
+    py2_converted_.clear();
     scratch_.clear();
     latin1_ = Value();  // they were scratch nodes
   }
@@ -814,11 +815,11 @@ class Encoder {
       case Kind::Float: return save_immediate(v);
       case Kind::Int: return save_int(v);
       case Kind::Str:
-        if (as<StrNode>(v).flags & kPy2Str) return save_py2_str(v);
+        if (as<StrNode>(v).flags & kPy2Str) return save_py2(v);
         write_str_opcode(checked_text(as<StrNode>(v).text));
         return memoize(v);
       case Kind::Bytes:
-        if (as<BytesNode>(v).flags & kPy2Str) return save_py2_str(v);
+        if (as<BytesNode>(v).flags & kPy2Str) return save_py2(v);
         return save_bytes(v);
       case Kind::ByteArray: return save_bytearray(v);
       case Kind::Complex: {
@@ -1013,8 +1014,32 @@ class Encoder {
     put(s);
   }
 
-  // A Python 2 str, written back with the opcode family Python 2 used.
-  void save_py2_str(Value v) {
+  // A Python 2 str: kept, or as DumpOptions::py2_str asks, a Python 3 str or bytes.
+  // The converted value is one scratch node per original, so that a Python 2 str
+  // referenced twice is written once and then fetched from the memo.
+  void save_py2(Value v) {
+    if (opt_.py2_str == Py2Str::keep) return save_py2_str(v);
+    auto [it, fresh] = py2_converted_.try_emplace(v.node());
+    if (fresh) {
+      if (opt_.py2_str == Py2Str::bytes) {
+        it->second = scratch_.bytes(py2_raw(v));
+      } else if (v.kind() == Kind::Str) {
+        it->second = scratch_.str(as<StrNode>(v).text);
+      } else {
+        std::string_view raw = as<BytesNode>(v).data;
+        if (!is_ascii(raw))
+          throw PicklingError(
+              "a Python 2 str loaded as bytes holds non-ASCII bytes, so it has no text to "
+              "write: load it with the encoding that decodes it (latin1, utf-8, ...)");
+        it->second = scratch_.str(raw);
+      }
+    }
+    save(it->second, false);
+  }
+
+  // The bytes a Python 2 str held: loaded as bytes, or encoded again with the codec
+  // that decoded it.
+  std::string py2_raw(Value v) {
     std::string raw;
     if (v.kind() == Kind::Bytes) {
       raw.assign(as<BytesNode>(v).data);
@@ -1040,6 +1065,12 @@ class Encoder {
         }
       }
     }
+    return raw;
+  }
+
+  // A Python 2 str, written back with the opcode family Python 2 used.
+  void save_py2_str(Value v) {
+    std::string raw = py2_raw(v);
     if (proto_ >= 1) {
       if (raw.size() < 256) {
         char h[2] = {op(Op::short_binstring), static_cast<char>(raw.size())};
@@ -1744,6 +1775,7 @@ class Encoder {
   uint32_t memo_count_ = 0;
   std::unordered_set<const void*> in_progress_;
   ScratchGraph scratch_;  // reductions made while writing; lives as long as the memo
+  std::unordered_map<const Node*, Value> py2_converted_;  // see save_py2
   // See [NOTE unwritable-cycles].
   OpenTable open_;
   uint64_t user_memos_ = 0;  // user nodes memoized so far

@@ -75,6 +75,20 @@ using PersistentId = std::function<std::optional<Value>(Value v)>;
 /// buffer_callback, whose falsy result means out-of-band).
 using BufferCallback = std::function<bool(Value buffer)>;
 
+/// How the Pickler writes a Python 2 `str` (a Str or Bytes loaded from STRING,
+/// BINSTRING or SHORT_BINSTRING, flagged kPy2Str).
+enum class Py2Str : uint8_t {
+  /// As a Python 2 str again, at every protocol (lossless for Python 2 and 3 readers;
+  /// Python 3's default pickle.loads decodes it as ASCII).
+  keep,
+  /// As a Python 3 str of its decoded text. One loaded as bytes (encoding "bytes")
+  /// must be ASCII, else PicklingError: load it with the encoding that decodes it.
+  text,
+  /// As a Python 3 bytes of its original bytes (re-encoded with the codec that
+  /// decoded it on loading).
+  bytes,
+};
+
 struct DumpOptions {
   /// 0–5; negative means HIGHEST_PROTOCOL. Default 4, as CPython 3.8–3.13.
   int protocol = DEFAULT_PROTOCOL;
@@ -82,6 +96,9 @@ struct DumpOptions {
   bool fix_imports = true;
   /// No memo (CPython's `fast`): shared values are written again; a cycle is an error.
   bool fast = false;
+  /// How Python 2 strs are written (see Py2Str); a value referenced twice is still
+  /// written once.
+  Py2Str py2_str = Py2Str::keep;
   PersistentId persistent_id;
   BufferCallback buffer_callback;
   /// Extension codes written as EXT1/EXT2/EXT4 at protocol 2+; may be null.

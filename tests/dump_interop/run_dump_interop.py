@@ -9,6 +9,10 @@
     run_dump_interop.py --py2 --cli CLI --python LABEL
                                    (c) Python 2.7's zoo converted to every protocol
                                        LABEL knows loads in LABEL as the original does
+    run_dump_interop.py --py2-str --cli CLI --python LABEL
+                                   (d) Python 2.7's zoo converted with --py2-str text
+                                       and bytes loads in LABEL (a Python 3), without
+                                       an encoding, as the original does with one
 
 LABEL is 2.7, 3.6 ... 3.13 or system. Interpreters: pyenv's versions/*/bin/python2 or
 python3 (the root from $PYENV_ROOT, else `pyenv root`, else ~/.pyenv) and Debian's
@@ -110,9 +114,9 @@ def split_pickles(data):
     return out
 
 
-def convert(cli, src, dst, protocol, shared_memo=False):
+def convert(cli, src, dst, protocol, shared_memo=False, extra=()):
     """None on success, else the error text."""
-    cmd = [cli, 'convert', '--protocol', str(protocol)]
+    cmd = [cli, 'convert', '--protocol', str(protocol)] + list(extra)
     if shared_memo:
         cmd.append('--shared-memo')
     r = run(cmd + [src, dst], timeout=600)
@@ -128,7 +132,7 @@ def convert(cli, src, dst, protocol, shared_memo=False):
     return None
 
 
-def convert_many(cli, work, files, protocol):
+def convert_many(cli, work, files, protocol, extra=()):
     """{file: converted bytes or error text (str)} for single-pickle files: one
     `pickle convert` run for all (each pickle starts with an empty memo), then one per
     file when that fails or does not split."""
@@ -141,13 +145,13 @@ def convert_many(cli, work, files, protocol):
         for path in files:
             with open(path, 'rb') as g:
                 f.write(g.read())
-    if convert(cli, batch, out, protocol) is None:
+    if convert(cli, batch, out, protocol, extra=extra) is None:
         with open(out, 'rb') as f:
             parts = split_pickles(f.read())
         if parts is not None and len(parts) == len(files):
             return dict(zip(files, parts))
     for path in files:
-        err = convert(cli, path, out, protocol)
+        err = convert(cli, path, out, protocol, extra=extra)
         if err:
             result[path] = err
         else:
@@ -417,6 +421,64 @@ def test_py2(cli, label, work):
     return 1 if failures or r.returncode != 0 else 0
 
 
+# ------------------------------------------------------------------ (d) --py2-str
+# `convert --py2-str text|bytes` writes Python 2 strs for Python 3 readers: what
+# Python 3's plain pickle.loads reads from the conversion must be what it reads from
+# the original with encoding latin1 (text, converted with --encoding latin1) or bytes.
+PY2_STR_MODES = [('text', ['--py2-str', 'text', '--encoding', 'latin1'], 'latin1'),
+                 ('bytes', ['--py2-str', 'bytes'], 'bytes')]
+
+
+def test_py2_str(cli, label, work):
+    found = find_interpreters()
+    python2, _ = need(found, '2.7')
+    python, version = need(found, label)
+    zoo = os.path.join(work, 'zoo2')
+    manifest = write_zoo(python2, zoo)
+    highest = 4 if version[:2] < (3, 8) else 5
+    entries = [e for e in manifest['entries'] if e['expect'] == 'ok']
+    failures, pairs = [], []
+    conv_dir = os.path.join(work, 'converted')
+    os.makedirs(conv_dir)
+    for mode, extra, encoding in PY2_STR_MODES:
+        for target in range(highest + 1):
+            singles = [e for e in entries if not is_stream(e)]
+            paths = [os.path.join(zoo, e['file']) for e in singles]
+            conv = convert_many(cli, work, paths, target, extra)
+            todo = [(e, conv[p]) for e, p in zip(singles, paths)]
+            for e in entries:
+                if is_stream(e):
+                    out = os.path.join(work, 'stream.out')
+                    got = convert(cli, os.path.join(zoo, e['file']), out, target, True, extra)
+                    if got is None:
+                        with open(out, 'rb') as f:
+                            got = f.read()
+                    todo.append((e, got))
+            for e, got in todo:
+                name = '%s -> protocol %d --py2-str %s' % (e['file'], target, mode)
+                if isinstance(got, str):
+                    if CANNOT_CONVERT.get((e['case'], target), '\0') not in got:
+                        failures.append('%s: %s' % (name, got))
+                    continue
+                path = os.path.join(conv_dir, '%s.%s.to%d' % (e['file'], mode, target))
+                with open(path, 'wb') as f:
+                    f.write(got)
+                pairs.append({'orig': os.path.join(zoo, e['file']), 'conv': path, 'label': name,
+                              'pickles': e.get('pickles', 1), 'pid': e['case'].startswith('pid_'),
+                              'orig_encoding': encoding, 'conv_encoding': 'ASCII'})
+    job = os.path.join(work, 'job.json')
+    with open(job, 'w') as f:
+        json.dump({'pairs': pairs}, f)
+    r = run([python, os.path.join(HERE, 'compare_converted.py'), job], timeout=3600)
+    sys.stdout.write(r.stdout.decode(errors='replace'))
+    sys.stdout.write(r.stderr.decode(errors='replace'))
+    for f in failures:
+        print('FAIL ' + f)
+    print('Python 2.7 zoo: %d files, --py2-str text and bytes at protocols 0-%d, '
+          '%d conversion failures' % (len(entries), highest, len(failures)))
+    return 1 if failures or r.returncode != 0 else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -424,21 +486,25 @@ def main():
     ap.add_argument('--fixtures', metavar='EXE')
     ap.add_argument('--identity', action='store_true')
     ap.add_argument('--py2', action='store_true')
+    ap.add_argument('--py2-str', action='store_true')
     ap.add_argument('--cli', metavar='PICKLE')
     ap.add_argument('--python', metavar='LABEL', choices=LABELS)
     ap.add_argument('--keep', metavar='DIR', help='copy the work directory here')
     args = ap.parse_args()
     if args.inventory:
         return inventory()
-    if not args.python or not (args.fixtures or ((args.identity or args.py2) and args.cli)):
-        ap.error('give --inventory, or --python with --fixtures EXE, --identity --cli or '
-                 '--py2 --cli')
+    if not args.python or not (args.fixtures or
+                               ((args.identity or args.py2 or args.py2_str) and args.cli)):
+        ap.error('give --inventory, or --python with --fixtures EXE, --identity --cli, '
+                 '--py2 --cli or --py2-str --cli')
     work = tempfile.mkdtemp(prefix='pickle-dump-interop-')
     try:
         if args.fixtures:
             status = test_fixtures(os.path.abspath(args.fixtures), args.python, work)
         elif args.identity:
             status = test_identity(os.path.abspath(args.cli), args.python, work)
+        elif args.py2_str:
+            status = test_py2_str(os.path.abspath(args.cli), args.python, work)
         else:
             status = test_py2(os.path.abspath(args.cli), args.python, work)
         if args.keep:

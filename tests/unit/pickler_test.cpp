@@ -2487,6 +2487,39 @@ TEST(PicklerLossless, Py2StrServesAsText) {
   EXPECT_THROW(pickle::dumps(not_py2, proto(0)), pickle::PicklingError);
 }
 
+// DumpOptions::py2_str: a Python 2 str kept (the default), or written for Python 3
+// readers as str (its decoded text) or bytes (its original bytes); one referenced
+// twice is written once and fetched from the memo.
+TEST(PicklerLossless, Py2StrKeepTextOrBytes) {
+  // Python 2.7's pickle.dumps(['caf\xe9', 'caf\xe9' (the same object)], 2)
+  std::string py2 = py_bytes(R"pk(\x80\x02]q\x00(U\x04caf\xe9q\x01h\x01e.)pk");
+  pickle::LoadOptions latin1, as_bytes;
+  latin1.py2_str.encoding = "latin1";
+  as_bytes.py2_str.encoding = "bytes";
+  Graph g;
+  Value text = pickle::loads(py2, g, latin1), raw = pickle::loads(py2, g, as_bytes);
+  auto with = [](int protocol, pickle::Py2Str mode) {
+    pickle::DumpOptions o;
+    o.protocol = protocol;
+    o.py2_str = mode;
+    return o;
+  };
+  EXPECT_EQ(pickle::dumps(text, with(2, pickle::Py2Str::keep)), py2);
+  EXPECT_EQ(pickle::dumps(raw, with(2, pickle::Py2Str::keep)), py2);
+  EXPECT_EQ(pickle::dumps(text, with(2, pickle::Py2Str::text)),
+            py_bytes(R"pk(\x80\x02]q\x00(X\x05\x00\x00\x00caf\xc3\xa9q\x01h\x01e.)pk"));
+  std::string as_py3_bytes = py_bytes(R"pk(\x80\x03]q\x00(C\x04caf\xe9q\x01h\x01e.)pk");
+  EXPECT_EQ(pickle::dumps(text, with(3, pickle::Py2Str::bytes)), as_py3_bytes);
+  EXPECT_EQ(pickle::dumps(raw, with(3, pickle::Py2Str::bytes)), as_py3_bytes);
+  // Loaded as bytes, a non-ASCII Python 2 str has no text to write.
+  EXPECT_THROW(pickle::dumps(raw, with(3, pickle::Py2Str::text)), pickle::PicklingError);
+  Value ascii = pickle::loads(py_bytes(R"pk(\x80\x02U\x03abcq\x00.)pk"), g, as_bytes);
+  EXPECT_EQ(pickle::dumps(ascii, with(3, pickle::Py2Str::text)),
+            py_bytes(R"pk(\x80\x03X\x03\x00\x00\x00abcq\x00.)pk"));
+  // The loaded value itself is unchanged: still a Python 2 str.
+  EXPECT_TRUE(text[0].node()->flags & pickle::kPy2Str);
+}
+
 // CPython writes a state setter's (obj, state) with TUPLE2 at every protocol, making
 // protocol 0 and 1 pickles that pickletools rejects; ours are MARK ... TUPLE there.
 TEST(PicklerLossless, StateSetterStaysInItsProtocol) {
