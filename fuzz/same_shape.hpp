@@ -189,10 +189,13 @@ inline bool same_shape(Value a, Value b, std::string* why = nullptr) {
         break;
       }
       case Kind::PersistentRef: {
-        // PERSID (protocol 0) carries a text line: the id comes back as a plain str.
+        // PERSID (protocol 0) carries a text line: the id comes back as a plain str,
+        // also from a Python 2 str loaded as bytes (which serves as text there).
         Value p = x.persistent_ref().pid, q = y.persistent_ref().pid;
-        if (p.kind() == Kind::Str && q.kind() == Kind::Str) {
-          if (p.str().text != q.str().text) return no("persistent id differs");
+        bool py2_bytes = p.kind() == Kind::Bytes && (p.bytes().flags & kPy2Str);
+        if ((p.kind() == Kind::Str || py2_bytes) && q.kind() == Kind::Str) {
+          if ((py2_bytes ? p.bytes().data : p.str().text) != q.str().text)
+            return no("persistent id differs");
         } else {
           todo.push_back({p, q});
         }
