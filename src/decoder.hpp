@@ -82,6 +82,11 @@ class Memo {
   size_t count_ = 0;
 };
 
+/// Throws UnpicklingError (ErrorCode::container) when the source starts with the magic
+/// of a container (zip, gzip, ...) rather than a pickle. Called before the first
+/// pickle of a source. See [NOTE container-magic].
+void refuse_container(Source& source);
+
 /// The Python 2 <-> 3 renames of CPython's _compat_pickle, applied by fix_imports.
 void fix_import(std::string_view& module, std::string_view& name);
 

@@ -539,7 +539,13 @@ struct Unpickler::Impl {
   detail::MachineState<detail::Nothing> null_state;
   size_t buffer_cursor = 0;
   uint64_t memo_epoch = 0;  // the Graph::epoch() the memo's Values belong to
+  bool started = false;     // the source's start was checked for a container
   Impl(Source& s, LoadOptions o) : source(s), options(std::move(o)) {}
+  void check_start() {
+    if (started) return;
+    started = true;
+    detail::refuse_container(source);
+  }
 };
 
 Unpickler::Unpickler(Source& source, LoadOptions options)
@@ -564,12 +570,14 @@ Value Unpickler::load(Graph& g) {
     impl_->state.memo.clear();
     impl_->memo_epoch = g.epoch();
   }
+  impl_->check_start();
   detail::ValueBuilder b(g, impl_->options, impl_->py2_encoding, &impl_->buffer_cursor);
   detail::Decoder<detail::ValueBuilder> d(impl_->source, impl_->options, b, impl_->state);
   return d.run();
 }
 
 NoloadResult Unpickler::noload() {
+  impl_->check_start();
   NoloadResult r;
   detail::NullBuilder b(r);
   detail::Decoder<detail::NullBuilder> d(impl_->source, impl_->options, b, impl_->null_state);

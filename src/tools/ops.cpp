@@ -9,11 +9,13 @@ namespace pickle::tools {
 using detail::Reader;
 
 struct OpcodeWalker::Impl {
-  Impl(Source& s, const Limits& l) : limits(l), reader(s, limits) {}
+  Impl(Source& s, const Limits& l) : source(s), limits(l), reader(s, limits) {}
+  Source& source;
   Limits limits;
   Reader reader;
   bool in_pickle = false;  // an opcode of the current pickle is next
   bool stopped = false;    // STOP was returned; the next call returns false
+  bool started = false;    // the source's start was checked for a container
   uint64_t start = 0;
   std::string scratch;
   detail::ParsedInt parsed;
@@ -157,6 +159,10 @@ bool OpcodeWalker::next(Instruction& out) {
     return false;
   }
   if (!m.in_pickle) {
+    if (!m.started) {
+      m.started = true;
+      detail::refuse_container(m.source);  // before the reader has read anything
+    }
     if (!r.begin_pickle())
       throw UnpicklingError(ErrorCode::empty_input, r.op_offset(), std::nullopt,
                             "no pickle data (the input is empty)");
