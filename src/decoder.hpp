@@ -751,6 +751,7 @@ class Decoder {
       }
       case Op::build: {
         Item state = pop();
+        if constexpr (requires { b_.used(state); }) b_.used(state);
         b_.build(top(), state);
         return false;
       }
@@ -788,7 +789,10 @@ class Decoder {
       }
       // Machine control
       case Op::proto: proto_ = r_.proto(); return false;
-      case Op::stop: result_ = pop(); return true;
+      case Op::stop:
+        result_ = pop();
+        if constexpr (requires { b_.used(result_); }) b_.used(result_);
+        return true;
       case Op::frame: r_.frame(); return false;
       // Persistent ids
       case Op::persid: return push(b_.persistent_text(r_.persid_line(), r_.op_offset())), false;
