@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "decoder.hpp"
+#include "noload.hpp"
 #include "pickle/load.hpp"
 
 namespace pickle {
@@ -589,55 +590,6 @@ class ValueBuilder {
   std::string scratch_;
 };
 
-// noload: walks the machine without building; reports persistent ids.
-struct Nothing {};
-class NullBuilder {
- public:
-  using Item = Nothing;
-  explicit NullBuilder(NoloadResult& r) : r_(r) {}
-  size_t node_count() const { return 0; }
-  size_t bytes_allocated() const { return 0; }
-  Item none() { return {}; }
-  Item boolean(bool) { return {}; }
-  Item integer(int64_t) { return {}; }
-  Item big_integer(std::span<const uint8_t>) { return {}; }
-  Item floating(double) { return {}; }
-  Item str(std::string_view) { return {}; }
-  Item bytes(std::string_view) { return {}; }
-  Item bytearray(std::string_view) { return {}; }
-  Item py2_string(std::string_view) { return {}; }
-  Item next_buffer() { return {}; }
-  void readonly_buffer(Item&) {}
-  Item list(std::span<Item>) { return {}; }
-  Item tuple(std::span<Item>) { return {}; }
-  Item set() { return {}; }
-  Item frozenset(std::span<Item>) { return {}; }
-  Item dict(std::span<Item>) { return {}; }
-  void append(Item&, std::span<Item>) {}
-  void add(Item&, std::span<Item>) {}
-  void setitems(Item&, std::span<Item>) {}
-  Item global(std::string_view, std::string_view) { return {}; }
-  bool as_str(Item, std::string_view& out) {
-    out = "?";  // names are not built; any str will do
-    return true;
-  }
-  Item reduce(Item, Item) { return {}; }
-  void build(Item&, Item) {}
-  Item instantiate(Item, std::span<Item>, BuildKind) { return {}; }
-  Item newobj(Item, Item, Item*) { return {}; }
-  Item persistent_text(std::string_view pid, uint64_t offset) {
-    r_.persistent_ids.push_back({offset, false, std::string(pid)});
-    return {};
-  }
-  Item persistent_binary(Item, uint64_t offset) {
-    r_.persistent_ids.push_back({offset, true, {}});
-    return {};
-  }
-
- private:
-  NoloadResult& r_;
-};
-
 }  // namespace
 }  // namespace detail
 
@@ -648,7 +600,9 @@ struct Unpickler::Impl {
   LoadOptions options;
   std::string py2_encoding;
   detail::MachineState<Value> state;
-  detail::MachineState<detail::Nothing> null_state;
+  detail::MachineState<Value> null_state;
+  Graph noload_graph;  // what noload builds; lives with null_state's memo
+  Value unbuilt;       // noload's marker, a node of noload_graph
   size_t buffer_cursor = 0;
   uint64_t memo_epoch = 0;          // the Graph::epoch() the memo's Values belong to
   detail::StrictDeferred deferred;  // lives with the memo; see [NOTE strict-natives]
@@ -693,9 +647,17 @@ Value Unpickler::load(Graph& g) {
 
 NoloadResult Unpickler::noload() {
   impl_->check_start();
+  Impl& m = *impl_;
+  // See [NOTE noload-ids]. The scratch graph is started afresh whenever no memo entry
+  // can point into it.
+  if (m.null_state.memo.size() == 0 || !m.unbuilt.is_node()) {
+    m.null_state.memo.clear();
+    m.noload_graph.clear();
+    m.unbuilt = m.noload_graph.global("", "<not built by noload>");
+  }
   NoloadResult r;
-  detail::NullBuilder b(r);
-  detail::Decoder<detail::NullBuilder> d(impl_->source, impl_->options, b, impl_->null_state);
+  detail::NoloadBuilder b(m.noload_graph, m.unbuilt, r, m.options, m.py2_encoding);
+  detail::Decoder<detail::NoloadBuilder> d(m.source, m.options, b, m.null_state);
   d.run();
   r.end_offset = impl_->source.offset();
   return r;
@@ -708,6 +670,8 @@ void Unpickler::clear_memo() {
   impl_->state.memo.clear();
   impl_->deferred.clear();
   impl_->null_state.memo.clear();
+  impl_->noload_graph.clear();
+  impl_->unbuilt = Value();
 }
 const LoadOptions& Unpickler::options() const noexcept {
   return impl_->options;

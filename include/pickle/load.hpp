@@ -226,15 +226,25 @@ struct LoadOptions {
   Limits limits;
 };
 
-/// What noload() saw of one pickle.
+/// What noload() saw of one pickle: its persistent ids, with their values.
 struct NoloadResult {
   struct PersistentId {
     uint64_t offset;   ///< offset of the PERSID/BINPERSID opcode
     bool binary;       ///< BINPERSID (the id is an object) vs PERSID (a text line)
     std::string text;  ///< the PERSID line, empty for BINPERSID
+    /// The id as a value in `graph`: a Str for PERSID; for BINPERSID the object on the
+    /// stack, as far as noload builds it: None, bools, ints, floats, str, bytes,
+    /// bytearray, tuples, globals and persistent refs (PyTorch's
+    /// ('storage', torch.FloatStorage, '0', 'cpu', 4), ZODB's (oid, class)).
+    Value id;
+    /// False when part of the id is something noload does not build (a list, dict,
+    /// set, or the result of REDUCE, NEWOBJ, INST or OBJ): that part is None in `id`.
+    bool complete = true;
   };
   std::vector<PersistentId> persistent_ids;
   uint64_t end_offset = 0;  ///< offset just after STOP
+  /// Owns the ids' values.
+  Graph graph;
 };
 
 // ---------------------------------------------------------------------------
@@ -251,7 +261,9 @@ class Unpickler {
 
   /// Loads the next pickle into g and returns its root. Throws UnpicklingError.
   Value load(Graph& g);
-  /// Walks the next pickle without building values; reports persistent ids.
+  /// Walks the next pickle building only what persistent ids are made of (leaves,
+  /// tuples, globals); reports each persistent id with its value. Calls nothing
+  /// (neither find_global nor persistent_load) and checks no allow-list.
   NoloadResult noload();
   /// True when the source has no byte left.
   bool at_end();
