@@ -93,7 +93,7 @@ TEST(StrictMode, PlainDataOfProtocols0To3LoadsWithAnEmptyAllowList) {
     std::string bytes = py_bytes(kPlainData[proto]);
     pickle::Document d = pickle::loads(bytes, strict());
     EXPECT_EQ(pickle::repr(d.root), kPlainRepr);
-    // The same through noload and with the names listed.
+    // The same with a name listed.
     EXPECT_EQ(pickle::repr(pickle::loads(bytes, strict({{"builtins", "set"}})).root), kPlainRepr);
   }
 }

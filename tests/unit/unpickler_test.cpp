@@ -1522,8 +1522,8 @@ TEST_F(UnpicklerOps, NoloadReportsPersistentIds) {
 }
 
 TEST_F(UnpicklerOps, NoloadWalksEveryOpcodeFamily) {
-  // noload builds nothing, yet must accept what load accepts: globals named on the
-  // stack, calls, memo traffic, frames.
+  // noload builds only what persistent ids are made of (noload_test.cpp), yet must
+  // accept what load accepts: globals named on the stack, calls, memo traffic, frames.
   const std::string data =
       R"(\x80\x04\x95\x1b\x00\x00\x00\x00\x00\x00\x00\x8c\x03mod\x94\x8c\x01f\x94\x93\x94)"_pk
       R"()R\x94}b(h\x00h\x01\x93)\x81t.K\x07.)"_pk;
