@@ -1,7 +1,6 @@
 #include "input.hpp"
 
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <system_error>
