@@ -1,7 +1,6 @@
 #include "input.hpp"
 
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <system_error>
@@ -15,33 +14,19 @@
 
 namespace pickle::cli {
 
-namespace {
-// Archives that hold pickles but are not pickles themselves.
-const char* container_kind(Source& source) {
-  if (!source.ensure(2)) return nullptr;
-  auto w = source.window();
-  if (w.size() >= 4 && std::memcmp(w.data(), "PK\x03\x04", 4) == 0)
-    return "a zip archive (a PyTorch checkpoint or numpy .npz?), not a pickle; "
-           "extract the .pkl inside it first";
-  if (w[0] == 0x1f && w[1] == 0x8b) return "gzip-compressed data, not a pickle; gunzip it first";
-  return nullptr;
-}
-}  // namespace
-
 int with_input(const std::string& path, const std::function<int(Source&)>& body) {
   std::unique_ptr<Source> source;
   try {
-    if (path == "-") source = std::make_unique<StreamSource>(stdin);
-    else source = std::make_unique<FileSource>(path);
+    if (path == "-")
+      source = std::make_unique<StreamSource>(stdin);
+    else
+      source = std::make_unique<FileSource>(path);
   } catch (const std::system_error& e) {
     std::fprintf(stderr, "pickle: %s: %s\n", path.c_str(), e.code().message().c_str());
     return kBadInput;
   }
   try {
-    if (const char* kind = container_kind(*source)) {
-      std::fprintf(stderr, "UnpicklingError at byte 0: the input is %s\n", kind);
-      return kBadInput;
-    }
+    // A zip, gzip, ... input is refused by the library (ErrorCode::container).
     return body(*source);
   } catch (const PicklingError& e) {
     std::fflush(stdout);

@@ -202,8 +202,9 @@ inline void graph_target(const uint8_t* data, size_t size) {
 //     cleanly, so U's reason needs the machine: the stack, marks, memo, node limits, a
 //     type, hashing, or a global refused; or, by opcode, a Python 2 str that does not
 //     decode (STRING, BINSTRING, SHORT_BINSTRING), empty STACK_GLOBAL names, buffers or
-//     extension codes not given (NEXT_BUFFER, EXT*). Never truncation, a bad frame, a
-//     bad opcode, a bad argument of another opcode.
+//     extension codes not given (NEXT_BUFFER, EXT*), a text number (INT, LONG, FLOAT)
+//     that only pickletools reads ([NOTE text-numbers]). Never truncation, a bad
+//     frame, a bad opcode, a bad argument of another opcode.
 //  5. W fails at N  =>  U fails at F <= N (U cannot read past what W cannot read), and
 //     if F == N, with the same code and message, except that INST checks its MARK
 //     before its names: a missing MARK may come first there.
@@ -273,7 +274,10 @@ inline bool needs_the_machine(ErrorCode code, Op op) {
     case ErrorCode::limit_exceeded: return true;
     case ErrorCode::bad_encoding:
       return op == Op::string || op == Op::binstring || op == Op::short_binstring;
-    case ErrorCode::bad_argument: return op == Op::stack_global;
+    // STACK_GLOBAL of empty names; a text number CPython's unpickler refuses and
+    // pickletools reads (the walker reads it for dis: [NOTE text-numbers]).
+    case ErrorCode::bad_argument:
+      return op == Op::stack_global || op == Op::int_ || op == Op::long_ || op == Op::float_;
     case ErrorCode::unsupported:
       return op == Op::next_buffer || op == Op::ext1 || op == Op::ext2 || op == Op::ext4;
     default: return false;

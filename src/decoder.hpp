@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "memo.hpp"
 #include "pickle/error.hpp"
 #include "pickle/load.hpp"
 #include "pickle/opcodes.hpp"
@@ -33,54 +34,10 @@ struct Failure {
   throw Failure{code, std::move(message)};
 }
 
-/// The memo: a dense vector for small indices with a sparse map for far ones, so
-/// `LONG_BINPUT 0xFFFFFFFF` costs one map entry. See [NOTE memo-sparse].
-template <class Item>
-class Memo {
- public:
-  // [NOTE memo-sparse] CPython once sized its memo by the largest index seen, so a
-  // 5-byte pickle could ask for gigabytes (CVE-2018-20406). We grow the dense part
-  // only geometrically from what is already used; anything farther goes to a map.
-  void put(uint64_t index, const Item& item, const Limits& limits) {
-    if (index < dense_.size()) {
-      if (!present_[index]) ++count_;
-      dense_[index] = item;
-      present_[index] = 1;
-      return;
-    }
-    if (index <= 2 * dense_.size() + 64 && index < limits.dense_memo_span) {
-      // Geometric growth, never past the dense span.
-      size_t n = std::min(std::max<size_t>(index + 1, 2 * dense_.size()), limits.dense_memo_span);
-      dense_.resize(n);
-      present_.resize(n, 0);
-      dense_[index] = item;
-      present_[index] = 1;
-      ++count_;
-      return;
-    }
-    auto [it, added] = sparse_.insert_or_assign(index, item);
-    (void)it;
-    if (added) ++count_;
-  }
-  const Item* get(uint64_t index) const {
-    if (index < dense_.size()) return present_[index] ? &dense_[index] : nullptr;
-    auto it = sparse_.find(index);
-    return it == sparse_.end() ? nullptr : &it->second;
-  }
-  size_t size() const noexcept { return count_; }
-  void clear() {
-    dense_.clear();
-    present_.clear();
-    sparse_.clear();
-    count_ = 0;
-  }
-
- private:
-  std::vector<Item, ScratchAllocator<Item>> dense_;
-  std::vector<uint8_t, ScratchAllocator<uint8_t>> present_;
-  std::unordered_map<uint64_t, Item> sparse_;
-  size_t count_ = 0;
-};
+/// Throws UnpicklingError (ErrorCode::container) when the source starts with the magic
+/// of a container (zip, gzip, ...) rather than a pickle. Called before the first
+/// pickle of a source. See [NOTE container-magic].
+void refuse_container(Source& source);
 
 /// The Python 2 <-> 3 renames of CPython's _compat_pickle, applied by fix_imports.
 void fix_import(std::string_view& module, std::string_view& name);
@@ -226,20 +183,42 @@ class Reader {
     return std::bit_cast<double>(bits);
   }
 
-  /// INT's line: "00" and "01" are False and True; anything else an int literal.
-  enum class IntLine { false_, true_, number };
-  IntLine int_line(ParsedInt& out) {
+  // [NOTE text-numbers] INT, LONG and FLOAT lines have two oracles that disagree both
+  // ways: CPython's C unpickler, what pickle.loads accepts (INT goes through C's
+  // strtol, octal after a leading 0; a NUL byte ends every line; FLOAT takes no
+  // whitespace or underscores and raises OverflowError past the largest double), and
+  // Python's int(s)/float(s), what pickletools.dis shows (base 10; whitespace and
+  // underscores; an overflow is inf). The Reader reads a line when either does, so
+  // the opcode walker and `dis` show what pickletools shows; it returns the value the
+  // Unpickler loads (or, for a line only pickletools reads, pickletools' value) and,
+  // in `refused`, why the C unpickler would refuse the line, which the Decoder turns
+  // into an UnpicklingError (bad_argument) at that opcode. text.hpp has both grammars.
+
+  /// INT's line: a bool when `boolean` (CPython: a 2-character line read as 0 or 1).
+  void int_line(ParsedInt& out, bool& boolean, std::string& refused) {
     std::string_view s = line("INT");
-    if (s == "00") return IntLine::false_;
-    if (s == "01") return IntLine::true_;
-    text_int(s, 0, "INT", out);
-    return IntLine::number;
+    refused.clear();
+    if (check_digits(c_int_line(s, lim_.max_int_digits, out, boolean), "INT") == IntParse::ok)
+      return;
+    boolean = false;
+    if (check_digits(parse_int(s, 10, lim_.max_int_digits, out), "INT") == IntParse::ok) {
+      refused = "invalid INT literal '" + printable(s) + "'";
+      return;
+    }
+    fail(ErrorCode::bad_argument, "invalid INT literal '" + printable(s) + "'");
   }
   /// LONG's line: an int literal with an optional trailing 'L'.
-  void long_line(ParsedInt& out) {
+  void long_line(ParsedInt& out, std::string& refused) {
     std::string_view s = line("LONG");
-    if (!s.empty() && s.back() == 'L') s.remove_suffix(1);
-    text_int(s, 0, "LONG", out);
+    refused.clear();
+    if (check_digits(c_long_line(s, lim_.max_int_digits, out), "LONG") == IntParse::ok) return;
+    std::string_view t = s;
+    if (!t.empty() && t.back() == 'L') t.remove_suffix(1);
+    if (check_digits(parse_int(t, 10, lim_.max_int_digits, out), "LONG") == IntParse::ok) {
+      refused = "invalid LONG literal '" + printable(s) + "'";
+      return;
+    }
+    fail(ErrorCode::bad_argument, "invalid LONG literal '" + printable(s) + "'");
   }
   /// LONG1/LONG4: the two's-complement bytes.
   std::string_view long_bytes(bool four) {
@@ -286,12 +265,24 @@ class Reader {
     return s;
   }
 
-  double float_line() {
+  /// FLOAT's line. See [NOTE text-numbers].
+  double float_line(std::string& refused) {
     std::string_view s = line("FLOAT");
-    double d;
-    if (!parse_float(s, d))
-      fail(ErrorCode::bad_argument, "could not convert '" + printable(s) + "' to a float");
-    return d;
+    refused.clear();
+    double d = 0;
+    switch (c_float_line(s, d)) {
+      case CFloat::ok: return d;
+      case CFloat::overflow:
+        refused = "FLOAT literal '" + printable(s) +
+                  "' is out of the range of a float (CPython raises OverflowError)";
+        return d;
+      case CFloat::invalid: break;
+    }
+    if (parse_float(s, d)) {
+      refused = "could not convert '" + printable(s) + "' to a float";
+      return d;
+    }
+    fail(ErrorCode::bad_argument, "could not convert '" + printable(s) + "' to a float");
   }
 
   /// GET's and PUT's line: a memo index.
@@ -411,17 +402,12 @@ class Reader {
                                      " left");
   }
 
-  void text_int(std::string_view s, int base, const char* what, ParsedInt& v) {
-    switch (parse_int(s, base, lim_.max_int_digits, v)) {
-      case IntParse::ok: return;
-      case IntParse::too_many_digits:
-        fail(ErrorCode::limit_exceeded, std::string(what) + " literal has more than " +
-                                            std::to_string(lim_.max_int_digits) +
-                                            " digits (the max_int_digits limit)");
-      case IntParse::invalid:
-        fail(ErrorCode::bad_argument,
-             std::string("invalid ") + what + " literal '" + printable(s) + "'");
-    }
+  IntParse check_digits(IntParse r, const char* what) {
+    if (r == IntParse::too_many_digits)
+      fail(ErrorCode::limit_exceeded, std::string(what) + " literal has more than " +
+                                          std::to_string(lim_.max_int_digits) +
+                                          " digits (the max_int_digits limit)");
+    return r;
   }
 
   Source& src_;
@@ -582,14 +568,17 @@ class Decoder {
   bool step(uint8_t op) {
     switch (static_cast<Op>(op)) {
       // Integers
-      case Op::int_:
-        switch (r_.int_line(int_)) {
-          case Reader::IntLine::false_: return push(b_.boolean(false)), false;
-          case Reader::IntLine::true_: return push(b_.boolean(true)), false;
-          case Reader::IntLine::number: break;
-        }
+      case Op::int_: {
+        bool boolean = false;
+        r_.int_line(int_, boolean, refused_);
+        if (!refused_.empty()) fail(ErrorCode::bad_argument, refused_);
+        if (boolean) return push(b_.boolean(int_.value == 1)), false;
         return push(integer(int_)), false;
-      case Op::long_: r_.long_line(int_); return push(integer(int_)), false;
+      }
+      case Op::long_:
+        r_.long_line(int_, refused_);
+        if (!refused_.empty()) fail(ErrorCode::bad_argument, refused_);
+        return push(integer(int_)), false;
       case Op::binint: return push(b_.integer(r_.int4("BININT"))), false;
       case Op::binint1: return push(b_.integer(r_.uint1("BININT1"))), false;
       case Op::binint2: return push(b_.integer(r_.uint2("BININT2"))), false;
@@ -621,7 +610,11 @@ class Decoder {
       case Op::binunicode: return push(b_.str(Reader::utf8(r_.counted4("BINUNICODE")))), false;
       case Op::binunicode8: return push(b_.str(Reader::utf8(r_.counted8("BINUNICODE8")))), false;
       // Floats
-      case Op::float_: return push(b_.floating(r_.float_line())), false;
+      case Op::float_: {
+        double d = r_.float_line(refused_);
+        if (!refused_.empty()) fail(ErrorCode::bad_argument, refused_);
+        return push(b_.floating(d)), false;
+      }
       case Op::binfloat: return push(b_.floating(r_.float8())), false;
       // Containers
       case Op::empty_list: return push(b_.list({})), false;
@@ -746,6 +739,7 @@ class Decoder {
       }
       case Op::build: {
         Item state = pop();
+        if constexpr (requires { b_.used(state); }) b_.used(state);
         b_.build(top(), state);
         return false;
       }
@@ -783,7 +777,10 @@ class Decoder {
       }
       // Machine control
       case Op::proto: proto_ = r_.proto(); return false;
-      case Op::stop: result_ = pop(); return true;
+      case Op::stop:
+        result_ = pop();
+        if constexpr (requires { b_.used(result_); }) b_.used(result_);
+        return true;
       case Op::frame: r_.frame(); return false;
       // Persistent ids
       case Op::persid: return push(b_.persistent_text(r_.persid_line(), r_.op_offset())), false;
@@ -835,6 +832,7 @@ class Decoder {
   uint64_t nodes_ok_ = 0;  // node and byte counts below the growth bounds (check_growth)
   uint64_t bytes_ok_ = 0;
   std::string scratch_;
+  std::string refused_;  // see [NOTE text-numbers]
   ParsedInt int_;
 };
 

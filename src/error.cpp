@@ -20,6 +20,7 @@ std::string_view error_code_name(ErrorCode code) noexcept {
     case ErrorCode::refused_global: return "refused global";
     case ErrorCode::limit_exceeded: return "limit exceeded";
     case ErrorCode::unhashable: return "unhashable";
+    case ErrorCode::container: return "container";
   }
   return "?";
 }

@@ -26,8 +26,20 @@ enum class IntParse { ok, invalid, too_many_digits };
 /// underscores do not count, as for CPython's int_max_str_digits).
 IntParse parse_int(std::string_view text, int base, size_t max_digits, ParsedInt& out);
 
-/// Python's float(text) for bytes input (inf, infinity, nan, underscores, whitespace).
+/// Python's float(text) for bytes input (inf, infinity, nan, underscores, whitespace);
+/// a value too large is +-inf, too small 0 or a denormal. pickletools reads FLOAT so.
 bool parse_float(std::string_view text, double& out);
+
+/// CPython's C unpickler (pickle.loads) on the line of an INT: C's strtol in base 0
+/// (octal after a leading 0), then Python's int(s, 0) when strtol does not read it
+/// all; `boolean` when the line is two characters that strtol reads as 0 or 1.
+IntParse c_int_line(std::string_view line, size_t max_digits, ParsedInt& out, bool& boolean);
+/// ... on the line of a LONG: one trailing 'L' removed, then Python's int(s, 0).
+IntParse c_long_line(std::string_view line, size_t max_digits, ParsedInt& out);
+enum class CFloat { ok, invalid, overflow };
+/// ... on the line of a FLOAT: C's strtod grammar (no whitespace, no underscores; inf,
+/// infinity, nan); a value too large is `overflow` (CPython raises OverflowError).
+CFloat c_float_line(std::string_view line, double& out);
 
 /// Appends code point cp as UTF-8; surrogates get their 3-byte form (surrogatepass).
 void append_utf8(std::string& out, uint32_t cp);

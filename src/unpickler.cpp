@@ -2,8 +2,11 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <string>
+#include <unordered_map>
 
 #include "decoder.hpp"
+#include "noload.hpp"
 #include "pickle/load.hpp"
 
 namespace pickle {
@@ -46,7 +49,39 @@ void fix_import(std::string_view& module, std::string_view& name) {
   if (m != std::end(kImport2to3) && m->from == module) module = m->to;
 }
 
+// [NOTE strict-natives] Strict mode accepts, without their being listed, the globals
+// that load as native values and run nothing, but only where they do: as the callable
+// of a REDUCE whose arguments have a shape reduce_native() rebuilds natively (and
+// builtins.object only as the base argument of copyreg._reconstructor). Anywhere else
+// (returned, stored in a container, as a class, reduced with other arguments) they are
+// refused like any unlisted global, since in Python such a use may call them with
+// arguments that run code or allocate without bound (`bytearray(10**12)`,
+// `copyreg._reconstructor(cls, base, state)` calls base.__init__). The global is made
+// when read and remembered as deferred, and so is every tuple that holds one; a
+// deferred value that reaches any other use is refused there. The set outlives one
+// load() with the memo that can bring such a value back. docs/security.md lists the
+// names and shapes.
+struct StrictDeferred {
+  std::unordered_map<const Node*, std::string> names;  // node -> the global's name
+  void clear() { names.clear(); }
+};
+
 namespace {
+
+struct NativeName {
+  std::string_view module, name;
+};
+constexpr NativeName kStrictNatives[] = {
+    {"builtins", "set"},          {"builtins", "frozenset"},      {"builtins", "bytearray"},
+    {"builtins", "bytes"},        {"builtins", "complex"},        {"builtins", "object"},
+    {"_codecs", "encode"},        {"copyreg", "_reconstructor"},  {"copyreg", "__newobj__"},
+    {"copyreg", "__newobj_ex__"}, {"collections", "OrderedDict"},
+};
+
+bool strict_native(std::string_view module, std::string_view name) {
+  return std::any_of(std::begin(kStrictNatives), std::end(kStrictNatives),
+                     [&](const NativeName& n) { return n.module == module && n.name == name; });
+}
 
 std::string kind_article(Value v) {
   std::string_view k = kind_name(v.kind());
@@ -63,8 +98,12 @@ class ValueBuilder {
   using Item = Value;
 
   ValueBuilder(Graph& g, const LoadOptions& opt, std::string_view py2_encoding,
-               size_t* buffer_cursor)
-      : g_(g), opt_(opt), py2_encoding_(py2_encoding), buffer_cursor_(buffer_cursor) {}
+               size_t* buffer_cursor, StrictDeferred* deferred)
+      : g_(g),
+        opt_(opt),
+        py2_encoding_(py2_encoding),
+        buffer_cursor_(buffer_cursor),
+        deferred_(*deferred) {}
 
   size_t node_count() const { return g_.node_count(); }
   size_t bytes_allocated() const { return g_.bytes_allocated(); }
@@ -120,25 +159,40 @@ class ValueBuilder {
 
   Value list(std::span<Value> items) {
     check_items(0, items.size(), "list");
+    refuse_deferred(items);
     return g_.list(items);
   }
   Value tuple(std::span<Value> items) {
     check_items(0, items.size(), "tuple");
-    return g_.tuple(items);
+    Value t = g_.tuple(items);
+    if (!deferred_.names.empty()) [[unlikely]] {
+      for (Value v : items)  // a tuple holding a deferred global may be REDUCE's arguments
+        if (const std::string* name = deferred_name(v)) {
+          deferred_.names.emplace(t.node(), *name);
+          break;
+        }
+    }
+    return t;
   }
   Value set() { return g_.set(); }
   Value frozenset(std::span<Value> items) {
+    refuse_deferred(items);
     Value s = g_.frozenset();
     add_all(s.set(), items);
     return s;
   }
   Value dict(std::span<Value> pairs) {
+    refuse_deferred(pairs);
     Value d = g_.dict();
     set_all(d.dict(), pairs);
     return d;
   }
 
+  /// The decoder's hook for BUILD's state and STOP's result. See [NOTE strict-natives].
+  void used(Value v) { refuse_deferred(std::span<const Value>(&v, 1)); }
+
   void append(Value& target, std::span<Value> items) {
+    refuse_deferred(items);
     if (target.kind() == Kind::List) {
       auto& xs = target.list().items;
       check_items(xs.size(), items.size(), "list");
@@ -153,12 +207,14 @@ class ValueBuilder {
   }
 
   void add(Value& target, std::span<Value> items) {
+    refuse_deferred(items);
     if (target.kind() != Kind::Set)
       fail(ErrorCode::bad_type, "cannot add items to " + kind_article(target));
     add_all(target.set(), items);
   }
 
   void setitems(Value& target, std::span<Value> pairs) {
+    refuse_deferred(pairs);
     if (target.kind() == Kind::Dict) {
       set_all(target.dict(), pairs);
     } else if (target.kind() == Kind::Object) {
@@ -174,10 +230,20 @@ class ValueBuilder {
     if (opt_.strict) {
       bool ok = std::any_of(opt_.allowed_globals.begin(), opt_.allowed_globals.end(),
                             [&](const auto& a) { return a.first == module && a.second == name; });
+      if (!ok && strict_native(module, name)) {
+        Value v = resolve(module, name);
+        if (v.is_node())
+          deferred_.names.emplace(v.node(), std::string(module) + "." + std::string(name));
+        return v;
+      }
       if (!ok)
         fail(ErrorCode::refused_global,
              "global '" + std::string(module) + "." + std::string(name) + "' is not allowed");
     }
+    return resolve(module, name);
+  }
+
+  Value resolve(std::string_view module, std::string_view name) {
     if (opt_.find_global) {
       try {
         return opt_.find_global(g_, module, name);
@@ -196,6 +262,8 @@ class ValueBuilder {
       fail(ErrorCode::bad_type, "REDUCE arguments must be a tuple, found " + kind_article(args));
     if (f.kind() != Kind::Global && f.kind() != Kind::Object && f.kind() != Kind::PersistentRef)
       fail(ErrorCode::bad_type, "REDUCE needs a callable, found " + kind_article(f));
+    if (!deferred_.names.empty() && (deferred_name(f) || deferred_name(args))) [[unlikely]]
+      return reduce_deferred(f, args);
     if (f.kind() == Kind::Global) {
       Value native;
       if (reduce_native(f.global(), args.tuple().items, native)) {
@@ -261,12 +329,17 @@ class ValueBuilder {
   }
 
   Value instantiate(Value cls, std::span<Value> args, BuildKind how) {
+    used(cls);
+    refuse_deferred(args);
     if (cls.kind() != Kind::Global && cls.kind() != Kind::Object)
       fail(ErrorCode::bad_type, "cannot instantiate " + kind_article(cls));
     return g_.object(cls, g_.tuple(args), how);
   }
 
   Value newobj(Value cls, Value args, Value* kwargs) {
+    used(cls);
+    used(args);
+    if (kwargs) used(*kwargs);
     const char* op = kwargs ? "NEWOBJ_EX" : "NEWOBJ";
     if (cls.kind() != Kind::Global)
       fail(ErrorCode::bad_type, std::string(op) + " needs a class, found " + kind_article(cls));
@@ -288,11 +361,50 @@ class ValueBuilder {
     return r;
   }
   Value persistent_binary(Value pid, uint64_t) {
+    used(pid);
     if (opt_.persistent_load) return call_persistent_load(pid);
     return g_.persistent_ref(pid);
   }
 
  private:
+  // See [NOTE strict-natives].
+  const std::string* deferred_name(Value v) const {
+    if (!v.is_node()) return nullptr;
+    auto it = deferred_.names.find(v.node());
+    return it == deferred_.names.end() ? nullptr : &it->second;
+  }
+  void refuse_deferred(std::span<const Value> items) {
+    if (deferred_.names.empty()) [[likely]]
+      return;
+    for (Value v : items)
+      if (const std::string* name = deferred_name(v)) refuse_deferred_global(*name);
+  }
+  [[noreturn]] static void refuse_deferred_global(const std::string& name) {
+    fail(ErrorCode::refused_global,
+         "global '" + name +
+             "' is not allowed (strict mode accepts it unlisted only where it rebuilds a "
+             "native value, as the callable of a REDUCE with the arguments CPython writes)");
+  }
+  // A REDUCE whose callable or arguments hold a deferred global: accepted only when it
+  // rebuilds a native value that keeps none of them (builtins.object is consumed as
+  // copyreg._reconstructor's base).
+  Value reduce_deferred(Value f, Value args) {
+    Value native;
+    auto a = args.tuple().items;
+    if (f.kind() != Kind::Global || !reduce_native(f.global(), a, native)) {
+      const std::string* name = deferred_name(f);
+      for (size_t i = 0; !name && i < a.size(); ++i) name = deferred_name(a[i]);
+      refuse_deferred_global(name ? *name : std::string("?"));
+    }
+    for (size_t i = 0; i < a.size(); ++i) {
+      bool base = f.global().known == KnownGlobal::copyreg_reconstructor && i == 1 &&
+                  is_global(a[i], KnownGlobal::builtins_object);
+      if (!base)
+        if (const std::string* name = deferred_name(a[i])) refuse_deferred_global(*name);
+    }
+    return native;
+  }
+
   Value py2_bytes(std::string_view raw) {
     Value v = g_.bytes(raw);
     v.bytes().flags |= kPy2Str;
@@ -513,56 +625,8 @@ class ValueBuilder {
   const LoadOptions& opt_;
   std::string_view py2_encoding_;
   size_t* buffer_cursor_;
+  StrictDeferred& deferred_;
   std::string scratch_;
-};
-
-// noload: walks the machine without building; reports persistent ids.
-struct Nothing {};
-class NullBuilder {
- public:
-  using Item = Nothing;
-  explicit NullBuilder(NoloadResult& r) : r_(r) {}
-  size_t node_count() const { return 0; }
-  size_t bytes_allocated() const { return 0; }
-  Item none() { return {}; }
-  Item boolean(bool) { return {}; }
-  Item integer(int64_t) { return {}; }
-  Item big_integer(std::span<const uint8_t>) { return {}; }
-  Item floating(double) { return {}; }
-  Item str(std::string_view) { return {}; }
-  Item bytes(std::string_view) { return {}; }
-  Item bytearray(std::string_view) { return {}; }
-  Item py2_string(std::string_view) { return {}; }
-  Item next_buffer() { return {}; }
-  void readonly_buffer(Item&) {}
-  Item list(std::span<Item>) { return {}; }
-  Item tuple(std::span<Item>) { return {}; }
-  Item set() { return {}; }
-  Item frozenset(std::span<Item>) { return {}; }
-  Item dict(std::span<Item>) { return {}; }
-  void append(Item&, std::span<Item>) {}
-  void add(Item&, std::span<Item>) {}
-  void setitems(Item&, std::span<Item>) {}
-  Item global(std::string_view, std::string_view) { return {}; }
-  bool as_str(Item, std::string_view& out) {
-    out = "?";  // names are not built; any str will do
-    return true;
-  }
-  Item reduce(Item, Item) { return {}; }
-  void build(Item&, Item) {}
-  Item instantiate(Item, std::span<Item>, BuildKind) { return {}; }
-  Item newobj(Item, Item, Item*) { return {}; }
-  Item persistent_text(std::string_view pid, uint64_t offset) {
-    r_.persistent_ids.push_back({offset, false, std::string(pid)});
-    return {};
-  }
-  Item persistent_binary(Item, uint64_t offset) {
-    r_.persistent_ids.push_back({offset, true, {}});
-    return {};
-  }
-
- private:
-  NoloadResult& r_;
 };
 
 }  // namespace
@@ -575,10 +639,19 @@ struct Unpickler::Impl {
   LoadOptions options;
   std::string py2_encoding;
   detail::MachineState<Value> state;
-  detail::MachineState<detail::Nothing> null_state;
+  detail::MachineState<Value> null_state;
+  Graph noload_graph;  // what noload builds; lives with null_state's memo
+  Value unbuilt;       // noload's marker, a node of noload_graph
   size_t buffer_cursor = 0;
-  uint64_t memo_epoch = 0;  // the Graph::epoch() the memo's Values belong to
+  uint64_t memo_epoch = 0;          // the Graph::epoch() the memo's Values belong to
+  detail::StrictDeferred deferred;  // lives with the memo; see [NOTE strict-natives]
+  bool started = false;             // the source's start was checked for a container
   Impl(Source& s, LoadOptions o) : source(s), options(std::move(o)) {}
+  void check_start() {
+    if (started) return;
+    started = true;
+    detail::refuse_container(source);
+  }
 };
 
 Unpickler::Unpickler(Source& source, LoadOptions options)
@@ -601,17 +674,29 @@ Value Unpickler::load(Graph& g) {
   // of an earlier entry is an UnpicklingError, never a dangling node.
   if (impl_->memo_epoch != g.epoch()) {
     impl_->state.memo.clear();
+    impl_->deferred.clear();
     impl_->memo_epoch = g.epoch();
   }
-  detail::ValueBuilder b(g, impl_->options, impl_->py2_encoding, &impl_->buffer_cursor);
+  impl_->check_start();
+  detail::ValueBuilder b(g, impl_->options, impl_->py2_encoding, &impl_->buffer_cursor,
+                         &impl_->deferred);
   detail::Decoder<detail::ValueBuilder> d(impl_->source, impl_->options, b, impl_->state);
   return d.run();
 }
 
 NoloadResult Unpickler::noload() {
+  impl_->check_start();
+  Impl& m = *impl_;
+  // See [NOTE noload-ids]. The scratch graph is started afresh whenever no memo entry
+  // can point into it.
+  if (m.null_state.memo.size() == 0 || !m.unbuilt.is_node()) {
+    m.null_state.memo.clear();
+    m.noload_graph.clear();
+    m.unbuilt = m.noload_graph.global("", "<not built by noload>");
+  }
   NoloadResult r;
-  detail::NullBuilder b(r);
-  detail::Decoder<detail::NullBuilder> d(impl_->source, impl_->options, b, impl_->null_state);
+  detail::NoloadBuilder b(m.noload_graph, m.unbuilt, r, m.options, m.py2_encoding);
+  detail::Decoder<detail::NoloadBuilder> d(m.source, m.options, b, m.null_state);
   d.run();
   r.end_offset = impl_->source.offset();
   return r;
@@ -622,7 +707,10 @@ bool Unpickler::at_end() {
 }
 void Unpickler::clear_memo() {
   impl_->state.memo.clear();
+  impl_->deferred.clear();
   impl_->null_state.memo.clear();
+  impl_->noload_graph.clear();
+  impl_->unbuilt = Value();
 }
 const LoadOptions& Unpickler::options() const noexcept {
   return impl_->options;

@@ -24,20 +24,21 @@ class PicklingError : public PickleError {
 /// Why an UnpicklingError happened. Truncation is its own code, as yyjson keeps
 /// UNEXPECTED_END apart from other errors. Messages live in one table (error.cpp).
 enum class ErrorCode : uint8_t {
-  truncated,         ///< the input ended inside an opcode or before STOP
-  empty_input,       ///< nothing to load at all
-  bad_opcode,        ///< a byte that is not an opcode
-  bad_argument,      ///< an opcode argument that does not parse (text number, quotes, escape)
-  bad_encoding,      ///< text that is not valid UTF-8 / ASCII / escapes
-  stack_underflow,   ///< an opcode needed more items than the stack holds above the mark
-  missing_mark,      ///< an opcode needed a MARK and there is none
-  bad_type,          ///< an operand of the wrong kind (APPEND to a tuple, ...)
-  memo_missing,      ///< GET of a memo index that was never stored
-  bad_frame,         ///< FRAME longer than the data, or an opcode crossing a frame end
-  unsupported,       ///< protocol too new, out-of-band buffers not given, unknown extension code
-  refused_global,    ///< strict mode: a global not on the allow-list
-  limit_exceeded,    ///< a configured limit (Limits) was reached
-  unhashable,        ///< a list, dict or set used as a dict key or set member
+  truncated,        ///< the input ended inside an opcode or before STOP
+  empty_input,      ///< nothing to load at all
+  bad_opcode,       ///< a byte that is not an opcode
+  bad_argument,     ///< an opcode argument that does not parse (text number, quotes, escape)
+  bad_encoding,     ///< text that is not valid UTF-8 / ASCII / escapes
+  stack_underflow,  ///< an opcode needed more items than the stack holds above the mark
+  missing_mark,     ///< an opcode needed a MARK and there is none
+  bad_type,         ///< an operand of the wrong kind (APPEND to a tuple, ...)
+  memo_missing,     ///< GET of a memo index that was never stored
+  bad_frame,        ///< FRAME longer than the data, or an opcode crossing a frame end
+  unsupported,      ///< protocol too new, out-of-band buffers not given, unknown extension code
+  refused_global,   ///< strict mode: a global not on the allow-list
+  limit_exceeded,   ///< a configured limit (Limits) was reached
+  unhashable,       ///< a list, dict or set used as a dict key or set member
+  container,        ///< a zip, gzip, ... or .npy file, not a pickle (pickle::Container)
 };
 
 /// A short name for a code, e.g. "truncated".

@@ -74,7 +74,7 @@ class MemorySource final : public Source {
   explicit MemorySource(std::string_view data);
   /// A temporary string would be freed while the source still points into it.
   template <class S>
-    requires std::same_as<S, std::string>
+  requires std::same_as<S, std::string>
   explicit MemorySource(S&& temporary) = delete;
 
  protected:
@@ -116,6 +116,28 @@ class FileSource final : public Source {
   size_t map_size_ = 0;
   std::vector<uint8_t> copy_;
 };
+
+/// Formats that hold pickles, or other data, but are not pickles themselves,
+/// recognised by their first bytes. An Unpickler (and the opcode walker of the tools)
+/// checks the start of its source before the first pickle and refuses a container
+/// with ErrorCode::container, naming it, instead of failing on its bytes as opcodes.
+/// See [NOTE container-magic] (src/source.cpp) for why each magic is safe to claim.
+enum class Container : uint8_t {
+  none,   ///< not a container this library recognises (it may still not be a pickle)
+  zip,    ///< `PK\x03\x04`, or `PK\x05\x06` (empty), `PK\x07\x08` (spanned): a
+          ///< PyTorch checkpoint, a numpy .npz
+  gzip,   ///< `\x1f\x8b`
+  bzip2,  ///< `BZh` and a block size digit 1-9
+  xz,     ///< `\xfd7zXZ\x00`
+  zlib,   ///< `\x78` and a flag byte that passes zlib's header check (joblib's compression)
+  npy,    ///< `\x93NUMPY`: a numpy array file
+};
+
+/// The container whose magic bytes begin `head`; none when they begin no magic, or
+/// when `head` is too short to tell (at most 6 bytes are needed).
+Container detect_container(std::span<const uint8_t> head) noexcept;
+/// A name for messages: "a zip archive", "gzip-compressed data", ...
+std::string_view container_name(Container kind) noexcept;
 
 // ---------------------------------------------------------------------------
 // Options
@@ -204,15 +226,25 @@ struct LoadOptions {
   Limits limits;
 };
 
-/// What noload() saw of one pickle.
+/// What noload() saw of one pickle: its persistent ids, with their values.
 struct NoloadResult {
   struct PersistentId {
-    uint64_t offset;     ///< offset of the PERSID/BINPERSID opcode
-    bool binary;         ///< BINPERSID (the id is an object) vs PERSID (a text line)
-    std::string text;    ///< the PERSID line, empty for BINPERSID
+    uint64_t offset;   ///< offset of the PERSID/BINPERSID opcode
+    bool binary;       ///< BINPERSID (the id is an object) vs PERSID (a text line)
+    std::string text;  ///< the PERSID line, empty for BINPERSID
+    /// The id as a value in `graph`: a Str for PERSID; for BINPERSID the object on the
+    /// stack, as far as noload builds it: None, bools, ints, floats, str, bytes,
+    /// bytearray, tuples, globals and persistent refs (PyTorch's
+    /// ('storage', torch.FloatStorage, '0', 'cpu', 4), ZODB's (oid, class)).
+    Value id;
+    /// False when part of the id is something noload does not build (a list, dict,
+    /// set, or the result of REDUCE, NEWOBJ, INST or OBJ): that part is None in `id`.
+    bool complete = true;
   };
   std::vector<PersistentId> persistent_ids;
   uint64_t end_offset = 0;  ///< offset just after STOP
+  /// Owns the ids' values.
+  Graph graph;
 };
 
 // ---------------------------------------------------------------------------
@@ -229,7 +261,9 @@ class Unpickler {
 
   /// Loads the next pickle into g and returns its root. Throws UnpicklingError.
   Value load(Graph& g);
-  /// Walks the next pickle without building values; reports persistent ids.
+  /// Walks the next pickle building only what persistent ids are made of (leaves,
+  /// tuples, globals); reports each persistent id with its value. Calls nothing
+  /// (neither find_global nor persistent_load) and checks no allow-list.
   NoloadResult noload();
   /// True when the source has no byte left.
   bool at_end();

@@ -12,6 +12,7 @@
 // once, so cycles cost nothing.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -22,6 +23,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -77,6 +79,24 @@ struct ObjectNode;
 struct PersistentRefNode;
 struct BufferNode;
 
+namespace detail {
+// [NOTE value-ints] Every integer type converts to a Value by one constructor
+// template, so no call is ambiguous (size_t, uint64_t and long long used to match
+// several built-in overloads equally well). The character types are not numbers:
+// `Value('a')` would silently be the int 97, so they do not convert at all. signed
+// char and unsigned char are int8_t and uint8_t, small ints, and do convert.
+template <class T, class... U>
+inline constexpr bool is_one_of = (std::is_same_v<std::remove_cv_t<T>, U> || ...);
+template <class T>
+concept CharacterType = is_one_of<T, char, wchar_t, char8_t, char16_t, char32_t>;
+template <class T>
+concept IntegerArgument =
+    std::integral<T> && !CharacterType<T> && !std::same_as<std::remove_cv_t<T>, bool>;
+/// Unsigned types whose values do not all fit in int64.
+template <class T>
+inline constexpr bool may_exceed_int64 = std::is_unsigned_v<T> && (sizeof(T) >= sizeof(int64_t));
+}  // namespace detail
+
 /// A handle to a value: an immediate (None, bool, int64, float) or a node of a Graph.
 /// Copying a Value copies the handle, never the node. 16 bytes, trivially copyable.
 class Value {
@@ -84,10 +104,18 @@ class Value {
   constexpr Value() noexcept : kind_(Kind::None), big_(false), i_(0) {}
   constexpr Value(std::nullptr_t) noexcept : Value() {}
   constexpr Value(bool b) noexcept : kind_(Kind::Bool), big_(false), i_(b ? 1 : 0) {}
-  constexpr Value(int i) noexcept : kind_(Kind::Int), big_(false), i_(i) {}
-  constexpr Value(long i) noexcept : kind_(Kind::Int), big_(false), i_(i) {}
-  constexpr Value(long long i) noexcept : kind_(Kind::Int), big_(false), i_(i) {}
-  constexpr Value(unsigned i) noexcept : kind_(Kind::Int), big_(false), i_(i) {}
+  /// An int from any integer type but bool and the character types (see
+  /// [NOTE value-ints]): `Value(3)`, `Value(size_t{3})`, `Value(uint8_t{200})`.
+  /// An unsigned value above INT64_MAX (a uint64_t, size_t, unsigned long long) does
+  /// not fit an immediate: std::overflow_error at run time, a compile error in a
+  /// constant expression. Make such an int with Graph::integer(uint64_t).
+  template <detail::IntegerArgument T>
+  constexpr Value(T i) noexcept(!detail::may_exceed_int64<T>)
+      : kind_(Kind::Int), big_(false), i_(checked_int(i)) {}
+  /// A character is not a number: `Value('a')` would be the int 97. Use Graph::str
+  /// for text, or cast to an integer type to mean the code.
+  template <detail::CharacterType T>
+  Value(T) = delete;
   constexpr Value(double d) noexcept : kind_(Kind::Float), big_(false), d_(d) {}
   /// Wraps a node (as made by a Graph). Kind::Int nodes are BigIntNodes.
   Value(Node* node) noexcept;
@@ -148,7 +176,14 @@ class Value {
   size_t size() const;
   /// Element i of a Tuple or List (std::out_of_range when i >= size()).
   Value operator[](size_t i) const;
-  Value operator[](int i) const { return (*this)[static_cast<size_t>(i)]; }
+  /// Any other integer type as an index; a negative one is std::out_of_range.
+  template <detail::IntegerArgument I>
+  requires(!std::same_as<I, size_t>) Value operator[](I i) const {
+    if constexpr (std::is_signed_v<I>) {
+      if (i < 0) throw std::out_of_range("pickle::Value: negative index");
+    }
+    return (*this)[static_cast<size_t>(i)];
+  }
   /// The value for a str key of a Dict (KeyError when absent).
   Value operator[](std::string_view key) const;
   Value operator[](const char* key) const { return (*this)[std::string_view(key)]; }
@@ -158,6 +193,16 @@ class Value {
   double raw_float() const noexcept { return d_; }
 
  private:
+  template <class T>
+  static constexpr int64_t checked_int(T i) {
+    if constexpr (detail::may_exceed_int64<T>) {
+      if (i > static_cast<T>(INT64_MAX))
+        throw std::overflow_error(
+            "pickle::Value: an unsigned int above INT64_MAX needs a Graph (Graph::integer)");
+    }
+    return static_cast<int64_t>(i);
+  }
+
   Kind kind_;
   bool big_;
   union {
@@ -309,6 +354,10 @@ struct DictNode : Node {
   /// The value for key, or nullptr.
   const Value* find(Value key) const;
   const Value* find(std::string_view str_key) const;
+  /// `find("key")`: a str key (a string literal matches both overloads above).
+  const Value* find(const char* str_key) const { return find(std::string_view(str_key)); }
+  /// `find(nullptr)`: the None key.
+  const Value* find(std::nullptr_t) const { return find(Value()); }
   size_t size() const noexcept { return entries.size(); }
   /// Room for n entries (and their index) before they are set.
   void reserve(size_t n);
@@ -458,6 +507,19 @@ class Graph {
   Value integer(std::span<const uint8_t> le_twos_complement);
   /// An int from decimal text (optional sign). TypeError if it is not a decimal number.
   Value integer(std::string_view decimal);
+  /// An int from any integer type (as Value(i)), including an unsigned 64-bit value
+  /// above INT64_MAX, which becomes a BigIntNode.
+  template <detail::IntegerArgument T>
+  Value integer(T i) {
+    if constexpr (detail::may_exceed_int64<T>) {
+      if (i > static_cast<T>(INT64_MAX)) {
+        uint8_t le[sizeof(T) + 1] = {};
+        for (size_t k = 0; k < sizeof(T); ++k) le[k] = static_cast<uint8_t>(i >> (8 * k));
+        return integer(std::span<const uint8_t>(le, sizeof le));
+      }
+    }
+    return Value(static_cast<int64_t>(i));
+  }
   Value global(std::string_view module, std::string_view name);
   /// An Object: callable(*args) (or per `how`). `args` must be a Tuple.
   Value object(Value callable, Value args, BuildKind how = BuildKind::reduce,

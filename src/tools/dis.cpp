@@ -173,7 +173,16 @@ bool Disassembler::argument(const Instruction& ins, std::string& repr, bool& rep
       text_int(ins, s, repr);
       return true;
     }
-    case ArgKind::floatnl:
+    case ArgKind::floatnl: {
+      // pickletools' float(s), not the Unpickler's reading. See [NOTE text-numbers].
+      double d = 0;
+      if (!detail::parse_float(a.line, d))
+        fail(ErrorCode::bad_argument, ins,
+             "pickletools reads the FLOAT argument with float(), and '" + a.line +
+                 "' is not a float");
+      detail::append_float_repr(repr, d);
+      return true;
+    }
     case ArgKind::float8: detail::append_float_repr(repr, a.floating); return true;
     case ArgKind::stringnl: {
       std::string text;

@@ -9,14 +9,17 @@ namespace pickle::tools {
 using detail::Reader;
 
 struct OpcodeWalker::Impl {
-  Impl(Source& s, const Limits& l) : limits(l), reader(s, limits) {}
+  Impl(Source& s, const Limits& l) : source(s), limits(l), reader(s, limits) {}
+  Source& source;
   Limits limits;
   Reader reader;
   bool in_pickle = false;  // an opcode of the current pickle is next
   bool stopped = false;    // STOP was returned; the next call returns false
+  bool started = false;    // the source's start was checked for a container
   uint64_t start = 0;
   std::string scratch;
   detail::ParsedInt parsed;
+  std::string refused;
 
   void read_argument(Op op, Argument& a);
 };
@@ -49,19 +52,22 @@ void set_text(Argument& a, Argument::Type type, std::string_view s) {
 void OpcodeWalker::Impl::read_argument(Op op, Argument& a) {
   Reader& r = reader;
   switch (op) {
-    case Op::int_:
-      switch (r.int_line(parsed)) {
-        case Reader::IntLine::false_:
-        case Reader::IntLine::true_:
-          a.type = Argument::Type::boolean;
-          a.boolean = r.last_line() == "01";
-          break;
-        case Reader::IntLine::number: set_int(a, parsed); break;
+    // A text number the Unpickler refuses but pickletools reads is read: `dis` shows
+    // it as pickletools does. See [NOTE text-numbers].
+    case Op::int_: {
+      bool boolean = false;
+      r.int_line(parsed, boolean, refused);
+      if (boolean) {
+        a.type = Argument::Type::boolean;
+        a.boolean = parsed.value == 1;
+      } else {
+        set_int(a, parsed);
       }
       a.line = r.last_line();
       return;
+    }
     case Op::long_:
-      r.long_line(parsed);
+      r.long_line(parsed, refused);
       a.line = r.last_line();
       return set_int(a, parsed);
     case Op::binint: return set_int(a, r.int4("BININT"));
@@ -97,7 +103,7 @@ void OpcodeWalker::Impl::read_argument(Op op, Argument& a) {
       return set_text(a, Argument::Type::text, Reader::utf8(r.counted8("BINUNICODE8")));
     case Op::float_:
       a.type = Argument::Type::floating;
-      a.floating = r.float_line();
+      a.floating = r.float_line(refused);
       a.line = r.last_line();
       return;
     case Op::binfloat:
@@ -157,6 +163,10 @@ bool OpcodeWalker::next(Instruction& out) {
     return false;
   }
   if (!m.in_pickle) {
+    if (!m.started) {
+      m.started = true;
+      detail::refuse_container(m.source);  // before the reader has read anything
+    }
     if (!r.begin_pickle())
       throw UnpicklingError(ErrorCode::empty_input, r.op_offset(), std::nullopt,
                             "no pickle data (the input is empty)");

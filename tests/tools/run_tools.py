@@ -3,6 +3,7 @@
 
     run_tools.py --cli build/dev/pickle --python 3.12   # the zoo of one CPython
     run_tools.py --cli build/dev/pickle --malformed     # malformed inputs
+    run_tools.py --cli build/dev/pickle --numbers       # INT, LONG, FLOAT lines
     run_tools.py --inventory                            # interpreters found / skipped
 
 The expected outputs are made at test time by the oracle, python3.13 (oracle.py);
@@ -406,12 +407,66 @@ def compare_malformed_optimize(cli, entry, workdir):
     return 'refused'
 
 
+# ------------------------------------------------------------------ text numbers
+def check_numbers(args, found):
+    """INT, LONG and FLOAT lines (numbers.py): `pickle show` must load what CPython's C
+    unpickler loads (same repr) or refuse what it refuses, at the opcode; `pickle dis`
+    must print exactly what pickletools prints and fail where it fails."""
+    oracle_python = found[ORACLE][0]
+    workdir = tempfile.mkdtemp(prefix='pickle-tools-numbers-')
+    failures = []
+    try:
+        cases = os.path.join(workdir, 'cases')
+        run_python(oracle_python, [os.path.join(HERE, 'numbers.py'), cases], 'numbers.py')
+        with open(os.path.join(cases, 'expected.json')) as f:
+            loads = json.load(f)
+        files = sorted(loads)
+        dis = {e['file']: e['dis']['plain'] for e in
+               oracle(oracle_python, files, {'plain': []}, workdir, optimize=False)}
+        checker = Checker(args.cli, workdir)
+        loaded = refused = limit = 0
+        for path in files:
+            name = os.path.basename(path)
+            with open(path, 'rb') as f:
+                op = {'I': 'INT', 'L': 'LONG', 'F': 'FLOAT'}[f.read(1).decode()]
+            exp = loads[path]
+            r = Run([args.cli, 'show', path])
+            if 'repr' in exp:
+                loaded += 1
+                if r.returncode != 0 or r.stdout != exp['repr'] + '\n':
+                    failures.append('FAIL pickle show %s: CPython loads %r; exit %d, %r %r'
+                                    % (name, exp['repr'][:80], r.returncode, r.stdout[:80],
+                                       r.stderr.strip()[:200]))
+            elif exp.get('int_digits_limit'):
+                # CPython's int_max_str_digits (4300); ours is Limits::max_int_digits.
+                limit += 1
+            else:
+                refused += 1
+                problem = check_error_line(r, 0, op) if r.returncode == 1 else \
+                    'exit status %d, %r' % (r.returncode, r.stdout[:80])
+                if problem:
+                    failures.append('FAIL pickle show %s: CPython raises %s; %s'
+                                    % (name, exp['error'][:100], problem))
+            checker.dis_one('numbers', [], path, dis[path])
+        failures.extend(checker.failures)
+        print('numbers: %d text numbers; show: %d loaded as CPython loads them, %d refused '
+              'as CPython refuses them, %d past CPython\'s 4300-digit int limit; dis: %d '
+              'compared with pickletools' % (len(files), loaded, refused, limit,
+                                             checker.checked))
+        if args.keep:
+            shutil.copytree(workdir, os.path.join(args.keep, 'numbers'))
+        return failures
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 # ------------------------------------------------------------------ main
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--cli', help='the pickle executable')
     parser.add_argument('--python', choices=LABELS, help='test the zoo of this CPython')
     parser.add_argument('--malformed', action='store_true', help='test malformed inputs')
+    parser.add_argument('--numbers', action='store_true', help='test INT, LONG, FLOAT lines')
     parser.add_argument('--inventory', action='store_true', help='list the interpreters')
     parser.add_argument('--keep', help='copy the working directory here')
     args = parser.parse_args()
@@ -432,13 +487,15 @@ def main():
         return SKIP
     if args.malformed:
         failures = check_malformed(args, found)
+    elif args.numbers:
+        failures = check_numbers(args, found)
     elif args.python:
         if args.python not in found:
             print('SKIPPED: python%s not found' % args.python)
             return SKIP
         failures = check_zoo(args, found, args.python)
     else:
-        parser.error('give --python LABEL, --malformed or --inventory')
+        parser.error('give --python LABEL, --malformed, --numbers or --inventory')
     for f in failures[:40]:
         print(f)
     if len(failures) > 40:

@@ -2,7 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstddef>
 #include <limits>
+#include <string>
+#include <typeinfo>
 
 #include "pickle/value.hpp"
 
@@ -19,6 +22,85 @@ TEST(Value, ImmediatesAndAccessors) {
   EXPECT_THROW(f.as_int(), TypeError);
   EXPECT_THROW(i.as_str(), TypeError);
   EXPECT_FALSE(i.is_node());
+}
+
+// Issue 12 item 14: every integer type converts, each to the int it holds; the
+// character types do not (tests/compile_fail/ checks that they do not compile).
+template <class T>
+void expect_int_value(T x, int64_t expected) {
+  Value v = x;
+  EXPECT_TRUE(v.is_int()) << typeid(T).name();
+  EXPECT_EQ(v.as_int(), expected) << typeid(T).name();
+  Value w(x);
+  EXPECT_EQ(w.as_int(), expected) << typeid(T).name();
+}
+
+TEST(Value, EveryIntegerTypeIsAnInt) {
+  expect_int_value(short{-3}, -3);
+  expect_int_value(static_cast<unsigned short>(65535), 65535);
+  expect_int_value(int8_t{-128}, -128);
+  expect_int_value(uint8_t{200}, 200);
+  expect_int_value(-7, -7);
+  expect_int_value(7u, 7);
+  expect_int_value(-7l, -7);
+  expect_int_value(7ul, 7);
+  expect_int_value(-7ll, -7);
+  expect_int_value(7ull, 7);
+  expect_int_value(size_t{3}, 3);
+  expect_int_value(std::ptrdiff_t{-3}, -3);
+  expect_int_value(uint32_t{4000000000u}, 4000000000);
+  expect_int_value(uint64_t{INT64_MAX}, INT64_MAX);
+  expect_int_value(int64_t{INT64_MIN}, INT64_MIN);
+  // Constant expressions too.
+  constexpr Value c = size_t{5};
+  static_assert(c.kind() == Kind::Int);
+  // Bool stays a bool, a double a float.
+  EXPECT_TRUE(Value(true).is_bool());
+  EXPECT_TRUE(Value(1.5f).is_float());
+}
+
+TEST(Value, UnsignedAboveInt64MaxNeedsAGraph) {
+  uint64_t big = uint64_t(INT64_MAX) + 1;
+  EXPECT_THROW(Value{big}, std::overflow_error);
+  EXPECT_THROW(Value{std::numeric_limits<size_t>::max()}, std::overflow_error);
+  EXPECT_THROW(Value{std::numeric_limits<unsigned long long>::max()}, std::overflow_error);
+  Graph g;
+  Value v = g.integer(big);
+  EXPECT_TRUE(v.is_bigint());
+  EXPECT_TRUE(equal(v, g.integer(std::string_view("9223372036854775808"))));
+  Value m = g.integer(std::numeric_limits<uint64_t>::max());
+  EXPECT_TRUE(equal(m, g.integer(std::string_view("18446744073709551615"))));
+  EXPECT_FALSE(g.integer(uint64_t{5}).is_bigint());
+  EXPECT_EQ(g.integer(uint64_t{5}).as_int(), 5);
+  EXPECT_EQ(g.integer(-5).as_int(), -5);
+  EXPECT_EQ(g.integer(short{-5}).as_int(), -5);
+}
+
+TEST(Value, IndexesOfEveryIntegerType) {
+  Graph g;
+  Value l = g.list({10, 20, 30});
+  EXPECT_EQ(l[1].as_int(), 20);
+  EXPECT_EQ(l[1u].as_int(), 20);
+  EXPECT_EQ(l[size_t{2}].as_int(), 30);
+  EXPECT_EQ(l[2l].as_int(), 30);
+  EXPECT_EQ(l[uint8_t{0}].as_int(), 10);
+  EXPECT_THROW(l[-1], std::out_of_range);
+  EXPECT_THROW(l[3ull], std::out_of_range);
+}
+
+TEST(Value, DictFindWithLiteralsAndNone) {
+  Graph g;
+  Value d = g.dict({{g.str("k"), 1}, {nullptr, 2}, {3, 4}});
+  const DictNode& n = d.dict();
+  ASSERT_NE(n.find("k"), nullptr);
+  EXPECT_EQ(n.find("k")->as_int(), 1);
+  EXPECT_EQ(n.find("absent"), nullptr);
+  std::string key = "k";
+  EXPECT_EQ(n.find(key)->as_int(), 1);
+  ASSERT_NE(n.find(nullptr), nullptr);
+  EXPECT_EQ(n.find(nullptr)->as_int(), 2);
+  EXPECT_EQ(n.find(size_t{3})->as_int(), 4);
+  EXPECT_EQ(n.find(3.0)->as_int(), 4);  // 3 == 3.0, as in Python
 }
 
 TEST(Value, ContainersAndLookup) {
