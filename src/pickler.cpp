@@ -16,7 +16,6 @@
 
 #include "bigint.hpp"
 #include "pickle/dump.hpp"
-#include "repr_detail.hpp"
 #include "text.hpp"
 
 namespace pickle {
@@ -1035,32 +1034,8 @@ class Encoder {
         put_payload(std::string_view(h, 5), raw, false);
       }
     } else {
-      // Python 2's repr() of the str.
-      char quote = '\'';
-      if (raw.find('\'') != std::string::npos && raw.find('"') == std::string::npos) quote = '"';
       std::string s(1, op(Op::string));
-      s.push_back(quote);
-      static const char kHex[] = "0123456789abcdef";
-      for (char ch : raw) {
-        auto c = static_cast<uint8_t>(ch);
-        if (ch == quote || ch == '\\') {
-          s.push_back('\\');
-          s.push_back(ch);
-        } else if (ch == '\t') {
-          s += "\\t";
-        } else if (ch == '\n') {
-          s += "\\n";
-        } else if (ch == '\r') {
-          s += "\\r";
-        } else if (c < 0x20 || c >= 0x7f) {
-          s += "\\x";
-          s.push_back(kHex[c >> 4]);
-          s.push_back(kHex[c & 15]);
-        } else {
-          s.push_back(ch);
-        }
-      }
-      s.push_back(quote);
+      append_py2_str_repr(s, raw);
       s.push_back('\n');
       put(s);
     }

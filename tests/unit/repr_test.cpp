@@ -11,7 +11,7 @@
 
 #include "pickle/repr.hpp"
 #include "pickle/value.hpp"
-#include "repr_detail.hpp"
+#include "text.hpp"
 
 namespace {
 
