@@ -1139,13 +1139,20 @@ class Encoder {
   }
 
   // ---- globals ---------------------------------------------------------------------
+  // A name as a message quotes it: escaped where not printable (one line).
+  static std::string quoted_name(std::string_view name) {
+    std::string s;
+    append_name_repr(s, name);
+    return s;
+  }
+
   void save_global(Value v) {
     const GlobalNode& g = as<GlobalNode>(v);
     std::string_view module = g.module, name = g.name;
     // No Unpickler loads a global without both names (CPython cannot import one).
     if (module.empty() || name.empty())
-      throw PicklingError("a global needs a module name and a name, not '" + std::string(module) +
-                          "' and '" + std::string(name) + "'");
+      throw PicklingError("a global needs a module name and a name, not '" + quoted_name(module) +
+                          "' and '" + quoted_name(name) + "'");
     if (proto_ >= 2 && opt_.registry) {
       if (auto code = opt_.registry->extension_code(module, name)) {
         uint32_t c = static_cast<uint32_t>(*code);
@@ -1198,7 +1205,7 @@ class Encoder {
       for (std::string_view s : {module, name})
         for (char c : s)
           if (static_cast<uint8_t>(c) >= 0x80)
-            throw PicklingError("non-ASCII global name '" + std::string(s) +
+            throw PicklingError("non-ASCII global name '" + quoted_name(s) +
                                 "' needs protocol 3 or higher");
     }
     // A GLOBAL line is strict UTF-8: a lone surrogate (kept in a str as its 3-byte

@@ -146,10 +146,10 @@ class Printer {
 
   void append_global(const GlobalNode& g) {
     if (!g.module.empty()) {
-      out_ += g.module;
+      detail::append_name_repr(out_, g.module);
       out_ += '.';
     }
-    out_ += g.name;
+    detail::append_name_repr(out_, g.name);
   }
 
   void append_bigint(const BigIntNode& b) {
@@ -413,7 +413,7 @@ class Printer {
             if (f.index < entries.size()) {
               size_t i = f.index++;
               if (comma) out_ += ", ";
-              out_ += entries[i].first.str().text;
+              detail::append_name_repr(out_, entries[i].first.str().text);
               out_ += '=';
               value(entries[i].second);
               return;

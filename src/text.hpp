@@ -94,6 +94,13 @@ void append_complex_repr(std::string& out, double real, double imag);
 /// byte that starts no valid sequence prints as \udcXX, so the output is valid UTF-8).
 void append_str_repr(std::string& out, std::string_view utf8);
 
+/// A name (of a module, a global, a keyword argument) as it prints in `show` and in
+/// messages: unchanged when printable, so `module.qualname` stays as it is; what
+/// str.isprintable() rejects is escaped as repr(str) escapes it (\n, \t, \x85,
+/// \ud800, \U000e0001), so a name never breaks a line. No quotes, and \ and quotes
+/// are not escaped.
+void append_name_repr(std::string& out, std::string_view name);
+
 /// Python's repr(bytes): b'...' with the quote choice and escapes CPython uses.
 void append_bytes_repr(std::string& out, std::string_view data);
 

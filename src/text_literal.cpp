@@ -156,16 +156,16 @@ void append_float_repr(std::string& out, double d) {
   format_double(out, d, true, false);
 }
 
-void append_str_repr(std::string& out, std::string_view s) {
-  // Single quotes unless the text has a ' and no ".
-  bool has_single = s.find('\'') != std::string_view::npos;
-  bool has_double = s.find('"') != std::string_view::npos;
-  char quote = has_single && !has_double ? '"' : '\'';
+namespace {
+
+/// The characters of UTF-8 text as repr(str) writes them between its quotes. `quote`
+/// is the quote repr chose, escaped with \ as repr escapes it; 0 for a name, which
+/// keeps \ and both quotes as they are and escapes only what is not printable.
+void append_escaped(std::string& out, std::string_view s, char quote) {
   auto plain = [quote](unsigned char c) {
-    return c >= 0x20 && c < 0x7f && c != '\\' && c != static_cast<unsigned char>(quote);
+    return c >= 0x20 && c < 0x7f &&
+           (quote == 0 || (c != '\\' && c != static_cast<unsigned char>(quote)));
   };
-  out.reserve(out.size() + s.size() + 2);
-  out += quote;
   size_t i = 0;
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
@@ -183,7 +183,7 @@ void append_str_repr(std::string& out, std::string_view s) {
         case '\r': out += "\\r"; break;
         case '\\': out += "\\\\"; break;
         default:
-          if (c == static_cast<unsigned char>(quote)) {
+          if (quote != 0 && c == static_cast<unsigned char>(quote)) {
             out += '\\';
             out += quote;
           } else {
@@ -210,7 +210,23 @@ void append_str_repr(std::string& out, std::string_view s) {
     }
     i += len;
   }
+}
+
+}  // namespace
+
+void append_str_repr(std::string& out, std::string_view s) {
+  // Single quotes unless the text has a ' and no ".
+  bool has_single = s.find('\'') != std::string_view::npos;
+  bool has_double = s.find('"') != std::string_view::npos;
+  char quote = has_single && !has_double ? '"' : '\'';
+  out.reserve(out.size() + s.size() + 2);
   out += quote;
+  append_escaped(out, s, quote);
+  out += quote;
+}
+
+void append_name_repr(std::string& out, std::string_view name) {
+  append_escaped(out, name, 0);
 }
 
 namespace {

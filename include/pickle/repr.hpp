@@ -34,7 +34,10 @@ struct ReprOptions {
 ///
 /// Objects: `module.Name(arg, ..., key=value)`, then `.__setstate__(state)` per BUILD
 /// state, `.extend([...])` for appended items, `.update({...})` for set items.
-/// PersistentRefs: `persistent_id(<repr of id>)`.
+/// PersistentRefs: `persistent_id(<repr of id>)`. Names (modules, qualified names,
+/// keyword names) print as they are where printable; a character str.isprintable()
+/// rejects is escaped as repr(str) escapes it, without quotes, so the output is one
+/// line.
 std::string repr(Value v, const ReprOptions& options = {});
 
 /// Appends repr(v) to out.

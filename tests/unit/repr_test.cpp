@@ -338,6 +338,52 @@ TEST(Repr, Globals) {
   EXPECT_EQ(repr(g.list({g.global("builtins", "len")})), "[builtins.len]");
 }
 
+// A name prints as it is when printable, so `module.qualname` stays; what
+// str.isprintable() rejects is escaped as repr(str) escapes it (without quotes), so a
+// pickle's line never breaks: every C0 control, DEL, every C1 control, every lone
+// surrogate, a few other non-printables, in the module, the name, an Object's class
+// and a keyword argument's name.
+TEST(Repr, NamesEscapeWhatIsNotPrintable) {
+  auto hex = [](uint32_t cp, int digits) {
+    static const char kHex[] = "0123456789abcdef";
+    std::string s;
+    for (int k = digits - 1; k >= 0; --k) s += kHex[(cp >> (4 * k)) & 15];
+    return s;
+  };
+  std::vector<std::pair<uint32_t, std::string>> cases;  // code point, escape
+  for (uint32_t cp = 0; cp < 0x20; ++cp) {
+    std::string e = cp == '\t'   ? "\\t"
+                    : cp == '\n' ? "\\n"
+                    : cp == '\r' ? "\\r"
+                                 : "\\x" + hex(cp, 2);
+    cases.emplace_back(cp, e);
+  }
+  for (uint32_t cp = 0x7f; cp <= 0xa0; ++cp) cases.emplace_back(cp, "\\x" + hex(cp, 2));
+  cases.emplace_back(0xad, "\\xad");
+  for (uint32_t cp = 0xd800; cp < 0xe000; ++cp) cases.emplace_back(cp, "\\u" + hex(cp, 4));
+  for (uint32_t cp : {0x2028u, 0x2029u, 0xfeffu, 0x200bu, 0xe000u})
+    cases.emplace_back(cp, "\\u" + hex(cp, 4));
+  cases.emplace_back(0xe0001, "\\U000e0001");
+  Graph g;
+  for (const auto& [cp, escape] : cases) {
+    std::string c;
+    pickle::detail::append_utf8(c, cp);
+    SCOPED_TRACE(escape);
+    Value cls = g.global("m" + c + "x", "N" + c + ".y" + c);
+    std::string dotted = "m" + escape + "x.N" + escape + ".y" + escape;
+    EXPECT_EQ(repr(cls), dotted);
+    EXPECT_EQ(repr(g.object(cls, g.tuple({1}))), dotted + "(1)");
+    EXPECT_EQ(repr(g.object(cls, g.tuple({}), pickle::BuildKind::newobj_ex,
+                            g.dict({{g.str("k" + c), 2}}))),
+              dotted + "(k" + escape + "=2)");
+  }
+  // Printable names are unchanged: quotes, backslashes, non-ASCII letters, emoji.
+  std::string printable = "a'b\"c\\d e\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
+  EXPECT_EQ(repr(g.global(printable, printable)), printable + "." + printable);
+  // Invalid UTF-8 (not made by the loader) prints as surrogate escapes.
+  EXPECT_EQ(repr(g.global("a\xff", "b")), "a\\udcff.b");
+}
+
 TEST(Repr, Objects) {
   Graph g;
   Value cls = g.global("mod", "Cls");
