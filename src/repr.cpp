@@ -104,9 +104,10 @@ class Printer {
         start_(out.size()),
         max_(options.max_bytes),
         max_int_digits_(options.max_int_digits),
-        max_visits_(options.max_visits) {}
+        max_visits_(options.max_visits),
+        cut_at_limit_(options.cut_at_limit) {}
 
-  void run(Value root) {
+  ReprCut run(Value root) {
     try {
       value(root);
       check();
@@ -114,13 +115,28 @@ class Printer {
         step();
         check();
       }
+    } catch (const Cut& cut) {
+      // Keep at most max_ bytes, ending before a UTF-8 continuation byte.
+      size_t keep = out_.size() - start_ > max_ ? start_ + max_ : out_.size();
+      while (keep > start_ && keep < out_.size() &&
+             (static_cast<unsigned char>(out_[keep]) & 0xC0) == 0x80)
+        --keep;
+      out_.resize(keep);
+      out_ += "...";
+      return cut.why;
     } catch (...) {
       out_.resize(start_);
       throw;
     }
+    return ReprCut::none;
   }
 
  private:
+  // Thrown to stop at a limit when the printout is to be cut there.
+  struct Cut {
+    ReprCut why;
+  };
+
   struct Frame {
     const Node* node;
     size_t index;    // next element of the current sequence
@@ -130,6 +146,14 @@ class Printer {
 
   void check() const {
     if (out_.size() - start_ > max_) check_fail();
+  }
+
+  // Whether what is left of max_bytes cannot hold `need` more bytes. Only when a limit
+  // fails: a printout that is cut is printed up to the limit (check() cuts it).
+  bool no_room_for(size_t need) const {
+    if (cut_at_limit_) return false;
+    size_t used = out_.size() - start_;
+    return used > max_ || need > max_ - used;
   }
 
   void open(const Node* node, std::string_view prefix) {
@@ -157,8 +181,7 @@ class Printer {
     // refuses repr() past 4300 digits) the int is shown in hex, which is linear.
     size_t min_digits = b.bytes.size() >= 2 ? (b.bytes.size() - 2) * 12 / 5 : 0;
     if (min_digits > max_int_digits_) return append_bigint_hex(b);
-    size_t used = out_.size() - start_;
-    if (used > max_ || min_digits > max_ - used) check_fail();
+    if (no_room_for(min_digits)) check_fail();
     out_ += detail::twos_to_decimal(b.bytes);
   }
 
@@ -174,8 +197,7 @@ class Printer {
       }
     }
     while (mag.size() > 1 && mag.back() == 0) mag.pop_back();
-    size_t used = out_.size() - start_;
-    if (used > max_ || 2 * mag.size() + 3 > max_ - used) check_fail();
+    if (no_room_for(2 * mag.size() + 3)) check_fail();
     static const char kHex[] = "0123456789abcdef";
     if (negative) out_ += '-';
     out_ += "0x";
@@ -186,11 +208,13 @@ class Printer {
     }
   }
 
-  [[noreturn]] static void check_fail() {
+  [[noreturn]] void check_fail() const {
+    if (cut_at_limit_) throw Cut{ReprCut::max_bytes};
     throw std::length_error("repr: output exceeds ReprOptions::max_bytes");
   }
 
   [[noreturn]] void visits_fail() const {
+    if (cut_at_limit_) throw Cut{ReprCut::max_visits};
     throw std::length_error("repr: more than " + std::to_string(max_visits_) +
                             " values to print (ReprOptions::max_visits); a value shared "
                             "through the memo is printed once per reference");
@@ -486,6 +510,7 @@ class Printer {
   size_t max_;
   size_t max_int_digits_;
   size_t max_visits_;
+  bool cut_at_limit_;
   size_t visits_ = 0;
   std::vector<Frame> stack_;
   NodeSet busy_;
@@ -493,8 +518,8 @@ class Printer {
 
 }  // namespace
 
-void repr_to(std::string& out, Value v, const ReprOptions& options) {
-  Printer(out, options).run(v);
+ReprCut repr_to(std::string& out, Value v, const ReprOptions& options) {
+  return Printer(out, options).run(v);
 }
 
 std::string repr(Value v, const ReprOptions& options) {

@@ -27,7 +27,15 @@ struct ReprOptions {
   /// conversion is quadratic, and a 1 MB LONG4 would take minutes. CPython's repr()
   /// refuses ints past 4300 digits outright (int_max_str_digits).
   size_t max_int_digits = 100000;
+  /// What reaching max_bytes or max_visits does. false (default): std::length_error,
+  /// and `out` is left as it was. true: the printout is cut there, as a viewer wants
+  /// it: what was printed is kept (at most max_bytes bytes, ending on a whole UTF-8
+  /// character), "..." is appended, and repr_to says which limit cut it.
+  bool cut_at_limit = false;
 };
+
+/// Which limit cut a printout short (ReprOptions::cut_at_limit); none when it is whole.
+enum class ReprCut { none, max_bytes, max_visits };
 
 /// The repr of v. Recursion prints as [...], {...}, (...) or ... as CPython does.
 /// Sets print in insertion order. No recursion on the depth of the data.
@@ -40,7 +48,8 @@ struct ReprOptions {
 /// line.
 std::string repr(Value v, const ReprOptions& options = {});
 
-/// Appends repr(v) to out.
-void repr_to(std::string& out, Value v, const ReprOptions& options = {});
+/// Appends repr(v) to out. Returns ReprCut::none, or with ReprOptions::cut_at_limit
+/// the limit that cut the printout (then out ends with "...").
+ReprCut repr_to(std::string& out, Value v, const ReprOptions& options = {});
 
 }  // namespace pickle

@@ -7,6 +7,10 @@ show_names: globals, object classes and keyword names holding what str.isprintab
     rejects (every C0 control, DEL, every C1 control, every lone surrogate, a few
     more) print on one line, escaped as Python's repr(str) escapes them (without the
     quotes); printable names print as they are.
+show_max_output: a well-formed pickle whose printout passes the limit (the default
+    one, or --max-output BYTES) is printed up to the limit and ended with '...',
+    standard error says where and why, the exit status is 0, and the pickles after it
+    are not shown; exactly at the limit nothing is cut.
 
 Runs under the build's Python 3 (3.6 or later), which is also the oracle where one is
 needed. Exit status 0 when the case passes, 1 otherwise.
@@ -94,8 +98,71 @@ def show_names(cli, case, tmp):
     print('show_names: %d pickles, %d characters' % (len(expected), len(chars)))
 
 
+# ------------------------------------------------------------------ show_max_output
+def show_max_output(cli, case, tmp):
+    import pickle
+    first = pickle.dumps([1, 2, 3], 2)  # [1, 2, 3]: 9 bytes
+    second = pickle.dumps('\xe9\u20ac' * 4, 4)  # 'é€é€é€é€': 2 + 4 * 5 bytes
+    third = pickle.dumps(None, 0)
+    path = write(tmp, 'three.pkl', first + second + third)
+    whole = "[1, 2, 3]\n'" + '\xe9\u20ac' * 4 + "'\nNone\n"
+    budget = 9 + 22 + 4
+
+    def show(*options):
+        r = run([cli, 'show'] + list(options) + [path])
+        return r.returncode, r.stdout.decode('utf-8', 'backslashreplace'), \
+            r.stderr.decode('utf-8', 'backslashreplace')
+
+    for limit in (budget, budget + 1, '1k', '1KB'):
+        got = show('--max-output', str(limit))
+        case.check(got == (0, whole, ''), '--max-output %s: %r' % (limit, got))
+    prefix = "pickle: %s: the printout of the pickle at byte " % path
+    for limit, line, at, kept in ((budget - 1, 'Non...', len(first + second), 3),
+                                  (9 + 6, "'\xe9\u20ac...", len(first), 6),
+                                  (9 + 5, "'\xe9...", len(first), 3),  # not inside €
+                                  (9 + 1, "'...", len(first), 1),
+                                  (9, '...', len(first), 0),
+                                  (8, '[1, 2, 3...', 0, 8),
+                                  (0, '...', 0, 0)):
+        code, out, err = show('--max-output', str(limit))
+        n = {0: 0, len(first): 1, len(first + second): 2}[at]  # lines printed whole
+        expected = ''.join(l + '\n' for l in whole.split('\n')[:n]) + line + '\n'
+        case.check(code == 0, '--max-output %d: exit status %d' % (limit, code))
+        case.check(out == expected, '--max-output %d: %r, expected %r' % (limit, out, expected))
+        why = '%d bytes and ends with \'...\': the output reached --max-output %d' % (kept, limit)
+        more = '; the pickles after it are not shown' if n < 2 else ''
+        want = '%s%d is cut after %s%s\n' % (prefix, at, why, more)
+        case.check(err == want, '--max-output %d: stderr %r, expected %r' % (limit, err, want))
+    for bad in ('-1', '1x', 'lots'):
+        code, out, err = show('--max-output', bad)
+        case.check(code == 2 and out == '', '--max-output %s: exit status %d' % (bad, code))
+
+    # The default limit: 64 MiB plus 64 bytes per input byte (71.1 MB here). A 60 KB str
+    # referenced 1200 times prints 72 MB; nothing else follows.
+    data = pickle.dumps(['x' * 60000] * 1200, 4)
+    big = write(tmp, 'wide.pkl', data)
+    r = run([cli, 'show', big])
+    limit = (64 << 20) + 64 * len(data)
+    out, err = r.stdout, r.stderr.decode('utf-8', 'backslashreplace')
+    case.check(r.returncode == 0, 'default limit: exit status %d' % r.returncode)
+    case.check(len(out) == limit + 4 and out.startswith(b"['xxx") and out.endswith(b'x...\n'),
+               'default limit: %d bytes, %r ... %r' % (len(out), out[:10], out[-10:]))
+    want = ("pickle: %s: the printout of the pickle at byte 0 is cut after %d bytes and ends "
+            "with '...': the output reached the limit of %d bytes (64 MiB plus 64 per input "
+            "byte; a value shared through the memo prints once per reference); --max-output "
+            "BYTES sets it\n" % (big, limit, limit))
+    case.check(err == want, 'default limit: stderr %r, expected %r' % (err, want))
+    # Raised, it prints the whole.
+    r = run([cli, 'show', '--max-output', '100M', big])
+    case.check(r.returncode == 0 and len(r.stdout) == 1200 * 60004 + 1 and not r.stderr,
+               '--max-output 100M: exit status %d, %d bytes, %r'
+               % (r.returncode, len(r.stdout), r.stderr[:200]))
+    print('show_max_output: checked')
+
+
 CASES = {
     'show_names': show_names,
+    'show_max_output': show_max_output,
 }
 
 

@@ -489,6 +489,47 @@ TEST(Repr, MaxVisitsBoundary) {
   EXPECT_THROW(repr(twice, {.max_visits = 6}), std::length_error);
 }
 
+// ReprOptions::cut_at_limit: the printout is kept up to the limit and marked "...".
+TEST(Repr, CutAtLimitBoundary) {
+  using pickle::ReprCut;
+  Graph g;
+  Value v = g.list({1, 2, 3});  // "[1, 2, 3]": 9 bytes, 4 values
+  auto cut = [&](Value x, pickle::ReprOptions o, std::string prefix = "") {
+    o.cut_at_limit = true;
+    std::string out = prefix;
+    ReprCut why = pickle::repr_to(out, x, o);
+    return std::pair(out, why);
+  };
+  EXPECT_EQ(cut(v, {.max_bytes = 9}), std::pair("[1, 2, 3]"s, ReprCut::none));
+  EXPECT_EQ(cut(v, {.max_bytes = 8}), std::pair("[1, 2, 3..."s, ReprCut::max_bytes));
+  EXPECT_EQ(cut(v, {.max_bytes = 1}), std::pair("[..."s, ReprCut::max_bytes));
+  EXPECT_EQ(cut(v, {.max_bytes = 0}), std::pair("..."s, ReprCut::max_bytes));
+  EXPECT_EQ(cut(v, {.max_bytes = 4}, "x = "), std::pair("x = [1, ..."s, ReprCut::max_bytes));
+  EXPECT_EQ(cut(v, {.max_visits = 4}), std::pair("[1, 2, 3]"s, ReprCut::none));
+  EXPECT_EQ(cut(v, {.max_visits = 3}), std::pair("[1, 2, ..."s, ReprCut::max_visits));
+  EXPECT_EQ(cut(v, {.max_visits = 0}), std::pair("..."s, ReprCut::max_visits));
+  // Never inside a UTF-8 character: 'é€' is ' C3 A9 E2 82 AC '.
+  Value text = g.str("\xc3\xa9\xe2\x82\xac");
+  EXPECT_EQ(cut(text, {.max_bytes = 2}).first, "'...");
+  EXPECT_EQ(cut(text, {.max_bytes = 3}).first, "'\xc3\xa9...");
+  EXPECT_EQ(cut(text, {.max_bytes = 5}).first, "'\xc3\xa9...");
+  EXPECT_EQ(cut(text, {.max_bytes = 6}).first, "'\xc3\xa9\xe2\x82\xac...");
+  // Shared references: 10^18 values, cut after the first mebibyte of them.
+  Value level = g.list({1});
+  for (int depth = 0; depth < 6; ++depth) level = g.list(std::vector<Value>(1000, level));
+  auto [out, why] = cut(level, {.max_bytes = 1 << 20});
+  EXPECT_EQ(why, ReprCut::max_bytes);
+  EXPECT_EQ(out.size(), (1u << 20) + 3);
+  EXPECT_EQ(out.substr(0, 12), "[[[[[[[1], [");
+  EXPECT_EQ(out.substr(out.size() - 3), "...");
+  // A huge int prints up to the limit too (in hex, past max_int_digits).
+  std::vector<uint8_t> big(1 << 20, 0x11);
+  EXPECT_EQ(cut(g.integer(big), {.max_bytes = 10}),
+            std::pair("0x11111111..."s, ReprCut::max_bytes));
+  EXPECT_EQ(cut(g.integer("123456789012345678901234567890"), {.max_bytes = 10}),
+            std::pair("1234567890..."s, ReprCut::max_bytes));
+}
+
 TEST(Repr, DeepNestingUsesNoCallStack) {
   Graph g;
   constexpr size_t kDepth = 1000000;
