@@ -1002,20 +1002,28 @@ class Encoder {
     if (v.kind() == Kind::Bytes) {
       raw.assign(as<BytesNode>(v).data);
     } else {
+      // The bytes the str was decoded from: its text encoded again with the codec that
+      // decoded it (UTF-8 as it is; ASCII and latin-1 as code points below 256), and each
+      // U+DC80..U+DCFF that errors=surrogateescape made of an undecodable byte as that
+      // byte, as str.encode(codec, 'surrogateescape') would.
       const StrNode& s = as<StrNode>(v);
-      if (s.py2_encoding == "utf-8") {
-        raw.assign(s.text);
+      const bool utf8 = s.py2_encoding == "utf-8";
+      std::string_view t = s.text;
+      if (utf8 && t.find('\xED') == std::string_view::npos) {
+        raw.assign(t);
       } else {
-        // ascii or latin1: code points below 256 are the original bytes.
-        std::string_view t = s.text;
+        raw.reserve(t.size());
         for (size_t i = 0; i < t.size();) {
           auto c = static_cast<uint8_t>(t[i]);
-          if (c < 0x80) {
+          auto next = [&](size_t k) { return static_cast<uint8_t>(t[i + k]); };
+          if (c == 0xED && i + 2 < t.size() && (next(1) & 0xFE) == 0xB2) {
+            raw.push_back(static_cast<char>(0x80 | ((next(1) & 1) << 6) | (next(2) & 0x3F)));
+            i += 3;
+          } else if (c < 0x80 || utf8) {
             raw.push_back(static_cast<char>(c));
             ++i;
           } else if ((c & 0xE0) == 0xC0 && i + 1 < t.size()) {
-            uint32_t cp = ((c & 0x1Fu) << 6) | (static_cast<uint8_t>(t[i + 1]) & 0x3Fu);
-            raw.push_back(static_cast<char>(cp));
+            raw.push_back(static_cast<char>(((c & 0x1Fu) << 6) | (next(1) & 0x3Fu)));
             i += 2;
           } else {
             throw PicklingError("a Python 2 str holds a character beyond latin-1");
