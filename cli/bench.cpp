@@ -1,6 +1,6 @@
-// pickle bench FILE [--repeat K] [--protocol N]: loads every pickle in FILE K times
-// and dumps the result K times (after one untimed dump), then prints the medians as
-// one JSON object.
+// pickle bench FILE [--repeat K] [--protocol N] [--no-dump] [load options]: loads
+// every pickle in FILE K times and dumps the result K times (after one untimed dump),
+// then prints the medians as one JSON object.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -71,10 +71,11 @@ unsigned long long peak_rss_kib() {
 }
 
 // Loads every pickle of data into g, each with a fresh memo (as pickle.loads on each).
-void load_all(std::span<const uint8_t> data, Graph& g, std::vector<Value>& roots) {
+void load_all(std::span<const uint8_t> data, const LoadOptions& options, Graph& g,
+              std::vector<Value>& roots) {
   roots.clear();
   MemorySource source(data);
-  Unpickler unpickler(source);
+  Unpickler unpickler(source, options);
   do {
     unpickler.clear_memo();
     roots.push_back(unpickler.load(g));
@@ -89,6 +90,7 @@ std::function<int()> add_bench(CLI::App& app) {
     int repeat = 5;
     int protocol = -2;  // the input's protocol
     bool no_dump = false;
+    LoadArgs load;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
@@ -103,7 +105,10 @@ std::function<int()> add_bench(CLI::App& app) {
       ->check(CLI::Range(-1, HIGHEST_PROTOCOL));
   cmd->add_flag("--no-dump", args->no_dump,
                 "Only load (to measure the memory a load takes, e.g. with /usr/bin/time)");
+  add_load_options(*cmd, args->load,
+                   "How to decode Python 2 str: ASCII, latin1, utf-8 or bytes (as CPython 3)");
   return [args]() -> int {
+    const LoadOptions options = args->load.options();
     return with_input(args->file, [&](Source& source) {
       // The whole input in memory first (a mapped file is already), so that timing
       // covers decoding only, as pickle.loads on a bytes object does.
@@ -118,7 +123,7 @@ std::function<int()> add_bench(CLI::App& app) {
       for (int i = 0; i < repeat; ++i) {
         auto g = std::make_unique<Graph>();
         Timer t;
-        load_all(data, *g, roots);
+        load_all(data, options, *g, roots);
         t.stop(load_ns, load_cpu);
         g.reset();  // freeing is not timed (pickle.loads' result outlives the call too)
       }
@@ -127,7 +132,7 @@ std::function<int()> add_bench(CLI::App& app) {
       for (int i = 0; i <= repeat; ++i) {
         graph.clear();
         Timer t;
-        load_all(data, graph, roots);
+        load_all(data, options, graph, roots);
         if (i > 0) t.stop(reuse_ns, reuse_cpu);  // the first one warms the graph
       }
       size_t objects = graph.node_count();
@@ -136,7 +141,7 @@ std::function<int()> add_bench(CLI::App& app) {
       size_t dump_bytes = 0;
       if (!args->no_dump) {
         MemorySource source_again(data);
-        Unpickler walker(source_again);
+        Unpickler walker(source_again, options);
         Graph scratch;
         uint64_t start = 0;
         for (size_t k = 0; k < roots.size(); ++k) {

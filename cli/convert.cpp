@@ -16,7 +16,7 @@ std::function<int()> add_convert(CLI::App& app) {
   struct Args {
     std::string in, out;
     int protocol = DEFAULT_PROTOCOL;
-    std::string encoding = "bytes";
+    LoadArgs load{.encoding = "bytes"};
     bool shared_memo = false;
   };
   auto args = std::make_shared<Args>();
@@ -28,10 +28,9 @@ std::function<int()> add_convert(CLI::App& app) {
                   "Protocol to write, 0-5; negative means the highest")
       ->capture_default_str()
       ->check(CLI::Range(-1, HIGHEST_PROTOCOL));
-  cmd->add_option("--encoding", args->encoding,
-                  "How to load Python 2 str (bytes keeps them exactly; they are written back "
-                  "as Python 2 str either way)")
-      ->capture_default_str();
+  add_load_options(*cmd, args->load,
+                   "How to load Python 2 str: bytes keeps them exactly (they are written back "
+                   "as Python 2 str either way), or ASCII, latin1, utf-8");
   cmd->add_flag("--shared-memo", args->shared_memo,
                 "Keep the memo between the pickles of a file, reading and writing (for files "
                 "written by one Pickler with several dump() calls)");
@@ -43,8 +42,7 @@ std::function<int()> add_convert(CLI::App& app) {
         return kUsage;
       }
     }
-    LoadOptions load_options;
-    load_options.py2_str.encoding = args->encoding;
+    LoadOptions load_options = args->load.options();
     DumpOptions dump_options;
     dump_options.protocol = args->protocol;
     return with_input(args->in, [&](Source& source) {

@@ -28,11 +28,32 @@ const char* container_kind(Source& source) {
 }
 }  // namespace
 
+LoadOptions LoadArgs::options() const {
+  LoadOptions o;
+  o.py2_str.encoding = encoding;
+  o.py2_str.errors = errors;
+  o.fix_imports = !no_fix_imports;
+  return o;
+}
+
+void add_load_options(CLI::App& cmd, LoadArgs& args, const std::string& encoding_help) {
+  cmd.add_option("--encoding", args.encoding, encoding_help)->capture_default_str();
+  cmd.add_option("--errors", args.errors,
+                 "How Python 2 str decoding errors are handled: strict, ignore, replace, "
+                 "surrogateescape, backslashreplace (as CPython 3)")
+      ->capture_default_str();
+  cmd.add_flag("--no-fix-imports", args.no_fix_imports,
+               "Keep the Python 2 module names of globals in protocol 0-2 pickles "
+               "(default: map them to Python 3 ones, as CPython 3's fix_imports)");
+}
+
 int with_input(const std::string& path, const std::function<int(Source&)>& body) {
   std::unique_ptr<Source> source;
   try {
-    if (path == "-") source = std::make_unique<StreamSource>(stdin);
-    else source = std::make_unique<FileSource>(path);
+    if (path == "-")
+      source = std::make_unique<StreamSource>(stdin);
+    else
+      source = std::make_unique<FileSource>(path);
   } catch (const std::system_error& e) {
     std::fprintf(stderr, "pickle: %s: %s\n", path.c_str(), e.code().message().c_str());
     return kBadInput;

@@ -1,4 +1,5 @@
-// Opening inputs for subcommands, and mapping errors to exit statuses.
+// Shared pieces of the subcommands: the load and protocol options, opening inputs,
+// writing outputs, and mapping errors to exit statuses.
 #pragma once
 
 #include <functional>
@@ -11,6 +12,20 @@
 #include "pickle/load.hpp"
 
 namespace pickle::cli {
+
+/// The load options of every subcommand that loads pickles (DESIGN.md): --encoding,
+/// --errors and --no-fix-imports, as CPython 3's pickle.load takes them.
+struct LoadArgs {
+  std::string encoding = "ASCII";
+  std::string errors = "strict";
+  bool no_fix_imports = false;
+  /// LoadOptions with these settings (the rest at their defaults).
+  LoadOptions options() const;
+};
+
+/// Adds the load options to cmd, parsed into args (which must outlive parsing). The
+/// default encoding is args.encoding as given; `encoding_help` describes the option.
+void add_load_options(CLI::App& cmd, LoadArgs& args, const std::string& encoding_help);
 
 /// Opens path ("-" for standard input) and runs body on it. Maps errors to the
 /// tool's exit statuses: UnpicklingError and unreadable files print one line on

@@ -61,8 +61,7 @@ void report_cut(const std::string& file, ReprCut cut, uint64_t pickle_start, siz
 std::function<int()> add_show(CLI::App& app) {
   struct Args {
     std::string file;
-    std::string encoding = "ASCII";
-    std::string errors = "strict";
+    LoadArgs load;
     bool shared_memo = false;
     uint64_t max_output = 0;
   };
@@ -70,12 +69,8 @@ std::function<int()> add_show(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "show", "Print each pickle in FILE as Python's repr() would, one line per pickle");
   cmd->add_option("FILE", args->file, "Pickle file, or - for standard input")->required();
-  cmd->add_option("--encoding", args->encoding,
-                  "How to decode Python 2 str: ASCII, latin1, utf-8 or bytes (as CPython 3)")
-      ->capture_default_str();
-  cmd->add_option("--errors", args->errors,
-                  "Decoding errors: strict, ignore, replace, surrogateescape, backslashreplace")
-      ->capture_default_str();
+  add_load_options(*cmd, args->load,
+                   "How to decode Python 2 str: ASCII, latin1, utf-8 or bytes (as CPython 3)");
   cmd->add_flag("--shared-memo", args->shared_memo,
                 "Keep the memo from one pickle to the next, for files written by one Pickler "
                 "with several dump() calls (default: each pickle starts afresh, as with "
@@ -93,9 +88,7 @@ std::function<int()> add_show(CLI::App& app) {
           ->transform(CLI::AsSizeValue(false))
           ->type_name("BYTES");
   return [args, max_output]() -> int {
-    LoadOptions options;
-    options.py2_str.encoding = args->encoding;
-    options.py2_str.errors = args->errors;
+    LoadOptions options = args->load.options();
     // A viewer shows an undecodable Python 2 str as bytes rather than failing.
     options.py2_str.undecodable_as_bytes = true;
     const bool explicit_limit = max_output->count() > 0;

@@ -11,6 +11,9 @@ show_max_output: a well-formed pickle whose printout passes the limit (the defau
     one, or --max-output BYTES) is printed up to the limit and ended with '...',
     standard error says where and why, the exit status is 0, and the pickles after it
     are not shown; exactly at the limit nothing is cut.
+load_options: show, convert and bench take the same load options (--encoding,
+    --errors, --no-fix-imports), so a Python 2 pickle with a non-ASCII str can be
+    benchmarked.
 
 Runs under the build's Python 3 (3.6 or later), which is also the oracle where one is
 needed. Exit status 0 when the case passes, 1 otherwise.
@@ -33,6 +36,11 @@ def write(tmp, name, data):
     with open(path, 'wb') as f:
         f.write(data)
     return path
+
+
+def read(path):
+    with open(path, 'rb') as f:
+        return f.read()
 
 
 class Case(object):
@@ -160,9 +168,65 @@ def show_max_output(cli, case, tmp):
     print('show_max_output: checked')
 
 
+# ------------------------------------------------------------------ load_options
+# What Python 2.7 writes for pickle.dumps([u'x', 'caf\xe9', set([1])], 2).
+PY2_PICKLE = (b'\x80\x02]q\x00(X\x01\x00\x00\x00xq\x01U\x04caf\xe9q\x02c__builtin__\nset\nq\x03'
+              b']q\x04K\x01a\x85q\x05Rq\x06e.')
+
+
+def load_options(cli, case, tmp):
+    import json
+    path = write(tmp, 'py2.pkl', PY2_PICKLE)
+
+    def bench(*options):
+        r = run([cli, 'bench', path, '--repeat', '1'] + list(options))
+        doc = None
+        if r.returncode == 0:
+            doc = json.loads(r.stdout.decode())
+        return r.returncode, doc, r.stderr.decode('utf-8', 'backslashreplace')
+
+    code, _, err = bench()
+    case.check(code == 1 and err.startswith('UnpicklingError at byte 14 (SHORT_BINSTRING): '),
+               'bench, ASCII: exit status %d, %r' % (code, err))
+    for options in (['--encoding', 'latin1'], ['--encoding', 'latin1', '--no-fix-imports'],
+                    ['--encoding', 'bytes'], ['--errors', 'surrogateescape'],
+                    ['--encoding', 'utf-8', '--errors', 'backslashreplace']):
+        code, doc, err = bench(*options)
+        what = 'bench %s' % ' '.join(options)
+        if case.check(code == 0 and not err, '%s: exit status %d, %r' % (what, code, err)):
+            case.check(doc['pickles'] == 1 and doc['protocol'] == 2, '%s: %r' % (what, doc))
+            if options[:2] == ['--encoding', 'latin1'] or options[1] == 'bytes':
+                # Loaded losslessly, written back with the same bytes.
+                case.check(doc['dump_bytes'] == len(PY2_PICKLE), '%s: %r' % (what, doc))
+    for options in (['--encoding', 'nope'], ['--errors', 'nope']):
+        code, _, err = bench(*options)
+        case.check(code == 2, 'bench %s: exit status %d' % (' '.join(options), code))
+
+    # The same options, from the same code, in show and convert.
+    for options, line in (([], "['x', b'caf\\xe9', {1}]"),
+                          (['--encoding', 'latin1'], "['x', 'caf\xe9', {1}]"),
+                          (['--encoding', 'latin1', '--no-fix-imports'],
+                           "['x', 'caf\xe9', __builtin__.set([1])]"),
+                          (['--errors', 'replace'], "['x', 'caf\ufffd', {1}]")):
+        r = run([cli, 'show'] + options + [path])
+        got = (r.returncode, r.stdout.decode('utf-8', 'backslashreplace'), r.stderr)
+        case.check(got == (0, line + '\n', b''), 'show %s: %r' % (' '.join(options), got))
+    for options in ([], ['--encoding', 'latin1'], ['--encoding', 'latin1', '--no-fix-imports'],
+                    ['--errors', 'strict']):
+        out = os.path.join(tmp, 'converted.pkl')
+        r = run([cli, 'convert', '-p', '2'] + options + [path, out])
+        same = os.path.exists(out) and read(out) == PY2_PICKLE
+        case.check(r.returncode == 0 and same, 'convert %s: exit status %d, %r, same bytes %s'
+                   % (' '.join(options), r.returncode, r.stderr, same))
+        if os.path.exists(out):
+            os.remove(out)
+    print('load_options: checked')
+
+
 CASES = {
     'show_names': show_names,
     'show_max_output': show_max_output,
+    'load_options': load_options,
 }
 
 
