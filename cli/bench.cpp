@@ -88,7 +88,7 @@ std::function<int()> add_bench(CLI::App& app) {
   struct Args {
     std::string file;
     int repeat = 5;
-    int protocol = -2;  // the input's protocol
+    int protocol = HIGHEST_PROTOCOL;  // when given; else each pickle's own
     bool no_dump = false;
     LoadArgs load;
   };
@@ -99,15 +99,16 @@ std::function<int()> add_bench(CLI::App& app) {
   cmd->add_option("-r,--repeat", args->repeat, "Timed iterations of each phase (median)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
-  cmd->add_option("-p,--protocol", args->protocol,
-                  "Protocol to dump with, 0-5, negative for the highest (default: the "
-                  "protocol each pickle was written with)")
-      ->check(CLI::Range(-1, HIGHEST_PROTOCOL));
+  CLI::Option* protocol =
+      add_protocol_option(*cmd, args->protocol,
+                          "Protocol to dump with, 0-5, negative for the highest (default: the "
+                          "protocol each pickle was written with)");
   cmd->add_flag("--no-dump", args->no_dump,
                 "Only load (to measure the memory a load takes, e.g. with /usr/bin/time)");
   add_load_options(*cmd, args->load,
                    "How to decode Python 2 str: ASCII, latin1, utf-8 or bytes (as CPython 3)");
-  return [args]() -> int {
+  return [args, protocol]() -> int {
+    const bool own_protocol = protocol->count() == 0;
     const LoadOptions options = args->load.options();
     return with_input(args->file, [&](Source& source) {
       // The whole input in memory first (a mapped file is already), so that timing
@@ -149,9 +150,8 @@ std::function<int()> add_bench(CLI::App& app) {
           walker.clear_memo();
           walker.noload();
           uint64_t end = source_again.offset();
-          protocols.push_back(args->protocol != -2
-                                  ? args->protocol
-                                  : input_protocol(data.subspan(start, end - start)));
+          protocols.push_back(own_protocol ? input_protocol(data.subspan(start, end - start))
+                                           : args->protocol);
           start = end;
         }
         // One untimed dump first: the first dumps of a process pay for fresh memory
@@ -173,7 +173,6 @@ std::function<int()> add_bench(CLI::App& app) {
       }
 
       int protocol = protocols.empty() ? -1 : protocols.front();
-      if (protocol < 0 && !protocols.empty()) protocol = HIGHEST_PROTOCOL;
       std::printf(
           "{\"bytes\": %zu, \"pickles\": %zu, \"objects\": %zu, \"graph_bytes\": %zu, "
           "\"repeat\": %d, \"load_ns\": %llu, \"load_reuse_ns\": %llu, \"load_cpu_ns\": %llu, "

@@ -24,10 +24,8 @@ std::function<int()> add_convert(CLI::App& app) {
       "convert", "Load every pickle in IN and write it to OUT with another protocol");
   cmd->add_option("IN", args->in, "Input pickle file, or - for standard input")->required();
   cmd->add_option("OUT", args->out, "Output file, or - for standard output")->required();
-  cmd->add_option("-p,--protocol", args->protocol,
-                  "Protocol to write, 0-5; negative means the highest")
-      ->capture_default_str()
-      ->check(CLI::Range(-1, HIGHEST_PROTOCOL));
+  add_protocol_option(*cmd, args->protocol,
+                      "Protocol to write, 0-5; negative means the highest (default: 4)");
   add_load_options(*cmd, args->load,
                    "How to load Python 2 str: bytes keeps them exactly (they are written back "
                    "as Python 2 str either way), or ASCII, latin1, utf-8");

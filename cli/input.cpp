@@ -1,5 +1,6 @@
 #include "input.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -45,6 +46,27 @@ void add_load_options(CLI::App& cmd, LoadArgs& args, const std::string& encoding
   cmd.add_flag("--no-fix-imports", args.no_fix_imports,
                "Keep the Python 2 module names of globals in protocol 0-2 pickles "
                "(default: map them to Python 3 ones, as CPython 3's fix_imports)");
+}
+
+CLI::Option* add_protocol_option(CLI::App& cmd, int& protocol, const std::string& help) {
+  auto highest_if_negative = [](std::string& text) -> std::string {
+    long long n = 0;
+    const char* begin = text.data() + (text.size() > 1 && text[0] == '+');
+    const char* end = text.data() + text.size();
+    auto [stop, ec] = std::from_chars(begin, end, n);
+    if (ec == std::errc::result_out_of_range && !text.empty() && text[0] == '-')
+      n = -1;
+    else if (ec != std::errc() || stop != end)
+      return "Value " + text + " is not an integer";
+    if (n > HIGHEST_PROTOCOL)
+      return "Value " + text + " is above the highest protocol, " +
+             std::to_string(HIGHEST_PROTOCOL);
+    if (n < 0) text = std::to_string(HIGHEST_PROTOCOL);
+    return {};
+  };
+  return cmd.add_option("-p,--protocol", protocol, help)
+      ->transform(CLI::Validator(highest_if_negative, "", "protocol"))
+      ->type_name("N");
 }
 
 int with_input(const std::string& path, const std::function<int(Source&)>& body) {

@@ -27,6 +27,11 @@ struct LoadArgs {
 /// default encoding is args.encoding as given; `encoding_help` describes the option.
 void add_load_options(CLI::App& cmd, LoadArgs& args, const std::string& encoding_help);
 
+/// Adds -p/--protocol to cmd, parsed into `protocol`: 0 to HIGHEST_PROTOCOL, and any
+/// negative number for HIGHEST_PROTOCOL, as the pickle module documents; above it is a
+/// usage error. Returns the option (whose count() says whether it was given).
+CLI::Option* add_protocol_option(CLI::App& cmd, int& protocol, const std::string& help);
+
 /// Opens path ("-" for standard input) and runs body on it. Maps errors to the
 /// tool's exit statuses: UnpicklingError and unreadable files print one line on
 /// standard error and give kBadInput; bad option values give kUsage.

@@ -14,6 +14,8 @@ show_max_output: a well-formed pickle whose printout passes the limit (the defau
 load_options: show, convert and bench take the same load options (--encoding,
     --errors, --no-fix-imports), so a Python 2 pickle with a non-ASCII str can be
     benchmarked.
+negative_protocol: a negative --protocol means the highest (5) in convert and bench,
+    as in the pickle module; above 5 is a usage error.
 
 Runs under the build's Python 3 (3.6 or later), which is also the oracle where one is
 needed. Exit status 0 when the case passes, 1 otherwise.
@@ -223,10 +225,45 @@ def load_options(cli, case, tmp):
     print('load_options: checked')
 
 
+# ------------------------------------------------------------------ negative_protocol
+def negative_protocol(cli, case, tmp):
+    import json
+    import pickle
+    path = write(tmp, 'in.pkl', pickle.dumps({'a': [1, 2.5, b'x', (None, True)]}, 2))
+    highest = os.path.join(tmp, 'p5.pkl')
+    r = run([cli, 'convert', '-p', '5', path, highest])
+    case.check(r.returncode == 0, 'convert -p 5: exit status %d' % r.returncode)
+    expected = read(highest)
+    case.check(expected[:2] == b'\x80\x05', 'convert -p 5 wrote %r' % expected[:2])
+    out = os.path.join(tmp, 'out.pkl')
+    for options in (['-p', '-1'], ['-p', '-2'], ['--protocol', '-5'], ['--protocol=-1'],
+                    ['-p', '-2147483648']):
+        r = run([cli, 'convert'] + options + [path, out])
+        got = read(out) if os.path.exists(out) else None
+        case.check(r.returncode == 0 and got == expected, 'convert %s: exit status %d, %r'
+                   % (' '.join(options), r.returncode, r.stderr[:200]))
+        if os.path.exists(out):
+            os.remove(out)
+        r = run([cli, 'bench', path, '--repeat', '1'] + options)
+        doc = json.loads(r.stdout.decode()) if r.returncode == 0 else {}
+        case.check(doc.get('protocol') == 5 and doc.get('dump_bytes') == len(expected),
+                   'bench %s: exit status %d, %r %r'
+                   % (' '.join(options), r.returncode, doc, r.stderr[:200]))
+    r = run([cli, 'bench', path, '--repeat', '1'])  # default: the input's own protocol
+    case.check(r.returncode == 0 and json.loads(r.stdout.decode())['protocol'] == 2,
+               'bench: exit status %d, %r' % (r.returncode, r.stdout))
+    for command in (['convert', '-p', '6', path, out], ['bench', '-p', '6', path]):
+        r = run([cli] + command)
+        case.check(r.returncode == 2 and not os.path.exists(out),
+                   '%s: exit status %d' % (' '.join(command), r.returncode))
+    print('negative_protocol: checked')
+
+
 CASES = {
     'show_names': show_names,
     'show_max_output': show_max_output,
     'load_options': load_options,
+    'negative_protocol': negative_protocol,
 }
 
 
