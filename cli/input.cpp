@@ -86,6 +86,10 @@ int with_input(const std::string& path, const std::function<int(Source&)>& body)
       return kBadInput;
     }
     return body(*source);
+  } catch (const OutputError& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "pickle: %s\n", e.what());
+    return kBadInput;
   } catch (const PicklingError& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "PicklingError: %s\n", e.what());
@@ -104,13 +108,19 @@ int with_input(const std::string& path, const std::function<int(Source&)>& body)
   }
 }
 
+namespace {
+[[noreturn]] void output_failed(const std::string& path, int error) {
+  throw OutputError(path + ": " + std::generic_category().message(error));
+}
+}  // namespace
+
 OutputFile::OutputFile(const std::string& path) : path_(path) {
   if (path == "-") {
     file_ = stdout;
   } else {
     temp_ = path + ".tmp-XXXXXX";
     int fd = ::mkstemp(temp_.data());
-    if (fd < 0) throw std::system_error(errno, std::generic_category(), path);
+    if (fd < 0) output_failed(path, errno);
     // mkstemp makes the file private; give it the mode a new file would get.
     mode_t mask = ::umask(0);
     ::umask(mask);
@@ -120,7 +130,7 @@ OutputFile::OutputFile(const std::string& path) : path_(path) {
       int e = errno;
       ::close(fd);
       ::unlink(temp_.c_str());
-      throw std::system_error(e, std::generic_category(), path);
+      output_failed(path, e);
     }
   }
   sink_ = std::make_unique<FileSink>(file_);
@@ -139,9 +149,8 @@ void OutputFile::commit() {
   }
   std::FILE* f = file_;
   file_ = nullptr;
-  if (std::fclose(f) != 0) throw std::system_error(errno, std::generic_category(), path_);
-  if (std::rename(temp_.c_str(), path_.c_str()) != 0)
-    throw std::system_error(errno, std::generic_category(), path_);
+  if (std::fclose(f) != 0) output_failed(path_, errno);
+  if (std::rename(temp_.c_str(), path_.c_str()) != 0) output_failed(path_, errno);
   committed_ = true;
 }
 

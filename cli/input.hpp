@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <stdexcept>
 #include <string>
 
 #include <cstdio>
@@ -34,8 +35,16 @@ CLI::Option* add_protocol_option(CLI::App& cmd, int& protocol, const std::string
 
 /// Opens path ("-" for standard input) and runs body on it. Maps errors to the
 /// tool's exit statuses: UnpicklingError and unreadable files print one line on
-/// standard error and give kBadInput; bad option values give kUsage.
+/// standard error and give kBadInput (an OutputError too); bad option values give
+/// kUsage.
 int with_input(const std::string& path, const std::function<int(Source&)>& body);
+
+/// An output file that cannot be created or renamed into place. The message is
+/// "OUT: reason", printed as `pickle: OUT: reason` (the input is not named).
+class OutputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 /// An output file written through a temporary beside it and renamed into place by
 /// commit(), so a failure never leaves a partial file ("-" is standard output).

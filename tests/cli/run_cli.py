@@ -16,12 +16,15 @@ load_options: show, convert and bench take the same load options (--encoding,
     benchmarked.
 negative_protocol: a negative --protocol means the highest (5) in convert and bench,
     as in the pickle module; above 5 is a usage error.
+unwritable_output: convert and optimize name only the output file when it cannot be
+    written (`pickle: OUT: reason`), exit 1, and leave no file behind.
 
 Runs under the build's Python 3 (3.6 or later), which is also the oracle where one is
 needed. Exit status 0 when the case passes, 1 otherwise.
 """
 import argparse
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -259,11 +262,36 @@ def negative_protocol(cli, case, tmp):
     print('negative_protocol: checked')
 
 
+# ------------------------------------------------------------------ unwritable_output
+def unwritable_output(cli, case, tmp):
+    import errno
+    import pickle
+    data = pickle.dumps([1, 2], 2)
+    path = write(tmp, 'in.pkl', data)
+    missing = os.path.join(tmp, 'no-such-dir', 'x.pkl')
+    directory = os.path.join(tmp, 'a-dir')
+    os.mkdir(directory)
+    write(directory, 'keep', b'')  # a directory that is not empty
+    for command in ('convert', 'optimize'):
+        for out, code in ((missing, errno.ENOENT), (directory, errno.EISDIR)):
+            for source, stdin in ((path, None), ('-', data)):
+                r = run([cli, command, source, out], stdin)
+                want = 'pickle: %s: %s\n' % (out, os.strerror(code))
+                got = r.stderr.decode('utf-8', 'backslashreplace')
+                case.check(r.returncode == 1 and got == want and not r.stdout,
+                           '%s %s %s: exit status %d, stderr %r, expected %r'
+                           % (command, source, out, r.returncode, got, want))
+        left = sorted(os.listdir(tmp)) + sorted(os.listdir(directory))
+        case.check(left == ['a-dir', 'in.pkl', 'keep'], 'files left behind: %r' % left)
+    print('unwritable_output: checked')
+
+
 CASES = {
     'show_names': show_names,
     'show_max_output': show_max_output,
     'load_options': load_options,
     'negative_protocol': negative_protocol,
+    'unwritable_output': unwritable_output,
 }
 
 
@@ -277,9 +305,7 @@ def main():
     try:
         CASES[args.case](args.cli, case, tmp)
     finally:
-        for f in os.listdir(tmp):
-            os.remove(os.path.join(tmp, f))
-        os.rmdir(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
     for f in case.failures[:20]:
         print('FAIL %s: %s' % (case.name, f))
     return 1 if case.failures else 0
