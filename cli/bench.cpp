@@ -1,6 +1,6 @@
-// pickle bench FILE [--repeat K] [--protocol N]: loads every pickle in FILE K times
-// and dumps the result K times (after one untimed dump), then prints the medians as
-// one JSON object.
+// pickle bench FILE [--repeat K] [--protocol N] [--no-dump] [load options]: loads
+// every pickle in FILE K times and dumps the result K times (after one untimed dump),
+// then prints the medians as one JSON object.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -71,10 +71,11 @@ unsigned long long peak_rss_kib() {
 }
 
 // Loads every pickle of data into g, each with a fresh memo (as pickle.loads on each).
-void load_all(std::span<const uint8_t> data, Graph& g, std::vector<Value>& roots) {
+void load_all(std::span<const uint8_t> data, const LoadOptions& options, Graph& g,
+              std::vector<Value>& roots) {
   roots.clear();
   MemorySource source(data);
-  Unpickler unpickler(source);
+  Unpickler unpickler(source, options);
   do {
     unpickler.clear_memo();
     roots.push_back(unpickler.load(g));
@@ -87,8 +88,9 @@ std::function<int()> add_bench(CLI::App& app) {
   struct Args {
     std::string file;
     int repeat = 5;
-    int protocol = -2;  // the input's protocol
+    int protocol = HIGHEST_PROTOCOL;  // when given; else each pickle's own
     bool no_dump = false;
+    LoadArgs load;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
@@ -97,13 +99,17 @@ std::function<int()> add_bench(CLI::App& app) {
   cmd->add_option("-r,--repeat", args->repeat, "Timed iterations of each phase (median)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
-  cmd->add_option("-p,--protocol", args->protocol,
-                  "Protocol to dump with, 0-5, negative for the highest (default: the "
-                  "protocol each pickle was written with)")
-      ->check(CLI::Range(-1, HIGHEST_PROTOCOL));
+  CLI::Option* protocol =
+      add_protocol_option(*cmd, args->protocol,
+                          "Protocol to dump with, 0-5, negative for the highest (default: the "
+                          "protocol each pickle was written with)");
   cmd->add_flag("--no-dump", args->no_dump,
                 "Only load (to measure the memory a load takes, e.g. with /usr/bin/time)");
-  return [args]() -> int {
+  add_load_options(*cmd, args->load,
+                   "How to decode Python 2 str: ASCII, latin1, utf-8 or bytes (as CPython 3)");
+  return [args, protocol]() -> int {
+    const bool own_protocol = protocol->count() == 0;
+    const LoadOptions options = args->load.options();
     return with_input(args->file, [&](Source& source) {
       // The whole input in memory first (a mapped file is already), so that timing
       // covers decoding only, as pickle.loads on a bytes object does.
@@ -118,7 +124,7 @@ std::function<int()> add_bench(CLI::App& app) {
       for (int i = 0; i < repeat; ++i) {
         auto g = std::make_unique<Graph>();
         Timer t;
-        load_all(data, *g, roots);
+        load_all(data, options, *g, roots);
         t.stop(load_ns, load_cpu);
         g.reset();  // freeing is not timed (pickle.loads' result outlives the call too)
       }
@@ -127,7 +133,7 @@ std::function<int()> add_bench(CLI::App& app) {
       for (int i = 0; i <= repeat; ++i) {
         graph.clear();
         Timer t;
-        load_all(data, graph, roots);
+        load_all(data, options, graph, roots);
         if (i > 0) t.stop(reuse_ns, reuse_cpu);  // the first one warms the graph
       }
       size_t objects = graph.node_count();
@@ -136,7 +142,7 @@ std::function<int()> add_bench(CLI::App& app) {
       size_t dump_bytes = 0;
       if (!args->no_dump) {
         MemorySource source_again(data);
-        Unpickler walker(source_again);
+        Unpickler walker(source_again, options);
         Graph scratch;
         uint64_t start = 0;
         for (size_t k = 0; k < roots.size(); ++k) {
@@ -144,9 +150,8 @@ std::function<int()> add_bench(CLI::App& app) {
           walker.clear_memo();
           walker.noload();
           uint64_t end = source_again.offset();
-          protocols.push_back(args->protocol != -2
-                                  ? args->protocol
-                                  : input_protocol(data.subspan(start, end - start)));
+          protocols.push_back(own_protocol ? input_protocol(data.subspan(start, end - start))
+                                           : args->protocol);
           start = end;
         }
         // One untimed dump first: the first dumps of a process pay for fresh memory
@@ -168,7 +173,6 @@ std::function<int()> add_bench(CLI::App& app) {
       }
 
       int protocol = protocols.empty() ? -1 : protocols.front();
-      if (protocol < 0 && !protocols.empty()) protocol = HIGHEST_PROTOCOL;
       std::printf(
           "{\"bytes\": %zu, \"pickles\": %zu, \"objects\": %zu, \"graph_bytes\": %zu, "
           "\"repeat\": %d, \"load_ns\": %llu, \"load_reuse_ns\": %llu, \"load_cpu_ns\": %llu, "

@@ -16,7 +16,7 @@ std::function<int()> add_convert(CLI::App& app) {
   struct Args {
     std::string in, out;
     int protocol = DEFAULT_PROTOCOL;
-    std::string encoding = "bytes";
+    LoadArgs load{.encoding = "bytes"};
     std::string py2_str = "keep";
     bool shared_memo = false;
   };
@@ -25,14 +25,11 @@ std::function<int()> add_convert(CLI::App& app) {
       "convert", "Load every pickle in IN and write it to OUT with another protocol");
   cmd->add_option("IN", args->in, "Input pickle file, or - for standard input")->required();
   cmd->add_option("OUT", args->out, "Output file, or - for standard output")->required();
-  cmd->add_option("-p,--protocol", args->protocol,
-                  "Protocol to write, 0-5; negative means the highest")
-      ->capture_default_str()
-      ->check(CLI::Range(-1, HIGHEST_PROTOCOL));
-  cmd->add_option("--encoding", args->encoding,
-                  "How to load Python 2 str (bytes keeps them exactly; --py2-str says how they "
-                  "are written)")
-      ->capture_default_str();
+  add_protocol_option(*cmd, args->protocol,
+                      "Protocol to write, 0-5; negative means the highest (default: 4)");
+  add_load_options(*cmd, args->load,
+                   "How to load Python 2 str: bytes keeps them exactly (--py2-str says how they "
+                   "are written), or ASCII, latin1, utf-8");
   cmd->add_option("--py2-str", args->py2_str,
                   "How to write Python 2 str: keep (as Python 2 str, the default), text (as "
                   "Python 3 str: their decoded text, see --encoding) or bytes (as Python 3 "
@@ -50,8 +47,7 @@ std::function<int()> add_convert(CLI::App& app) {
         return kUsage;
       }
     }
-    LoadOptions load_options;
-    load_options.py2_str.encoding = args->encoding;
+    LoadOptions load_options = args->load.options();
     DumpOptions dump_options;
     dump_options.protocol = args->protocol;
     dump_options.py2_str = args->py2_str == "text"    ? Py2Str::text

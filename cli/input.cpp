@@ -1,5 +1,6 @@
 #include "input.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -13,6 +14,46 @@
 #include "pickle/error.hpp"
 
 namespace pickle::cli {
+
+LoadOptions LoadArgs::options() const {
+  LoadOptions o;
+  o.py2_str.encoding = encoding;
+  o.py2_str.errors = errors;
+  o.fix_imports = !no_fix_imports;
+  return o;
+}
+
+void add_load_options(CLI::App& cmd, LoadArgs& args, const std::string& encoding_help) {
+  cmd.add_option("--encoding", args.encoding, encoding_help)->capture_default_str();
+  cmd.add_option("--errors", args.errors,
+                 "How Python 2 str decoding errors are handled: strict, ignore, replace, "
+                 "surrogateescape, backslashreplace (as CPython 3)")
+      ->capture_default_str();
+  cmd.add_flag("--no-fix-imports", args.no_fix_imports,
+               "Keep the Python 2 module names of globals in protocol 0-2 pickles "
+               "(default: map them to Python 3 ones, as CPython 3's fix_imports)");
+}
+
+CLI::Option* add_protocol_option(CLI::App& cmd, int& protocol, const std::string& help) {
+  auto highest_if_negative = [](std::string& text) -> std::string {
+    long long n = 0;
+    const char* begin = text.data() + (text.size() > 1 && text[0] == '+');
+    const char* end = text.data() + text.size();
+    auto [stop, ec] = std::from_chars(begin, end, n);
+    if (ec == std::errc::result_out_of_range && !text.empty() && text[0] == '-')
+      n = -1;
+    else if (ec != std::errc() || stop != end)
+      return "Value " + text + " is not an integer";
+    if (n > HIGHEST_PROTOCOL)
+      return "Value " + text + " is above the highest protocol, " +
+             std::to_string(HIGHEST_PROTOCOL);
+    if (n < 0) text = std::to_string(HIGHEST_PROTOCOL);
+    return {};
+  };
+  return cmd.add_option("-p,--protocol", protocol, help)
+      ->transform(CLI::Validator(highest_if_negative, "", "protocol"))
+      ->type_name("N");
+}
 
 int with_input(const std::string& path, const std::function<int(Source&)>& body) {
   std::unique_ptr<Source> source;
@@ -28,6 +69,10 @@ int with_input(const std::string& path, const std::function<int(Source&)>& body)
   try {
     // A zip, gzip, ... input is refused by the library (ErrorCode::container).
     return body(*source);
+  } catch (const OutputError& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "pickle: %s\n", e.what());
+    return kBadInput;
   } catch (const PicklingError& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "PicklingError: %s\n", e.what());
@@ -46,13 +91,19 @@ int with_input(const std::string& path, const std::function<int(Source&)>& body)
   }
 }
 
+namespace {
+[[noreturn]] void output_failed(const std::string& path, int error) {
+  throw OutputError(path + ": " + std::generic_category().message(error));
+}
+}  // namespace
+
 OutputFile::OutputFile(const std::string& path) : path_(path) {
   if (path == "-") {
     file_ = stdout;
   } else {
     temp_ = path + ".tmp-XXXXXX";
     int fd = ::mkstemp(temp_.data());
-    if (fd < 0) throw std::system_error(errno, std::generic_category(), path);
+    if (fd < 0) output_failed(path, errno);
     // mkstemp makes the file private; give it the mode a new file would get.
     mode_t mask = ::umask(0);
     ::umask(mask);
@@ -62,7 +113,7 @@ OutputFile::OutputFile(const std::string& path) : path_(path) {
       int e = errno;
       ::close(fd);
       ::unlink(temp_.c_str());
-      throw std::system_error(e, std::generic_category(), path);
+      output_failed(path, e);
     }
   }
   sink_ = std::make_unique<FileSink>(file_);
@@ -81,9 +132,8 @@ void OutputFile::commit() {
   }
   std::FILE* f = file_;
   file_ = nullptr;
-  if (std::fclose(f) != 0) throw std::system_error(errno, std::generic_category(), path_);
-  if (std::rename(temp_.c_str(), path_.c_str()) != 0)
-    throw std::system_error(errno, std::generic_category(), path_);
+  if (std::fclose(f) != 0) output_failed(path_, errno);
+  if (std::rename(temp_.c_str(), path_.c_str()) != 0) output_failed(path_, errno);
   committed_ = true;
 }
 

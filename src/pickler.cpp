@@ -16,7 +16,6 @@
 
 #include "bigint.hpp"
 #include "pickle/dump.hpp"
-#include "repr_detail.hpp"
 #include "text.hpp"
 
 namespace pickle {
@@ -1044,20 +1043,28 @@ class Encoder {
     if (v.kind() == Kind::Bytes) {
       raw.assign(as<BytesNode>(v).data);
     } else {
+      // The bytes the str was decoded from: its text encoded again with the codec that
+      // decoded it (UTF-8 as it is; ASCII and latin-1 as code points below 256), and each
+      // U+DC80..U+DCFF that errors=surrogateescape made of an undecodable byte as that
+      // byte, as str.encode(codec, 'surrogateescape') would.
       const StrNode& s = as<StrNode>(v);
-      if (s.py2_encoding == "utf-8") {
-        raw.assign(s.text);
+      const bool utf8 = s.py2_encoding == "utf-8";
+      std::string_view t = s.text;
+      if (utf8 && t.find('\xED') == std::string_view::npos) {
+        raw.assign(t);
       } else {
-        // ascii or latin1: code points below 256 are the original bytes.
-        std::string_view t = s.text;
+        raw.reserve(t.size());
         for (size_t i = 0; i < t.size();) {
           auto c = static_cast<uint8_t>(t[i]);
-          if (c < 0x80) {
+          auto next = [&](size_t k) { return static_cast<uint8_t>(t[i + k]); };
+          if (c == 0xED && i + 2 < t.size() && (next(1) & 0xFE) == 0xB2) {
+            raw.push_back(static_cast<char>(0x80 | ((next(1) & 1) << 6) | (next(2) & 0x3F)));
+            i += 3;
+          } else if (c < 0x80 || utf8) {
             raw.push_back(static_cast<char>(c));
             ++i;
           } else if ((c & 0xE0) == 0xC0 && i + 1 < t.size()) {
-            uint32_t cp = ((c & 0x1Fu) << 6) | (static_cast<uint8_t>(t[i + 1]) & 0x3Fu);
-            raw.push_back(static_cast<char>(cp));
+            raw.push_back(static_cast<char>(((c & 0x1Fu) << 6) | (next(1) & 0x3Fu)));
             i += 2;
           } else {
             throw PicklingError("a Python 2 str holds a character beyond latin-1");
@@ -1082,32 +1089,8 @@ class Encoder {
         put_payload(std::string_view(h, 5), raw, false);
       }
     } else {
-      // Python 2's repr() of the str.
-      char quote = '\'';
-      if (raw.find('\'') != std::string::npos && raw.find('"') == std::string::npos) quote = '"';
       std::string s(1, op(Op::string));
-      s.push_back(quote);
-      static const char kHex[] = "0123456789abcdef";
-      for (char ch : raw) {
-        auto c = static_cast<uint8_t>(ch);
-        if (ch == quote || ch == '\\') {
-          s.push_back('\\');
-          s.push_back(ch);
-        } else if (ch == '\t') {
-          s += "\\t";
-        } else if (ch == '\n') {
-          s += "\\n";
-        } else if (ch == '\r') {
-          s += "\\r";
-        } else if (c < 0x20 || c >= 0x7f) {
-          s += "\\x";
-          s.push_back(kHex[c >> 4]);
-          s.push_back(kHex[c & 15]);
-        } else {
-          s.push_back(ch);
-        }
-      }
-      s.push_back(quote);
+      append_py2_str_repr(s, raw);
       s.push_back('\n');
       put(s);
     }
@@ -1213,13 +1196,20 @@ class Encoder {
   }
 
   // ---- globals ---------------------------------------------------------------------
+  // A name as a message quotes it: escaped where not printable (one line).
+  static std::string quoted_name(std::string_view name) {
+    std::string s;
+    append_name_repr(s, name);
+    return s;
+  }
+
   void save_global(Value v) {
     const GlobalNode& g = as<GlobalNode>(v);
     std::string_view module = g.module, name = g.name;
     // No Unpickler loads a global without both names (CPython cannot import one).
     if (module.empty() || name.empty())
-      throw PicklingError("a global needs a module name and a name, not '" + std::string(module) +
-                          "' and '" + std::string(name) + "'");
+      throw PicklingError("a global needs a module name and a name, not '" + quoted_name(module) +
+                          "' and '" + quoted_name(name) + "'");
     if (proto_ >= 2 && opt_.registry) {
       if (auto code = opt_.registry->extension_code(module, name)) {
         uint32_t c = static_cast<uint32_t>(*code);
@@ -1272,7 +1262,7 @@ class Encoder {
       for (std::string_view s : {module, name})
         for (char c : s)
           if (static_cast<uint8_t>(c) >= 0x80)
-            throw PicklingError("non-ASCII global name '" + std::string(s) +
+            throw PicklingError("non-ASCII global name '" + quoted_name(s) +
                                 "' needs protocol 3 or higher");
     }
     // A GLOBAL line is strict UTF-8: a lone surrogate (kept in a str as its 3-byte

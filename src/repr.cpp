@@ -4,10 +4,7 @@
 
 #include <algorithm>
 #include <bit>
-#include <charconv>
-#include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -15,250 +12,9 @@
 #include <vector>
 
 #include "bigint.hpp"
-#include "repr_detail.hpp"
+#include "text.hpp"
 
 namespace pickle {
-namespace detail {
-namespace {
-
-struct CodePointRange {
-  uint32_t first, last;
-};
-
-// Code points str.isprintable() rejects in CPython 3.13: categories Cc, Cf, Cs, Co,
-// Cn, Zl, Zp and Zs except the ASCII space. repr() escapes exactly these.
-constexpr CodePointRange kNonPrintable[] = {
-#include "unicode_printable.inc"
-};
-
-bool is_printable(uint32_t cp) {
-  const CodePointRange* end = std::end(kNonPrintable);
-  const CodePointRange* it =
-      std::upper_bound(std::begin(kNonPrintable), end, cp,
-                       [](uint32_t c, const CodePointRange& r) { return c < r.first; });
-  if (it == std::begin(kNonPrintable)) return true;
-  --it;
-  return cp > it->last;
-}
-
-constexpr char kHex[] = "0123456789abcdef";
-
-void append_hex(std::string& out, uint32_t value, int digits) {
-  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) out += kHex[(value >> shift) & 0xf];
-}
-
-/// Decodes one code point at s[i]; returns its length in bytes. Lone surrogates in
-/// their 3-byte form are code points like any other. A byte that starts no valid
-/// sequence decodes as U+DC80..U+DCFF (as Python's surrogateescape would see it).
-size_t decode_utf8(std::string_view s, size_t i, uint32_t& cp) {
-  auto at = [&](size_t k) -> uint32_t { return static_cast<unsigned char>(s[k]); };
-  auto cont = [&](size_t k) { return k < s.size() && (at(k) & 0xC0) == 0x80; };
-  uint32_t c0 = at(i);
-  if (c0 >= 0xC2 && c0 <= 0xDF && cont(i + 1)) {
-    cp = ((c0 & 0x1F) << 6) | (at(i + 1) & 0x3F);
-    return 2;
-  }
-  if (c0 >= 0xE0 && c0 <= 0xEF && cont(i + 1) && cont(i + 2) && !(c0 == 0xE0 && at(i + 1) < 0xA0)) {
-    cp = ((c0 & 0x0F) << 12) | ((at(i + 1) & 0x3F) << 6) | (at(i + 2) & 0x3F);
-    return 3;
-  }
-  if (c0 >= 0xF0 && c0 <= 0xF4 && cont(i + 1) && cont(i + 2) && cont(i + 3) &&
-      !(c0 == 0xF0 && at(i + 1) < 0x90) && !(c0 == 0xF4 && at(i + 1) > 0x8F)) {
-    cp = ((c0 & 0x07) << 18) | ((at(i + 1) & 0x3F) << 12) | ((at(i + 2) & 0x3F) << 6) |
-         (at(i + 3) & 0x3F);
-    return 4;
-  }
-  cp = 0xDC00 + c0;
-  return 1;
-}
-
-/// The float formatting both float and complex repr use: shortest round-trip digits,
-/// positional when the decimal exponent is in [-4, 16), else d.ddde+XX.
-/// `add_dot_0` makes integral positional values end in ".0" (float, not complex);
-/// `force_sign` writes '+' before non-negative values (complex's imaginary part).
-void format_double(std::string& out, double d, bool add_dot_0, bool force_sign) {
-  if (std::isnan(d)) {  // Python ignores the sign of a NaN
-    out += force_sign ? "+nan" : "nan";
-    return;
-  }
-  if (std::isinf(d)) {
-    out += d < 0 ? "-inf" : force_sign ? "+inf" : "inf";
-    return;
-  }
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
-  const char* p = buf;
-  const char* end = res.ptr;
-  if (*p == '-') {
-    out += '-';
-    ++p;
-  } else if (force_sign) {
-    out += '+';
-  }
-  char digits[32];
-  int nd = 0;
-  for (; p < end && *p != 'e'; ++p) {
-    if (*p != '.') digits[nd++] = *p;
-  }
-  ++p;  // 'e'
-  bool exp_negative = p < end && *p == '-';
-  if (p < end && (*p == '-' || *p == '+')) ++p;
-  int exp = 0;
-  std::from_chars(p, end, exp);
-  if (exp_negative) exp = -exp;
-
-  if (exp >= -4 && exp < 16) {
-    int point = exp + 1;  // digits before the decimal point
-    if (point <= 0) {
-      out += "0.";
-      out.append(static_cast<size_t>(-point), '0');
-      out.append(digits, static_cast<size_t>(nd));
-    } else if (point >= nd) {
-      out.append(digits, static_cast<size_t>(nd));
-      out.append(static_cast<size_t>(point - nd), '0');
-      if (add_dot_0) out += ".0";
-    } else {
-      out.append(digits, static_cast<size_t>(point));
-      out += '.';
-      out.append(digits + point, static_cast<size_t>(nd - point));
-    }
-  } else {
-    out += digits[0];
-    if (nd > 1) {
-      out += '.';
-      out.append(digits + 1, static_cast<size_t>(nd - 1));
-    }
-    out += 'e';
-    out += exp < 0 ? '-' : '+';
-    int mag = std::abs(exp);
-    if (mag < 10) out += '0';
-    char eb[8];
-    auto er = std::to_chars(eb, eb + sizeof eb, mag);
-    out.append(eb, er.ptr);
-  }
-}
-
-void append_complex_repr(std::string& out, double real, double imag) {
-  if (real == 0 && !std::signbit(real)) {  // +0 real part: just the imaginary part
-    format_double(out, imag, false, false);
-    out += 'j';
-    return;
-  }
-  out += '(';
-  format_double(out, real, false, false);
-  format_double(out, imag, false, true);
-  out += "j)";
-}
-
-}  // namespace
-
-void append_float_repr(std::string& out, double d) {
-  format_double(out, d, true, false);
-}
-
-void append_str_repr(std::string& out, std::string_view s) {
-  // Single quotes unless the text has a ' and no ".
-  bool has_single = s.find('\'') != std::string_view::npos;
-  bool has_double = s.find('"') != std::string_view::npos;
-  char quote = has_single && !has_double ? '"' : '\'';
-  auto plain = [quote](unsigned char c) {
-    return c >= 0x20 && c < 0x7f && c != '\\' && c != static_cast<unsigned char>(quote);
-  };
-  out.reserve(out.size() + s.size() + 2);
-  out += quote;
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (plain(c)) {
-      size_t j = i + 1;
-      while (j < s.size() && plain(static_cast<unsigned char>(s[j]))) ++j;
-      out.append(s.data() + i, j - i);
-      i = j;
-      continue;
-    }
-    if (c < 0x80) {
-      switch (c) {
-        case '\t': out += "\\t"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\\': out += "\\\\"; break;
-        default:
-          if (c == static_cast<unsigned char>(quote)) {
-            out += '\\';
-            out += quote;
-          } else {
-            out += "\\x";
-            append_hex(out, c, 2);
-          }
-      }
-      ++i;
-      continue;
-    }
-    uint32_t cp;
-    size_t len = decode_utf8(s, i, cp);
-    if (is_printable(cp)) {
-      out.append(s.data() + i, len);
-    } else if (cp <= 0xff) {
-      out += "\\x";
-      append_hex(out, cp, 2);
-    } else if (cp <= 0xffff) {
-      out += "\\u";
-      append_hex(out, cp, 4);
-    } else {
-      out += "\\U";
-      append_hex(out, cp, 8);
-    }
-    i += len;
-  }
-  out += quote;
-}
-
-namespace {
-
-/// b'...' as bytes and bytearray print it. They pick the quote alike, but
-/// bytearray's printer escapes every ' even inside double quotes: b"x\'y".
-void append_bytes_literal(std::string& out, std::string_view data, bool escape_all_single) {
-  bool has_single = data.find('\'') != std::string_view::npos;
-  bool has_double = data.find('"') != std::string_view::npos;
-  char quote = has_single && !has_double ? '"' : '\'';
-  out.reserve(out.size() + data.size() + 3);
-  out += 'b';
-  out += quote;
-  for (char ch : data) {
-    auto c = static_cast<unsigned char>(ch);
-    if (ch == quote || ch == '\\' || (ch == '\'' && escape_all_single)) {
-      out += '\\';
-      out += ch;
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c < 0x20 || c >= 0x7f) {
-      out += "\\x";
-      append_hex(out, c, 2);
-    } else {
-      out += ch;
-    }
-  }
-  out += quote;
-}
-
-}  // namespace
-
-void append_bytes_repr(std::string& out, std::string_view data) {
-  append_bytes_literal(out, data, false);
-}
-
-void append_bytearray_repr(std::string& out, std::string_view data) {
-  out += "bytearray(";
-  append_bytes_literal(out, data, true);
-  out += ')';
-}
-
-}  // namespace detail
-
 namespace {
 
 /// The nodes currently being printed (CPython's Py_ReprEnter list): a linear-probing
@@ -348,9 +104,10 @@ class Printer {
         start_(out.size()),
         max_(options.max_bytes),
         max_int_digits_(options.max_int_digits),
-        max_visits_(options.max_visits) {}
+        max_visits_(options.max_visits),
+        cut_at_limit_(options.cut_at_limit) {}
 
-  void run(Value root) {
+  ReprCut run(Value root) {
     try {
       value(root);
       check();
@@ -358,13 +115,28 @@ class Printer {
         step();
         check();
       }
+    } catch (const Cut& cut) {
+      // Keep at most max_ bytes, ending before a UTF-8 continuation byte.
+      size_t keep = out_.size() - start_ > max_ ? start_ + max_ : out_.size();
+      while (keep > start_ && keep < out_.size() &&
+             (static_cast<unsigned char>(out_[keep]) & 0xC0) == 0x80)
+        --keep;
+      out_.resize(keep);
+      out_ += "...";
+      return cut.why;
     } catch (...) {
       out_.resize(start_);
       throw;
     }
+    return ReprCut::none;
   }
 
  private:
+  // Thrown to stop at a limit when the printout is to be cut there.
+  struct Cut {
+    ReprCut why;
+  };
+
   struct Frame {
     const Node* node;
     size_t index;    // next element of the current sequence
@@ -374,6 +146,14 @@ class Printer {
 
   void check() const {
     if (out_.size() - start_ > max_) check_fail();
+  }
+
+  // Whether what is left of max_bytes cannot hold `need` more bytes. Only when a limit
+  // fails: a printout that is cut is printed up to the limit (check() cuts it).
+  bool no_room_for(size_t need) const {
+    if (cut_at_limit_) return false;
+    size_t used = out_.size() - start_;
+    return used > max_ || need > max_ - used;
   }
 
   void open(const Node* node, std::string_view prefix) {
@@ -394,18 +174,12 @@ class Printer {
     stack_.pop_back();
   }
 
-  void append_int(int64_t i) {
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, i);
-    out_.append(buf, r.ptr);
-  }
-
   void append_global(const GlobalNode& g) {
     if (!g.module.empty()) {
-      out_ += g.module;
+      detail::append_name_repr(out_, g.module);
       out_ += '.';
     }
-    out_ += g.name;
+    detail::append_name_repr(out_, g.name);
   }
 
   void append_bigint(const BigIntNode& b) {
@@ -413,8 +187,7 @@ class Printer {
     // refuses repr() past 4300 digits) the int is shown in hex, which is linear.
     size_t min_digits = b.bytes.size() >= 2 ? (b.bytes.size() - 2) * 12 / 5 : 0;
     if (min_digits > max_int_digits_) return append_bigint_hex(b);
-    size_t used = out_.size() - start_;
-    if (used > max_ || min_digits > max_ - used) check_fail();
+    if (no_room_for(min_digits)) check_fail();
     out_ += detail::twos_to_decimal(b.bytes);
   }
 
@@ -430,8 +203,7 @@ class Printer {
       }
     }
     while (mag.size() > 1 && mag.back() == 0) mag.pop_back();
-    size_t used = out_.size() - start_;
-    if (used > max_ || 2 * mag.size() + 3 > max_ - used) check_fail();
+    if (no_room_for(2 * mag.size() + 3)) check_fail();
     static const char kHex[] = "0123456789abcdef";
     if (negative) out_ += '-';
     out_ += "0x";
@@ -442,11 +214,13 @@ class Printer {
     }
   }
 
-  [[noreturn]] static void check_fail() {
+  [[noreturn]] void check_fail() const {
+    if (cut_at_limit_) throw Cut{ReprCut::max_bytes};
     throw std::length_error("repr: output exceeds ReprOptions::max_bytes");
   }
 
   [[noreturn]] void visits_fail() const {
+    if (cut_at_limit_) throw Cut{ReprCut::max_visits};
     throw std::length_error("repr: more than " + std::to_string(max_visits_) +
                             " values to print (ReprOptions::max_visits); a value shared "
                             "through the memo is printed once per reference");
@@ -463,7 +237,7 @@ class Printer {
         if (v.is_bigint()) {
           append_bigint(v.bigint());
         } else {
-          append_int(v.raw_int());
+          detail::append_int_repr(out_, v.raw_int());
         }
         return;
       case Kind::Float: detail::append_float_repr(out_, v.raw_float()); return;
@@ -704,7 +478,7 @@ class Printer {
             if (f.index < entries.size()) {
               size_t i = f.index++;
               if (comma) out_ += ", ";
-              out_ += entries[i].first.str().text;
+              detail::append_name_repr(out_, entries[i].first.str().text);
               out_ += '=';
               value(entries[i].second);
               return;
@@ -777,6 +551,7 @@ class Printer {
   size_t max_;
   size_t max_int_digits_;
   size_t max_visits_;
+  bool cut_at_limit_;
   size_t visits_ = 0;
   std::vector<Frame> stack_;
   NodeSet busy_;
@@ -784,8 +559,8 @@ class Printer {
 
 }  // namespace
 
-void repr_to(std::string& out, Value v, const ReprOptions& options) {
-  Printer(out, options).run(v);
+ReprCut repr_to(std::string& out, Value v, const ReprOptions& options) {
+  return Printer(out, options).run(v);
 }
 
 std::string repr(Value v, const ReprOptions& options) {

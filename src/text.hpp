@@ -1,6 +1,7 @@
-// Text helpers of the decoder: Python's number grammars and string codecs. Each
-// returns false (or an error message) instead of throwing; the decoder adds the
-// offset and opcode.
+// The text layer: Python's number grammars and string codecs (text.cpp), and Python
+// literals as repr() writes them (text_literal.cpp). The parsers and codecs return
+// false (or an error message) instead of throwing; the decoder adds the offset and
+// opcode.
 #pragma once
 
 #include <cstdint>
@@ -87,5 +88,39 @@ bool decode_py2(std::string_view data, std::string_view encoding, std::string_vi
 /// Normalises a codec name as Python's lookup does for the codecs we support; returns
 /// "ascii", "latin1", "utf-8", "bytes", or empty for an unknown codec.
 std::string normalize_encoding(std::string_view name);
+
+// ---------------------------------------------------------------------------
+// Python literals: the one implementation that repr (`pickle show`), dis and the
+// Pickler's protocol 0 text opcodes share.
+
+/// Python's repr(int) of a 64-bit int.
+void append_int_repr(std::string& out, int64_t v);
+
+/// Python's repr(float): shortest round-trip digits, 'inf', '-inf', 'nan', '1e+16'.
+void append_float_repr(std::string& out, double d);
+
+/// Python's repr(complex): '1j', '(1+2j)', '(-0-1j)', '(nan+infj)'.
+void append_complex_repr(std::string& out, double real, double imag);
+
+/// Python's repr(str) of UTF-8 text (lone surrogates allowed in their 3-byte form; a
+/// byte that starts no valid sequence prints as \udcXX, so the output is valid UTF-8).
+void append_str_repr(std::string& out, std::string_view utf8);
+
+/// A name (of a module, a global, a keyword argument) as it prints in `show` and in
+/// messages: unchanged when printable, so `module.qualname` stays as it is; what
+/// str.isprintable() rejects is escaped as repr(str) escapes it (\n, \t, \x85,
+/// \ud800, \U000e0001), so a name never breaks a line. No quotes, and \ and quotes
+/// are not escaped.
+void append_name_repr(std::string& out, std::string_view name);
+
+/// Python's repr(bytes): b'...' with the quote choice and escapes CPython uses.
+void append_bytes_repr(std::string& out, std::string_view data);
+
+/// Python's repr(bytearray): bytearray(b'...'); unlike bytes, every ' is escaped.
+void append_bytearray_repr(std::string& out, std::string_view data);
+
+/// Python 2's repr(str) of those bytes: the bytes literal without its b ('caf\xe9'), as
+/// the protocol 0 STRING opcode carries it.
+void append_py2_str_repr(std::string& out, std::string_view data);
 
 }  // namespace pickle::detail

@@ -8,6 +8,7 @@
 #include "decoder.hpp"
 #include "noload.hpp"
 #include "pickle/load.hpp"
+#include "text.hpp"
 
 namespace pickle {
 namespace detail {
@@ -226,6 +227,15 @@ class ValueBuilder {
     }
   }
 
+  // module.name as a message quotes it (See detail::append_name_repr).
+  static std::string dotted(std::string_view module, std::string_view name) {
+    std::string s;
+    detail::append_name_repr(s, module);
+    s += '.';
+    detail::append_name_repr(s, name);
+    return s;
+  }
+
   Value global(std::string_view module, std::string_view name) {
     if (opt_.strict) {
       bool ok = std::any_of(opt_.allowed_globals.begin(), opt_.allowed_globals.end(),
@@ -237,8 +247,7 @@ class ValueBuilder {
         return v;
       }
       if (!ok)
-        fail(ErrorCode::refused_global,
-             "global '" + std::string(module) + "." + std::string(name) + "' is not allowed");
+        fail(ErrorCode::refused_global, "global '" + dotted(module, name) + "' is not allowed");
     }
     return resolve(module, name);
   }
@@ -249,7 +258,7 @@ class ValueBuilder {
         return opt_.find_global(g_, module, name);
       } catch (const std::exception& e) {
         fail(ErrorCode::refused_global,
-             "global '" + std::string(module) + "." + std::string(name) + "' refused: " + e.what());
+             "global '" + dotted(module, name) + "' refused: " + e.what());
       }
     }
     return g_.global(module, name);

@@ -27,17 +27,29 @@ struct ReprOptions {
   /// conversion is quadratic, and a 1 MB LONG4 would take minutes. CPython's repr()
   /// refuses ints past 4300 digits outright (int_max_str_digits).
   size_t max_int_digits = 100000;
+  /// What reaching max_bytes or max_visits does. false (default): std::length_error,
+  /// and `out` is left as it was. true: the printout is cut there, as a viewer wants
+  /// it: what was printed is kept (at most max_bytes bytes, ending on a whole UTF-8
+  /// character), "..." is appended, and repr_to says which limit cut it.
+  bool cut_at_limit = false;
 };
+
+/// Which limit cut a printout short (ReprOptions::cut_at_limit); none when it is whole.
+enum class ReprCut { none, max_bytes, max_visits };
 
 /// The repr of v. Recursion prints as [...], {...}, (...) or ... as CPython does.
 /// Sets print in insertion order. No recursion on the depth of the data.
 ///
 /// Objects: `module.Name(arg, ..., key=value)`, then `.__setstate__(state)` per BUILD
 /// state, `.extend([...])` for appended items, `.update({...})` for set items.
-/// PersistentRefs: `persistent_id(<repr of id>)`.
+/// PersistentRefs: `persistent_id(<repr of id>)`. Names (modules, qualified names,
+/// keyword names) print as they are where printable; a character str.isprintable()
+/// rejects is escaped as repr(str) escapes it, without quotes, so the output is one
+/// line.
 std::string repr(Value v, const ReprOptions& options = {});
 
-/// Appends repr(v) to out.
-void repr_to(std::string& out, Value v, const ReprOptions& options = {});
+/// Appends repr(v) to out. Returns ReprCut::none, or with ReprOptions::cut_at_limit
+/// the limit that cut the printout (then out ends with "...").
+ReprCut repr_to(std::string& out, Value v, const ReprOptions& options = {});
 
 }  // namespace pickle

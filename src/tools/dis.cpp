@@ -7,7 +7,6 @@
 #include <cstdio>
 
 #include "../bigint.hpp"
-#include "../repr_detail.hpp"
 #include "../text.hpp"
 #include "pickle/error.hpp"
 
@@ -65,19 +64,6 @@ size_t chars(std::string_view s) {
   return n;
 }
 
-void append_int(std::string& out, int64_t v) {
-  out += std::to_string(v);
-}
-
-// Latin-1 bytes as UTF-8 text (BINSTRING and SHORT_BINSTRING: pickletools decodes
-// them as latin-1).
-std::string latin1_to_utf8(std::string_view s) {
-  std::string r;
-  r.reserve(s.size());
-  for (char c : s) detail::append_utf8(r, static_cast<uint8_t>(c));
-  return r;
-}
-
 class Disassembler {
  public:
   Disassembler(OpcodeWalker& walker, std::ostream& out, const DisOptions& opt, DisMemo& memo)
@@ -126,7 +112,7 @@ void Disassembler::text_int(const Instruction& ins, std::string_view s, std::str
                "Python's int() converts (pickletools stops here)");
   }
   if (v.small)
-    append_int(repr, v.value);
+    detail::append_int_repr(repr, v.value);
   else
     repr += detail::twos_to_decimal(v.big);
 }
@@ -205,15 +191,16 @@ bool Disassembler::argument(const Instruction& ins, std::string& repr, bool& rep
       return true;
     }
     case ArgKind::string1:
-    case ArgKind::string4: detail::append_str_repr(repr, latin1_to_utf8(a.text)); return true;
+    case ArgKind::string4: {  // pickletools decodes BINSTRING and SHORT_BINSTRING as latin-1
+      std::string text;
+      detail::latin1_to_utf8(a.text, text);
+      detail::append_str_repr(repr, text);
+      return true;
+    }
     case ArgKind::bytes1:
     case ArgKind::bytes4:
     case ArgKind::bytes8: detail::append_bytes_repr(repr, a.text); return true;
-    case ArgKind::bytearray8:
-      repr += "bytearray(";
-      detail::append_bytes_repr(repr, a.text);
-      repr += ')';
-      return true;
+    case ArgKind::bytearray8: detail::append_bytearray_repr(repr, a.text); return true;
     case ArgKind::unicodestringnl:
     case ArgKind::unicodestring1:
     case ArgKind::unicodestring4:
@@ -221,7 +208,7 @@ bool Disassembler::argument(const Instruction& ins, std::string& repr, bool& rep
     case ArgKind::long1:
     case ArgKind::long4: {
       if (!a.is_big) {
-        append_int(repr, a.integer);
+        detail::append_int_repr(repr, a.integer);
         return true;
       }
       // A minimal two's-complement int of 1800 bytes or more has more than 4300
@@ -238,7 +225,7 @@ bool Disassembler::argument(const Instruction& ins, std::string& repr, bool& rep
     case ArgKind::uint2:
     case ArgKind::int4:
     case ArgKind::uint4:
-    case ArgKind::uint8: append_int(repr, a.integer); return true;
+    case ArgKind::uint8: detail::append_int_repr(repr, a.integer); return true;
   }
   return false;
 }

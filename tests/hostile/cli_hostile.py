@@ -2,8 +2,10 @@
 """`pickle show` on input made at test time (issue 5).
 
 show_billion_laughs: lists of a thousand references to lists of a thousand
-    references, six deep (12 KB, 10^18 values as a tree). `show` must exit 1 with a
-    clear message and a small peak RSS, having printed nothing.
+    references, six deep (12 KB, 10^18 values as a tree). The pickle is well formed:
+    `show` must print it cut at its budget and ended with `...`, say on standard error
+    where and why, exit 0, and keep a small peak RSS; with --max-output 1000, cut at
+    1000 bytes.
 DeepShow: ten million nested lists. `show` must print them (exit 0), with no
     recursion anywhere.
 
@@ -18,7 +20,8 @@ import sys
 import tempfile
 
 # Peak RSS allowed for `show` on the billion laughs: the tool's budget lets it print
-# about 2^20 values (a few MiB) before it stops. Generous, for sanitizer builds.
+# about 2^20 values (a few MiB) before it cuts the printout. Generous, for sanitizer
+# builds.
 BILLION_LAUGHS_MAX_RSS = 256 << 20
 
 DEEP = 10_000_000
@@ -37,37 +40,46 @@ def deep_lists():
     return b"\x80\x02" + b"]" * (DEEP + 1) + b"a" * DEEP + b"."
 
 
-def run(cli, data, out):
+def run(cli, data, out, options=()):
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "input.pkl")
         with open(path, "wb") as f:
             f.write(data)
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        proc = subprocess.run([cli, "show", path], stdout=out, stderr=subprocess.PIPE)
+        proc = subprocess.run([cli, "show", *options, path], stdout=out,
+                              stderr=subprocess.PIPE)
         after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         # ru_maxrss is in KiB on Linux; the children's figure is the largest child's.
         return proc, path, max(before, after) * 1024
 
 
 def show_billion_laughs(cli):
-    proc, path, rss = run(cli, billion_laughs(), subprocess.PIPE)
-    err = proc.stderr.decode("utf-8", "replace")
-    print(f"exit {proc.returncode}, peak RSS {rss / (1 << 20):.1f} MiB "
-          f"(bound {BILLION_LAUGHS_MAX_RSS >> 20} MiB)\nstderr: {err.strip()}")
     ok = True
-    if proc.returncode != 1:
-        print("FAIL: expected exit status 1")
-        ok = False
-    if proc.stdout:
-        print(f"FAIL: expected no output, got {len(proc.stdout)} bytes")
-        ok = False
-    expected = f"pickle: {path}: the pickle at byte 0 is too large to show: "
-    if not err.startswith(expected) or "max_visits" not in err or err.count("\n") != 1:
-        print("FAIL: expected one line naming the budget:\n  " + expected + "...")
-        ok = False
-    if rss > BILLION_LAUGHS_MAX_RSS:
-        print("FAIL: peak RSS above the bound")
-        ok = False
+    for options, size, why in (((), None, "it prints more than "),
+                               (("--max-output", "1000"), 1000,
+                                "the output reached --max-output 1000")):
+        proc, path, rss = run(cli, billion_laughs(), subprocess.PIPE, options)
+        out, err = proc.stdout, proc.stderr.decode("utf-8", "replace")
+        print(f"show {' '.join(options)}: exit {proc.returncode}, {len(out)} bytes of output, "
+              f"peak RSS {rss / (1 << 20):.1f} MiB (bound {BILLION_LAUGHS_MAX_RSS >> 20} MiB)"
+              f"\nstderr: {err.strip()}")
+        if proc.returncode != 0:
+            print("FAIL: expected exit status 0 (the pickle is well formed)")
+            ok = False
+        kept = len(out) - len(b"...\n")
+        if not out.startswith(b"[[[[[[[1], [1], ") or not out.endswith(b"...\n") \
+                or out.count(b"\n") != 1 or (size is not None and kept != size):
+            print(f"FAIL: expected one line cut at {size or 'the budget'} and ended with "
+                  f"'...': {out[:40]!r} ... {out[-40:]!r}")
+            ok = False
+        expected = (f"pickle: {path}: the printout of the pickle at byte 0 is cut after "
+                    f"{kept} bytes and ends with '...': {why}")
+        if not err.startswith(expected) or err.count("\n") != 1:
+            print("FAIL: expected one line saying where and why:\n  " + expected + "...")
+            ok = False
+        if rss > BILLION_LAUGHS_MAX_RSS:
+            print("FAIL: peak RSS above the bound")
+            ok = False
     return ok
 
 

@@ -505,6 +505,16 @@ TEST(Hostile, BillionLaughsLoadsSmallAndFailsToPrint) {
 
   // The default budget stops it too, by output size.
   EXPECT_THROW(pickle::repr(doc.root, {.max_bytes = 8 * MiB}), std::length_error);
+
+  // As `pickle show` prints it: cut at the same budget, in the same memory.
+  budget.cut_at_limit = true;
+  std::string out;
+  pickle::ReprCut cut = pickle::ReprCut::none;
+  size_t cut_peak = peak_of([&] { cut = pickle::repr_to(out, doc.root, budget); });
+  EXPECT_EQ(cut, pickle::ReprCut::max_visits);
+  EXPECT_TRUE(out.starts_with("[[[[[[[1], [1], ") && out.ends_with(", [...")) << out.substr(0, 20);
+  report(cut_peak, repr_bound);
+  EXPECT_LE(cut_peak, repr_bound);
 }
 
 // Equality and hashing visit each shared node once, not once per path.

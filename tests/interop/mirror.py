@@ -57,6 +57,12 @@ def _guarded(obj, recursive_text, body):
         _printing.discard(key)
 
 
+def _name(s):
+    """A name as show prints it: unchanged where printable, the rest escaped as
+    repr(str) escapes it, without quotes (so a name never breaks the line)."""
+    return ''.join(c if c.isprintable() else repr(c)[1:-1] for c in s)
+
+
 class Global(object):
     """A global by name; never imported. Equal to a global of the same name."""
     __slots__ = ('module', 'name')
@@ -66,7 +72,7 @@ class Global(object):
         self.name = name
 
     def __repr__(self):
-        return '%s.%s' % (self.module, self.name)
+        return '%s.%s' % (_name(self.module), _name(self.name))
 
     def __eq__(self, other):
         return (isinstance(other, Global) and self.module == other.module
@@ -106,7 +112,7 @@ class Recorder(object):
         parts = [repr(a) for a in self.args]
         if self.kwargs:
             for k, v in self.kwargs.items():
-                parts.append('%s=%r' % (k if isinstance(k, str) else repr(k), v))
+                parts.append('%s=%r' % (_name(k) if isinstance(k, str) else repr(k), v))
         text = '%r(%s)' % (self.callable, ', '.join(parts))
         for state in self.states:
             text += '.__setstate__(%r)' % (state,)

@@ -2,7 +2,7 @@
 
     malformed.py OUTDIR
 
-Runs under the oracle (python3.13). Three kinds, one file each:
+Runs under the oracle (python3.13). Four kinds, one file each:
 
 - hand-made inputs for every check pickletools.dis makes (a missing MARK, a MARK
   popped as an item, memo keys stored twice or never, the markobject stored, items
@@ -11,7 +11,9 @@ Runs under the oracle (python3.13). Three kinds, one file each:
   ints, 4300-digit ints), and for what only the Unpickler refuses (frames, an
   unsupported protocol, negative memo indices, an unquoted STRING);
 - every prefix of a few pickles, protocols 0, 2, 4 and 5 (truncation at every byte);
-- random edits of those pickles (fixed seed, so runs are repeatable).
+- random edits of those pickles (fixed seed, so runs are repeatable);
+- well-formed pickles of literals whose repr is easy to get wrong: every byte value
+  beside each mix of quotes, as bytes, bytearray, str and Python 2 str.
 """
 import collections
 import os
@@ -95,6 +97,26 @@ def handmade():
     }
 
 
+def literals():
+    """Lists of bytes-like literals: each byte value followed by each mix of quotes,
+    and the whole range with and without a double quote. pickletools prints each one
+    with repr() (a Python 2 str decoded as latin-1)."""
+    every = bytes(range(256))
+    items = [bytes([b]) + mix for mix in (b'', b"'", b'"', b'\'"', b'"\'', b"\\'")
+             for b in range(256)]
+    items += [every, every.replace(b'"', b''), every.replace(b"'", b'')]
+    texts = [x.decode('latin-1') for x in items]
+    texts += ['\ud800\'', '\udfff"', '\u2028\x85\xa0', '\U0001f600\'', '\U000e0001']
+    py2 = b''.join((b'U' + bytes([len(x)]) if len(x) < 256 else
+                    b'T' + struct.pack('<i', len(x))) + x for x in items)
+    return {
+        'literal_bytes': pickle.dumps(items, 3),
+        'literal_bytearray': pickle.dumps([bytearray(x) for x in items], 5),
+        'literal_str': pickle.dumps(texts, 4),
+        'literal_py2_str': b'\x80\x02(' + py2 + b'l.',
+    }
+
+
 class Plain(object):
     pass
 
@@ -118,6 +140,7 @@ def main():
     if not os.path.isdir(out):
         os.makedirs(out)
     cases = handmade()
+    cases.update(literals())
     rng = random.Random(20240607)
     interesting = b'\x00\x01\x7f\x80\xff(.\n\x95\x94\'\\L0q'
     for name, data in samples().items():

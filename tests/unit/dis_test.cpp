@@ -21,11 +21,13 @@
 #include "pickle/error.hpp"
 #include "pickle/load.hpp"
 #include "pickle/opcodes.hpp"
+#include "pickle/repr.hpp"
 #include "pickle/tools/dis.hpp"
 #include "pickle/tools/ops.hpp"
 #include "pickle/tools/optimize.hpp"
 
 #include "pickle_literal.hpp"
+#include "text.hpp"
 
 namespace {
 
@@ -700,6 +702,61 @@ TEST(Dis, ErrorsNameTheOpcode) {
   ASSERT_TRUE(e);
   EXPECT_EQ(e->offset(), 1u);
   EXPECT_EQ(e->code(), ErrorCode::bad_encoding);
+}
+
+// dis prints arguments with the literal formatting `show` uses (one implementation in
+// the text layer): every byte value, next to each mix of quotes, as bytes, bytearray,
+// Python 2 str and str.
+TEST(Dis, LiteralsAsShowPrintsThem) {
+  // pickletools 3.13 (repr of a bytearray escapes every ', even between double quotes).
+  EXPECT_EQ(dis_text(R"p(\x80\x05\x96\x03\x00\x00\x00\x00\x00\x00\x00a'b.)p"_pk, {}),
+            "    0: \\x80 PROTO      5\n"
+            "    2: \\x96 BYTEARRAY8 bytearray(b\"a\\'b\")\n"
+            "   14: .    STOP\n"
+            "highest protocol among opcodes = 5\n");
+  auto le = [](uint64_t n, int width) {
+    std::string s;
+    for (int i = 0; i < width; ++i) s += static_cast<char>((n >> (8 * i)) & 0xff);
+    return s;
+  };
+  struct Form {
+    const char* name;
+    std::string head;  // the opcode and its length field, before the payload
+    int width;
+    bool text;  // payload is the UTF-8 of Latin-1 code points
+  };
+  const Form forms[] = {{"BINBYTES",
+                         "\x80\x03"
+                         "B",
+                         4, false},
+                        {"BYTEARRAY8", "\x80\x05\x96", 8, false},
+                        {"SHORT_BINSTRING", "\x80\x02U", 1, false},
+                        {"BINUNICODE", "\x80\x02X", 4, true}};
+  const std::string_view mixes[] = {"", "'", "\"", "'\"", "\"'", "\\'"};
+  for (const Form& f : forms) {
+    for (std::string_view mix : mixes) {
+      for (int b = 0; b < 256; ++b) {
+        std::string raw = std::string(1, static_cast<char>(b)) + std::string(mix) + "x";
+        std::string payload = raw;
+        if (f.text) {
+          payload.clear();
+          for (char c : raw) pickle::detail::append_utf8(payload, static_cast<uint8_t>(c));
+        }
+        std::string bytes = f.head + le(payload.size(), f.width) + payload + ".";
+        pickle::LoadOptions latin1;
+        latin1.py2_str.encoding = "latin1";
+        pickle::Document doc = pickle::loads(bytes, latin1);
+        std::string shown = pickle::repr(doc.root);
+        std::string text = dis_text(bytes, {});
+        std::string name = std::string(" ") + f.name;
+        size_t at = text.find(name);
+        ASSERT_NE(at, std::string::npos) << text;
+        size_t arg = text.find_first_not_of(' ', at + name.size());
+        std::string line = text.substr(arg, text.find('\n', arg) - arg);
+        EXPECT_EQ(line, shown) << f.name << " of " << printable(raw);
+      }
+    }
+  }
 }
 
 TEST(Dis, SharedMemoAcrossPickles) {

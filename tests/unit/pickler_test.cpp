@@ -2291,6 +2291,38 @@ TEST(PicklerPy2, GlobalNamesSurviveARoundTrip) {
   }
 }
 
+// A Python 2 str loaded with errors=surrogateescape keeps each byte it could not
+// decode as U+DC80..U+DCFF; it is written back as that byte, whatever the encoding, so
+// the round trip is exact. Lossy handlers give the text they made.
+TEST(PicklerPy2, SurrogateEscapedBytesAreWrittenBack) {
+  std::string all;
+  for (int b = 0; b < 256; ++b) all += static_cast<char>(b);
+  all += "\xc3\xa9\xed\xb2\x80\xf0\x9f\x98\x80\xe9\xc3";  // valid and invalid UTF-8
+  Graph original;
+  Value raw = original.bytes(all);
+  raw.node()->flags |= pickle::kPy2Str;
+  for (int protocol : {0, 1, 2}) {
+    DumpOptions o = proto(protocol);
+    std::string bytes = pickle::dumps(raw, o);
+    for (const char* encoding : {"ASCII", "utf-8", "latin1"}) {
+      SCOPED_TRACE(std::string(encoding) + " protocol " + std::to_string(protocol));
+      pickle::LoadOptions lo;
+      lo.py2_str.encoding = encoding;
+      lo.py2_str.errors = "surrogateescape";
+      Graph g;
+      Value v = pickle::loads(bytes, g, lo);
+      ASSERT_EQ(v.kind(), pickle::Kind::Str);
+      EXPECT_TRUE(SameBytes(pickle::dumps(v, o), bytes));
+    }
+  }
+  // backslashreplace made ASCII text: written as that text.
+  pickle::LoadOptions lo;
+  lo.py2_str.errors = "backslashreplace";
+  Graph g;
+  Value v = pickle::loads(py_bytes(R"pk(\x80\x02U\x02\xe9a.)pk"), g, lo);
+  EXPECT_TRUE(SameBytes(pickle::dumps(v, proto(2)), py_bytes(R"pk(\x80\x02U\x05\\xe9aq\x00.)pk")));
+}
+
 // At protocol 3+ the Python 3 names are written, as CPython 3 writes what it loaded.
 TEST(PicklerPy2, GlobalNamesAreRenamedFromProtocol3) {
   std::string bytes = py_bytes(R"pk((lp0\nc__builtin__\nint\np1\nac__builtin__\nlong\np2\na.)pk");

@@ -11,7 +11,7 @@
 
 #include "pickle/repr.hpp"
 #include "pickle/value.hpp"
-#include "repr_detail.hpp"
+#include "text.hpp"
 
 namespace {
 
@@ -338,6 +338,52 @@ TEST(Repr, Globals) {
   EXPECT_EQ(repr(g.list({g.global("builtins", "len")})), "[builtins.len]");
 }
 
+// A name prints as it is when printable, so `module.qualname` stays; what
+// str.isprintable() rejects is escaped as repr(str) escapes it (without quotes), so a
+// pickle's line never breaks: every C0 control, DEL, every C1 control, every lone
+// surrogate, a few other non-printables, in the module, the name, an Object's class
+// and a keyword argument's name.
+TEST(Repr, NamesEscapeWhatIsNotPrintable) {
+  auto hex = [](uint32_t cp, int digits) {
+    static const char kHex[] = "0123456789abcdef";
+    std::string s;
+    for (int k = digits - 1; k >= 0; --k) s += kHex[(cp >> (4 * k)) & 15];
+    return s;
+  };
+  std::vector<std::pair<uint32_t, std::string>> cases;  // code point, escape
+  for (uint32_t cp = 0; cp < 0x20; ++cp) {
+    std::string e = cp == '\t'   ? "\\t"
+                    : cp == '\n' ? "\\n"
+                    : cp == '\r' ? "\\r"
+                                 : "\\x" + hex(cp, 2);
+    cases.emplace_back(cp, e);
+  }
+  for (uint32_t cp = 0x7f; cp <= 0xa0; ++cp) cases.emplace_back(cp, "\\x" + hex(cp, 2));
+  cases.emplace_back(0xad, "\\xad");
+  for (uint32_t cp = 0xd800; cp < 0xe000; ++cp) cases.emplace_back(cp, "\\u" + hex(cp, 4));
+  for (uint32_t cp : {0x2028u, 0x2029u, 0xfeffu, 0x200bu, 0xe000u})
+    cases.emplace_back(cp, "\\u" + hex(cp, 4));
+  cases.emplace_back(0xe0001, "\\U000e0001");
+  Graph g;
+  for (const auto& [cp, escape] : cases) {
+    std::string c;
+    pickle::detail::append_utf8(c, cp);
+    SCOPED_TRACE(escape);
+    Value cls = g.global("m" + c + "x", "N" + c + ".y" + c);
+    std::string dotted = "m" + escape + "x.N" + escape + ".y" + escape;
+    EXPECT_EQ(repr(cls), dotted);
+    EXPECT_EQ(repr(g.object(cls, g.tuple({1}))), dotted + "(1)");
+    EXPECT_EQ(repr(g.object(cls, g.tuple({}), pickle::BuildKind::newobj_ex,
+                            g.dict({{g.str("k" + c), 2}}))),
+              dotted + "(k" + escape + "=2)");
+  }
+  // Printable names are unchanged: quotes, backslashes, non-ASCII letters, emoji.
+  std::string printable = "a'b\"c\\d e\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
+  EXPECT_EQ(repr(g.global(printable, printable)), printable + "." + printable);
+  // Invalid UTF-8 (not made by the loader) prints as surrogate escapes.
+  EXPECT_EQ(repr(g.global("a\xff", "b")), "a\\udcff.b");
+}
+
 TEST(Repr, Objects) {
   Graph g;
   Value cls = g.global("mod", "Cls");
@@ -441,6 +487,47 @@ TEST(Repr, MaxVisitsBoundary) {
   Value twice = g.list({shared, shared});
   EXPECT_EQ(repr(twice, {.max_visits = 7}), "[[1, 2], [1, 2]]");
   EXPECT_THROW(repr(twice, {.max_visits = 6}), std::length_error);
+}
+
+// ReprOptions::cut_at_limit: the printout is kept up to the limit and marked "...".
+TEST(Repr, CutAtLimitBoundary) {
+  using pickle::ReprCut;
+  Graph g;
+  Value v = g.list({1, 2, 3});  // "[1, 2, 3]": 9 bytes, 4 values
+  auto cut = [&](Value x, pickle::ReprOptions o, std::string prefix = "") {
+    o.cut_at_limit = true;
+    std::string out = prefix;
+    ReprCut why = pickle::repr_to(out, x, o);
+    return std::pair(out, why);
+  };
+  EXPECT_EQ(cut(v, {.max_bytes = 9}), std::pair("[1, 2, 3]"s, ReprCut::none));
+  EXPECT_EQ(cut(v, {.max_bytes = 8}), std::pair("[1, 2, 3..."s, ReprCut::max_bytes));
+  EXPECT_EQ(cut(v, {.max_bytes = 1}), std::pair("[..."s, ReprCut::max_bytes));
+  EXPECT_EQ(cut(v, {.max_bytes = 0}), std::pair("..."s, ReprCut::max_bytes));
+  EXPECT_EQ(cut(v, {.max_bytes = 4}, "x = "), std::pair("x = [1, ..."s, ReprCut::max_bytes));
+  EXPECT_EQ(cut(v, {.max_visits = 4}), std::pair("[1, 2, 3]"s, ReprCut::none));
+  EXPECT_EQ(cut(v, {.max_visits = 3}), std::pair("[1, 2, ..."s, ReprCut::max_visits));
+  EXPECT_EQ(cut(v, {.max_visits = 0}), std::pair("..."s, ReprCut::max_visits));
+  // Never inside a UTF-8 character: 'é€' is ' C3 A9 E2 82 AC '.
+  Value text = g.str("\xc3\xa9\xe2\x82\xac");
+  EXPECT_EQ(cut(text, {.max_bytes = 2}).first, "'...");
+  EXPECT_EQ(cut(text, {.max_bytes = 3}).first, "'\xc3\xa9...");
+  EXPECT_EQ(cut(text, {.max_bytes = 5}).first, "'\xc3\xa9...");
+  EXPECT_EQ(cut(text, {.max_bytes = 6}).first, "'\xc3\xa9\xe2\x82\xac...");
+  // Shared references: 10^18 values, cut after the first mebibyte of them.
+  Value level = g.list({1});
+  for (int depth = 0; depth < 6; ++depth) level = g.list(std::vector<Value>(1000, level));
+  auto [out, why] = cut(level, {.max_bytes = 1 << 20});
+  EXPECT_EQ(why, ReprCut::max_bytes);
+  EXPECT_EQ(out.size(), (1u << 20) + 3);
+  EXPECT_EQ(out.substr(0, 12), "[[[[[[[1], [");
+  EXPECT_EQ(out.substr(out.size() - 3), "...");
+  // A huge int prints up to the limit too (in hex, past max_int_digits).
+  std::vector<uint8_t> big(1 << 20, 0x11);
+  EXPECT_EQ(cut(g.integer(big), {.max_bytes = 10}),
+            std::pair("0x11111111..."s, ReprCut::max_bytes));
+  EXPECT_EQ(cut(g.integer("123456789012345678901234567890"), {.max_bytes = 10}),
+            std::pair("1234567890..."s, ReprCut::max_bytes));
 }
 
 TEST(Repr, DeepNestingUsesNoCallStack) {

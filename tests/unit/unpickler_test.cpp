@@ -1046,6 +1046,26 @@ TEST_F(UnpicklerOps, StrictModeRefusesGlobalsNotAllowed) {
   EXPECT_EQ(e->opcode(), std::optional<uint8_t>(0x82));
 }
 
+// The message names the global on one line: what is not printable is escaped as
+// repr(str) escapes it.
+TEST_F(UnpicklerOps, RefusedGlobalsAreNamedOnOneLine) {
+  LoadOptions strict;
+  strict.strict = true;
+  auto e = error_of(R"(\x80\x04\x8c\x04o\ns\t\x8c\x06sys\xc2\x85\x00\x93.)"_pk, strict);
+  ASSERT_TRUE(e);
+  EXPECT_NE(std::string(e->what()).find("global 'o\\ns\\t.sys\\x85\\x00' is not allowed"),
+            std::string::npos)
+      << e->what();
+  LoadOptions refuse;
+  refuse.find_global = [](Graph&, std::string_view, std::string_view) -> Value {
+    throw std::runtime_error("no");
+  };
+  e = error_of(R"(co\rs\nsys\x1b\n.)"_pk, refuse);
+  ASSERT_TRUE(e);
+  EXPECT_NE(std::string(e->what()).find("global 'o\\rs.sys\\x1b' refused: no"), std::string::npos)
+      << e->what();
+}
+
 TEST_F(UnpicklerOps, FindGlobalResolver) {
   std::vector<std::pair<std::string, std::string>> calls;
   LoadOptions o;
