@@ -347,11 +347,12 @@ TEST(Hostile, OperationsOnTheWrongKinds) {
     ErrorCode code;
   } cases[] = {
       {"BUILD on an int", "K\x01}b.", ErrorCode::bad_type},
-      {"BUILD on a list", "]}b.", ErrorCode::bad_type},
+      // A list or dict takes attributes (a dict state: issue 12), never a list state.
+      {"BUILD of a list on a list", "]]b.", ErrorCode::bad_type},
       {"BUILD on None", "N}b.", ErrorCode::bad_type},
       {"BUILD on a str", "\x8c\x01s}b.", ErrorCode::bad_type},
       {"BUILD on a global", kGlobal + "}b.", ErrorCode::bad_type},
-      {"BUILD on a dict", "}}b.", ErrorCode::bad_type},
+      {"BUILD of an int on a dict", "}K\x01b.", ErrorCode::bad_type},
       {"SETITEM on a list", "]K\x01K\x02s.", ErrorCode::bad_type},
       {"SETITEM on a tuple", ")K\x01K\x02s.", ErrorCode::bad_type},
       {"SETITEM on an int", "K\x00K\x01K\x02s."s, ErrorCode::bad_type},
