@@ -352,7 +352,7 @@ TEST(Hostile, OperationsOnTheWrongKinds) {
       {"BUILD on None", "N}b.", ErrorCode::bad_type},
       {"BUILD on a str", "\x8c\x01s}b.", ErrorCode::bad_type},
       {"BUILD on a global", kGlobal + "}b.", ErrorCode::bad_type},
-      {"BUILD of an int on a dict", "}K\x01b.", ErrorCode::bad_type},
+      {"BUILD of an int on a dict", "}K\001b.", ErrorCode::bad_type},
       {"SETITEM on a list", "]K\x01K\x02s.", ErrorCode::bad_type},
       {"SETITEM on a tuple", ")K\x01K\x02s.", ErrorCode::bad_type},
       {"SETITEM on an int", "K\x00K\x01K\x02s."s, ErrorCode::bad_type},
