@@ -26,6 +26,8 @@ import zipfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.normpath(os.path.join(HERE, '..', '..', 'scripts')))
 from pythons import SYSTEM_PYTHON, clean_env  # noqa: E402
+sys.path.insert(0, os.path.normpath(os.path.join(HERE, '..', 'dump_interop')))
+from wellformed import problems  # noqa: E402
 
 SKIP = 77
 
@@ -140,6 +142,8 @@ def main():
                     continue
                 with open(out, 'rb') as f:
                     converted = f.read()
+                for p in problems(converted, protocol):
+                    failures.append('%s: convert -p %d: %s' % (name, protocol, p))
                 zipped = os.path.join(work, '%s.p%d.pt' % (name, protocol))
                 rezip(path, zipped, member, converted)
                 r = subprocess.run([args.python, side, 'check', path, zipped],
