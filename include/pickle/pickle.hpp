@@ -1,5 +1,6 @@
 // pickle++: read and write Python pickles (protocols 0–5) from C++. Umbrella header.
 #pragma once
+#include "pickle/version.hpp"
 
 #include "pickle/error.hpp"
 #include "pickle/dump.hpp"
