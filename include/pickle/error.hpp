@@ -1,5 +1,6 @@
 // Exceptions of pickle++, rooted at PickleError as in Python's pickle module.
 #pragma once
+#pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
 #include <cstdint>
 #include <optional>
@@ -68,3 +69,4 @@ class UnpicklingError : public PickleError {
 };
 
 }  // namespace pickle
+#pragma GCC visibility pop
