@@ -1,7 +1,7 @@
 # Install rules: the library, the headers (with the generated version.hpp), the CMake
-# package (find_package(pickle)) and the tool. Included by the top-level
-# CMakeLists.txt when PICKLE_INSTALL is on (by default only when pickle++ is the
-# top-level project, so add_subdirectory and FetchContent users install nothing).
+# package (find_package(pickle)), a pkg-config file and the tool. Included by the
+# top-level CMakeLists.txt when PICKLE_INSTALL is on (by default only when pickle++ is
+# the top-level project, so add_subdirectory and FetchContent users install nothing).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -28,6 +28,18 @@ unset(_pickle_compatibility)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/pickleConfig.cmake
   ${CMAKE_CURRENT_BINARY_DIR}/pickleConfigVersion.cmake
   DESTINATION ${PICKLE_CMAKE_DIR})
+
+# pickle.pc, written at install time so that its prefix is the one installed to
+# (`cmake --install build --prefix DIR` included); see cmake/write_pkgconfig.cmake.
+install(CODE "
+  set(PICKLE_PC_TEMPLATE \"${PROJECT_SOURCE_DIR}/cmake/pickle.pc.in\")
+  set(PICKLE_PC_OUTPUT \"${CMAKE_CURRENT_BINARY_DIR}/pickle.pc\")
+  set(PICKLE_PC_VERSION \"${PROJECT_VERSION}\")
+  set(PICKLE_PC_LIBDIR \"${CMAKE_INSTALL_LIBDIR}\")
+  set(PICKLE_PC_INCLUDEDIR \"${CMAKE_INSTALL_INCLUDEDIR}\")
+  include(\"${PROJECT_SOURCE_DIR}/cmake/write_pkgconfig.cmake\")")
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/pickle.pc
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 if(TARGET pickle_cli)
   # A shared libpickle is found from the installed tool, wherever the prefix is.
