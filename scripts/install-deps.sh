@@ -4,6 +4,8 @@
 set -euo pipefail
 packages=(g++ clang cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
           python3
+          # tests/package compiles a consumer with `pkg-config --cflags --libs pickle`.
+          pkg-config
           # The real libraries the interop tests ask, under Debian's python3
           # (tests/interop/run_torch.py: torch.save files loaded back by torch).
           python3-numpy python3-torch)

@@ -8,6 +8,7 @@
 // For the same object graph the bytes are those CPython's pickle.dumps writes (the
 // C _pickle of 3.8–3.13; see docs/dumping.md for the cases where they cannot be).
 #pragma once
+#pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
 #include <cstdio>
 #include <functional>
@@ -131,3 +132,4 @@ std::string dumps(Value v, const DumpOptions& options = {});
 void dump(Value v, std::ostream& out, const DumpOptions& options = {});
 
 }  // namespace pickle
+#pragma GCC visibility pop

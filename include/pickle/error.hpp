@@ -1,5 +1,6 @@
 // Exceptions of pickle++, rooted at PickleError as in Python's pickle module.
 #pragma once
+#pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
 #include <cstdint>
 #include <optional>
@@ -69,3 +70,4 @@ class UnpicklingError : public PickleError {
 };
 
 }  // namespace pickle
+#pragma GCC visibility pop

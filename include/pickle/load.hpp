@@ -9,6 +9,7 @@
 //   pickle::Graph g;
 //   while (!u.at_end()) use(u.load(g));                  // several pickles, one memo
 #pragma once
+#pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
 #include <concepts>
 #include <cstddef>
@@ -286,3 +287,4 @@ Document loads(std::string_view data, const LoadOptions& options = {});
 Value load(std::istream& in, Graph& g, const LoadOptions& options = {});
 
 }  // namespace pickle
+#pragma GCC visibility pop

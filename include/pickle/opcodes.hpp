@@ -1,6 +1,7 @@
 // The pickle opcode table: one enum and one 256-entry info table, generated from
 // opcodes.def, the single source of opcode facts.
 #pragma once
+#pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
 #include <array>
 #include <cstdint>
@@ -89,3 +90,4 @@ constexpr int opcode_count() noexcept {
 static_assert(opcode_count() == 68, "protocols 0-5 define 68 opcodes");
 
 }  // namespace pickle
+#pragma GCC visibility pop

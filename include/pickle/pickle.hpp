@@ -1,5 +1,7 @@
 // pickle++: read and write Python pickles (protocols 0–5) from C++. Umbrella header.
 #pragma once
+#include "pickle/version.hpp"
+#pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
 #include "pickle/error.hpp"
 #include "pickle/dump.hpp"
@@ -13,3 +15,4 @@ namespace pickle {
 /// The library version, "major.minor.patch".
 const char* version() noexcept;
 }  // namespace pickle
+#pragma GCC visibility pop

@@ -1,6 +1,7 @@
 // A Registry the caller owns and passes in: the C++ analogue of copyreg's extension
 // registry (add_extension). No process-wide state.
 #pragma once
+#pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
 #include <cstdint>
 #include <map>
@@ -29,3 +30,4 @@ class Registry {
 };
 
 }  // namespace pickle
+#pragma GCC visibility pop

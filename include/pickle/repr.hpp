@@ -1,6 +1,7 @@
 // repr(): what Python 3.13's repr() prints for the same object, for builtin-typed
 // data; Globals as module.qualname; Objects in a readable constructor form.
 #pragma once
+#pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
 #include <cstddef>
 #include <string>
@@ -53,3 +54,4 @@ std::string repr(Value v, const ReprOptions& options = {});
 ReprCut repr_to(std::string& out, Value v, const ReprOptions& options = {});
 
 }  // namespace pickle
+#pragma GCC visibility pop

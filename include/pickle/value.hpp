@@ -11,6 +11,7 @@
 // Values are valid as long as the Graph that made them; a Graph frees every node at
 // once, so cycles cost nothing.
 #pragma once
+#pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
 #include <concepts>
 #include <cstddef>
@@ -569,3 +570,4 @@ struct Document {
 };
 
 }  // namespace pickle
+#pragma GCC visibility pop

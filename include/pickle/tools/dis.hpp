@@ -25,6 +25,7 @@
 //   to print, after which pickletools has written only the offset): dis stops where
 //   pickletools stops, with an error that says why.
 #pragma once
+#pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
 #include <cstdint>
 #include <ostream>
@@ -68,3 +69,4 @@ void dis(std::span<const uint8_t> data, std::ostream& out, const DisOptions& opt
          DisMemo* memo = nullptr);
 
 }  // namespace pickle::tools
+#pragma GCC visibility pop

@@ -16,6 +16,7 @@
 // registry (a missing MARK, an unknown memo key, an unregistered extension code) is
 // not the walker's business: it reads a stream, it does not run it.
 #pragma once
+#pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
 #include <cstdint>
 #include <memory>
@@ -101,3 +102,4 @@ std::vector<Instruction> genops(std::span<const uint8_t> data, const Limits& lim
 std::vector<Instruction> genops(std::string_view data, const Limits& limits = {});
 
 }  // namespace pickle::tools
+#pragma GCC visibility pop

@@ -11,6 +11,7 @@
 // holds 64 KiB; an opcode larger than that is written outside any frame). Every
 // other opcode is copied as it is.
 #pragma once
+#pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
 #include <cstdint>
 #include <functional>
@@ -38,3 +39,4 @@ void optimize_each(std::span<const uint8_t> data,
                    const std::function<void(std::string_view)>& write, const Limits& limits = {});
 
 }  // namespace pickle::tools
+#pragma GCC visibility pop
