@@ -373,8 +373,10 @@ inline void dis_target(const uint8_t* data, size_t size) {
       bool at_walker_failure = !w.outcome.ok && m->offset == w.outcome.offset;
       if (!yielded(m->offset) && !at_walker_failure)
         report("the Unpickler fails inside an opcode the walker read");
+      // A container's magic (a zip, .npy, ... refused at byte 0) is not an opcode,
+      // whatever its first byte would be: that failure names none.
       std::optional<uint8_t> byte_there;
-      if (m->offset < size) byte_there = data[m->offset];
+      if (m->offset < size && m->code != ErrorCode::container) byte_there = data[m->offset];
       if (m->opcode != byte_there) report("the Unpickler names another opcode");
       if (!w.outcome.ok && m->offset > w.outcome.offset)
         report("the walker fails first (5)");  // 5. F <= N
