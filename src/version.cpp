@@ -1,6 +1,8 @@
-#include "pickle/pickle.hpp"
 #include "pickle/version.hpp"
+#include "pickle/pickle.hpp"
 
 namespace pickle {
-const char* version() noexcept { return PICKLE_VERSION_STRING; }
+const char* version() noexcept {
+  return PICKLE_VERSION_STRING;
+}
 }  // namespace pickle

@@ -60,7 +60,7 @@ struct OpInfo {
   int8_t proto = -1;              ///< protocol that introduced it; -1 for unused bytes
   std::string_view stack_before;  ///< space-separated pickletools stack-object names
   std::string_view stack_after;
-  std::string_view doc;           ///< one line, our own words
+  std::string_view doc;  ///< one line, our own words
 
   constexpr bool valid() const noexcept { return proto >= 0; }
 };
@@ -78,8 +78,12 @@ inline constexpr std::array<OpInfo, 256> op_table = make_op_table();
 }  // namespace detail
 
 /// The info for a byte; `valid()` is false when the byte is not an opcode.
-constexpr const OpInfo& op_info(uint8_t byte) noexcept { return detail::op_table[byte]; }
-constexpr const OpInfo& op_info(Op op) noexcept { return detail::op_table[static_cast<uint8_t>(op)]; }
+constexpr const OpInfo& op_info(uint8_t byte) noexcept {
+  return detail::op_table[byte];
+}
+constexpr const OpInfo& op_info(Op op) noexcept {
+  return detail::op_table[static_cast<uint8_t>(op)];
+}
 
 /// Number of opcodes in the table (68 for protocols 0–5).
 constexpr int opcode_count() noexcept {

@@ -3,8 +3,8 @@
 #include "pickle/version.hpp"
 #pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
-#include "pickle/error.hpp"
 #include "pickle/dump.hpp"
+#include "pickle/error.hpp"
 #include "pickle/load.hpp"
 #include "pickle/opcodes.hpp"
 #include "pickle/registry.hpp"

@@ -48,8 +48,8 @@ int main() {
     pickle::DumpOptions options;  // not {.protocol = 4}: g++ 12 warns (GCC bug 96868)
     options.protocol = 4;
     const std::string again = pickle::dumps(doc.root, options);
-    std::cout << "protocol 4: " << (again == kProtocol4 ? "the bytes CPython writes" : "other bytes")
-              << "\n";
+    std::cout << "protocol 4: "
+              << (again == kProtocol4 ? "the bytes CPython writes" : "other bytes") << "\n";
   } catch (const pickle::PickleError& e) {
     std::cout << "unexpected error: " << e.what() << "\n";
     return 1;
@@ -60,7 +60,8 @@ int main() {
     std::cout << "loaded " << pickle::repr(doc.root) << " from a truncated pickle\n";
     return 1;
   } catch (const pickle::UnpicklingError& e) {
-    std::cout << "caught " << pickle::error_code_name(e.code()) << " at byte " << e.offset() << "\n";
+    std::cout << "caught " << pickle::error_code_name(e.code()) << " at byte " << e.offset()
+              << "\n";
   }
 
   const std::string from_macros = std::to_string(PICKLE_VERSION_MAJOR) + "." +
