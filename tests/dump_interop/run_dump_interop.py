@@ -353,6 +353,18 @@ def test_identity(cli, label, work):
 
 
 # ------------------------------------------------------------------ (c) Python 2 pickles
+def compare_all(python, work, pairs):
+    """Runs compare_converted.py on pairs under python, echoing what it prints; True
+    when every pair loaded as its original."""
+    job = os.path.join(work, 'job.json')
+    with open(job, 'w') as f:
+        json.dump({'pairs': pairs}, f)
+    r = run([python, os.path.join(HERE, 'compare_converted.py'), job], timeout=3600)
+    sys.stdout.write(r.stdout.decode(errors='replace'))
+    sys.stdout.write(r.stderr.decode(errors='replace'))
+    return r.returncode == 0
+
+
 def test_py2(cli, label, work):
     found = find_interpreters()
     python2, _ = need(found, '2.7')
@@ -406,19 +418,14 @@ def test_py2(cli, label, work):
             pairs.append({'orig': os.path.join(zoo, e['file']), 'conv': path, 'label': label_,
                           'pickles': e.get('pickles', 1), 'pid': e['case'].startswith('pid_'),
                           'protocols': [e['protocol'], target]})
-    job = os.path.join(work, 'job.json')
-    with open(job, 'w') as f:
-        json.dump({'pairs': pairs}, f)
-    r = run([python, os.path.join(HERE, 'compare_converted.py'), job], timeout=3600)
-    sys.stdout.write(r.stdout.decode(errors='replace'))
-    sys.stdout.write(r.stderr.decode(errors='replace'))
+    compared = compare_all(python, work, pairs)
     for c in cannot:
         print('not convertible, as in CPython: ' + c)
     for f in failures:
         print('FAIL ' + f)
     print('Python 2.7 zoo: %d files, converted to protocols 0-%d, %d conversion failures'
           % (len(singles) + len(streams), highest, len(failures)))
-    return 1 if failures or r.returncode != 0 else 0
+    return 1 if failures or not compared else 0
 
 
 # ------------------------------------------------------------------ (d) --py2-str
@@ -466,17 +473,12 @@ def test_py2_str(cli, label, work):
                 pairs.append({'orig': os.path.join(zoo, e['file']), 'conv': path, 'label': name,
                               'pickles': e.get('pickles', 1), 'pid': e['case'].startswith('pid_'),
                               'orig_encoding': encoding, 'conv_encoding': 'ASCII'})
-    job = os.path.join(work, 'job.json')
-    with open(job, 'w') as f:
-        json.dump({'pairs': pairs}, f)
-    r = run([python, os.path.join(HERE, 'compare_converted.py'), job], timeout=3600)
-    sys.stdout.write(r.stdout.decode(errors='replace'))
-    sys.stdout.write(r.stderr.decode(errors='replace'))
+    compared = compare_all(python, work, pairs)
     for f in failures:
         print('FAIL ' + f)
     print('Python 2.7 zoo: %d files, --py2-str text and bytes at protocols 0-%d, '
           '%d conversion failures' % (len(entries), highest, len(failures)))
-    return 1 if failures or r.returncode != 0 else 0
+    return 1 if failures or not compared else 0
 
 
 def main():
