@@ -862,6 +862,9 @@ class Encoder {
   // container-states]).
   void finish(Value v) {
     leave(v);
+    schedule_states(v);
+  }
+  void schedule_states(Value v) {
     if (!build_states(v).empty()) tasks_.push_back({T::states, 0, 0, v, nullptr});
   }
   void states_step(Task t) {
@@ -1471,7 +1474,7 @@ class Encoder {
     }
     put(op(Op::frozenset));
     memoize(t.v);
-    if (!build_states(t.v).empty()) tasks_.push_back({T::states, 0, 0, t.v, nullptr});
+    schedule_states(t.v);  // leave() was called above, before the memo check
   }
 
   // ---- objects -------------------------------------------------------------------
