@@ -21,9 +21,9 @@
 #include <string_view>
 #include <vector>
 
-#include "decoder.hpp"
+#include "load/decoder.hpp"
 #include "pickle/value.hpp"
-#include "text.hpp"
+#include "text/text.hpp"
 
 namespace pickle::fuzz {
 

@@ -17,7 +17,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "decoder.hpp"
+#include "load/decoder.hpp"
 #include "pickle/value.hpp"
 
 namespace pickle::fuzz {
@@ -34,7 +34,7 @@ struct Rename4 {
 #define PICKLE_NAME_2TO3(...)
 #define PICKLE_IMPORT_3TO2(...) inline constexpr Rename2 kImport3to2[] = {__VA_ARGS__};
 #define PICKLE_NAME_3TO2(...) inline constexpr Rename4 kName3to2[] = {__VA_ARGS__};
-#include "compat_names.inc"
+#include "reductions/compat_names.inc"
 #undef PICKLE_IMPORT_2TO3
 #undef PICKLE_NAME_2TO3
 #undef PICKLE_IMPORT_3TO2

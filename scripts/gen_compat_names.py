@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Writes src/compat_names.inc: the module and name renames between Python 2 and 3
+"""Writes src/reductions/compat_names.inc: the module and name renames between Python 2 and 3
 that CPython's fix_imports applies (its _compat_pickle tables), as C++ data.
 
 Run with the newest CPython 3 (the tables are the facts of that version):
-    python3.13 scripts/gen_compat_names.py > src/compat_names.inc
+    python3.13 scripts/gen_compat_names.py > src/reductions/compat_names.inc
 """
 import _compat_pickle as c
 import sys

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3.13
-"""Writes src/unicode_printable.inc: the code points CPython's str.isprintable() rejects.
+"""Writes src/text/unicode_printable.inc: the code points CPython's str.isprintable() rejects.
 
 repr(str) escapes exactly these code points, so pickle++'s repr needs the same table
 as the CPython it imitates. Run this with the CPython whose repr is the reference
@@ -15,7 +15,7 @@ import os
 import sys
 import unicodedata
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "src",
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "src", "text",
                    "unicode_printable.inc")
 
 

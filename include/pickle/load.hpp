@@ -1,5 +1,5 @@
-// Loading: Source (where bytes come from), LoadOptions and Limits, the Unpickler,
-// and the loads/load conveniences.
+// Loading: LoadOptions and Limits, the Unpickler, and the loads/load conveniences.
+// Where the bytes come from (Source) is the io layer, pickle/io.hpp.
 //
 //   pickle::Document doc = pickle::loads(bytes);          // bytes: any byte span
 //   std::cout << pickle::repr(doc.root) << "\n";
@@ -26,119 +26,11 @@
 #include <vector>
 
 #include "pickle/error.hpp"
+#include "pickle/io.hpp"
 #include "pickle/registry.hpp"
 #include "pickle/value.hpp"
 
 namespace pickle {
-
-// ---------------------------------------------------------------------------
-// Sources
-
-/// Where the Unpickler reads bytes from. A source exposes a window of contiguous
-/// bytes; refill() makes more available. Implementations: MemorySource (a span, no
-/// copy), FileSource (memory-mapped, or read whole when mapping fails), StreamSource
-/// (a std::istream or FILE*, read in chunks).
-class Source {
- public:
-  virtual ~Source();
-  /// Bytes available now, from the current position.
-  std::span<const uint8_t> window() const noexcept { return {pos_, end_}; }
-  /// Absolute offset of window().data() in the input.
-  uint64_t offset() const noexcept { return base_ + static_cast<uint64_t>(pos_ - begin_); }
-  /// Marks n bytes of the window as consumed.
-  void consume(size_t n) noexcept { pos_ += n; }
-  /// Tries to make at least `need` bytes available; false if the input ends first.
-  /// Never allocates more than the bytes actually read plus one chunk.
-  bool ensure(size_t need) { return size_t(end_ - pos_) >= need || refill(need); }
-  /// True when no byte remains.
-  bool at_end() { return !ensure(1); }
-
- protected:
-  virtual bool refill(size_t need) = 0;
-  void set_window(const uint8_t* begin, const uint8_t* pos, const uint8_t* end,
-                  uint64_t base) noexcept {
-    begin_ = begin, pos_ = pos, end_ = end, base_ = base;
-  }
-  const uint8_t* begin_ = nullptr;
-  const uint8_t* pos_ = nullptr;
-  const uint8_t* end_ = nullptr;
-  uint64_t base_ = 0;  // absolute offset of begin_
-  friend class Unpickler;
-};
-
-/// Bytes in memory; the caller keeps them alive while loading (and while any Buffer
-/// value refers to them).
-class MemorySource final : public Source {
- public:
-  explicit MemorySource(std::span<const uint8_t> data);
-  explicit MemorySource(std::span<const std::byte> data);
-  explicit MemorySource(std::string_view data);
-  /// A temporary string would be freed while the source still points into it.
-  template <class S>
-  requires std::same_as<S, std::string>
-  explicit MemorySource(S&& temporary) = delete;
-
- protected:
-  bool refill(size_t) override { return false; }
-};
-
-/// Reads from a FILE* or std::istream in chunks (standard input, pipes, sockets).
-class StreamSource final : public Source {
- public:
-  explicit StreamSource(std::FILE* file);
-  explicit StreamSource(std::istream& stream);
-  ~StreamSource() override;
-
- protected:
-  bool refill(size_t need) override;
-
- private:
-  size_t read_some(uint8_t* into, size_t max);
-  std::FILE* file_ = nullptr;
-  std::istream* stream_ = nullptr;
-  std::vector<uint8_t> buf_;
-  bool eof_ = false;
-};
-
-/// A whole file, memory-mapped when possible. Throws std::system_error if it cannot
-/// be opened.
-class FileSource final : public Source {
- public:
-  explicit FileSource(const std::string& path);
-  ~FileSource() override;
-  FileSource(const FileSource&) = delete;
-  FileSource& operator=(const FileSource&) = delete;
-
- protected:
-  bool refill(size_t) override { return false; }
-
- private:
-  void* map_ = nullptr;
-  size_t map_size_ = 0;
-  std::vector<uint8_t> copy_;
-};
-
-/// Formats that hold pickles, or other data, but are not pickles themselves,
-/// recognised by their first bytes. An Unpickler (and the opcode walker of the tools)
-/// checks the start of its source before the first pickle and refuses a container
-/// with ErrorCode::container, naming it, instead of failing on its bytes as opcodes.
-/// See [NOTE container-magic] (src/source.cpp) for why each magic is safe to claim.
-enum class Container : uint8_t {
-  none,   ///< not a container this library recognises (it may still not be a pickle)
-  zip,    ///< `PK\x03\x04`, or `PK\x05\x06` (empty), `PK\x07\x08` (spanned): a
-          ///< PyTorch checkpoint, a numpy .npz
-  gzip,   ///< `\x1f\x8b`
-  bzip2,  ///< `BZh` and a block size digit 1-9
-  xz,     ///< `\xfd7zXZ\x00`
-  zlib,   ///< `\x78` and a flag byte that passes zlib's header check (joblib's compression)
-  npy,    ///< `\x93NUMPY`: a numpy array file
-};
-
-/// The container whose magic bytes begin `head`; none when they begin no magic, or
-/// when `head` is too short to tell (at most 6 bytes are needed).
-Container detect_container(std::span<const uint8_t> head) noexcept;
-/// A name for messages: "a zip archive", "gzip-compressed data", ...
-std::string_view container_name(Container kind) noexcept;
 
 // ---------------------------------------------------------------------------
 // Options

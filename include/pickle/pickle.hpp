@@ -5,6 +5,7 @@
 
 #include "pickle/dump.hpp"
 #include "pickle/error.hpp"
+#include "pickle/io.hpp"
 #include "pickle/load.hpp"
 #include "pickle/opcodes.hpp"
 #include "pickle/registry.hpp"

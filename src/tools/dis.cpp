@@ -6,9 +6,9 @@
 #include <array>
 #include <cstdio>
 
-#include "../bigint.hpp"
-#include "../text.hpp"
+#include "model/bigint.hpp"
 #include "pickle/error.hpp"
+#include "text/text.hpp"
 
 namespace pickle::tools {
 

@@ -1,8 +1,8 @@
 // The opcode walker: the Unpickler's Reader, opcode by opcode, without a machine.
 #include "pickle/tools/ops.hpp"
 
-#include "../bigint.hpp"
-#include "../decoder.hpp"
+#include "load/decoder.hpp"
+#include "model/bigint.hpp"
 
 namespace pickle::tools {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "bigint.hpp"
+#include "model/bigint.hpp"
 
 namespace {
 

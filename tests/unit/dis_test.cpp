@@ -27,7 +27,7 @@
 #include "pickle/tools/optimize.hpp"
 
 #include "pickle_literal.hpp"
-#include "text.hpp"
+#include "text/text.hpp"
 
 namespace {
 

@@ -11,7 +11,7 @@
 
 #include "pickle/repr.hpp"
 #include "pickle/value.hpp"
-#include "text.hpp"
+#include "text/text.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// The UTF-8 and Latin-1 loops of src/text.cpp ([NOTE latin1-text]) against plain
+// The UTF-8 and Latin-1 loops of src/text/codecs.cpp ([NOTE latin1-text]) against plain
 // byte-by-byte definitions, on random text built to hit every block shape: ASCII,
 // 2-byte sequences across block edges, longer sequences, surrogates and broken bytes.
 
@@ -8,7 +8,7 @@
 #include <random>
 #include <string>
 
-#include "text.hpp"
+#include "text/text.hpp"
 
 namespace pickle::detail {
 namespace {

@@ -15,12 +15,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include "memo.hpp"
+#include "load/memo.hpp"
+#include "model/scratch_alloc.hpp"
 #include "pickle/error.hpp"
 #include "pickle/load.hpp"
 #include "pickle/opcodes.hpp"
-#include "scratch_alloc.hpp"
-#include "text.hpp"
+#include "text/text.hpp"
 
 namespace pickle::detail {
 

@@ -16,8 +16,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "bigint.hpp"
-#include "scratch_alloc.hpp"
+#include "model/bigint.hpp"
+#include "model/scratch_alloc.hpp"
 
 namespace pickle {
 

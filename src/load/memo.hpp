@@ -6,8 +6,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "model/scratch_alloc.hpp"
 #include "pickle/load.hpp"
-#include "scratch_alloc.hpp"
 
 namespace pickle::detail {
 

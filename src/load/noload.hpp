@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "decoder.hpp"
+#include "load/decoder.hpp"
 #include "pickle/load.hpp"
 
 namespace pickle::detail {

@@ -2,7 +2,7 @@
 // 32-bit limbs (little-endian, no high zero limbs) while they are worked on; the
 // schoolbook algorithms here are quadratic in the number of limbs, which is fast for
 // the thousands of digits real pickles carry.
-#include "bigint.hpp"
+#include "model/bigint.hpp"
 
 #include <bit>
 #include <cmath>

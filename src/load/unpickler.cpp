@@ -5,10 +5,10 @@
 #include <string>
 #include <unordered_map>
 
-#include "decoder.hpp"
-#include "noload.hpp"
+#include "load/decoder.hpp"
+#include "load/noload.hpp"
 #include "pickle/load.hpp"
-#include "text.hpp"
+#include "text/text.hpp"
 
 namespace pickle {
 namespace detail {
@@ -25,7 +25,7 @@ struct Rename4 {
 #define PICKLE_NAME_2TO3(...) constexpr Rename4 kName2to3[] = {__VA_ARGS__};
 #define PICKLE_IMPORT_3TO2(...)
 #define PICKLE_NAME_3TO2(...)
-#include "compat_names.inc"
+#include "reductions/compat_names.inc"
 #undef PICKLE_IMPORT_2TO3
 #undef PICKLE_NAME_2TO3
 #undef PICKLE_IMPORT_3TO2

@@ -1,5 +1,5 @@
-// The text layer: Python's number grammars and string codecs (text.cpp), and Python
-// literals as repr() writes them (text_literal.cpp). The parsers and codecs return
+// The text layer: Python's number grammars (numbers.cpp), string codecs (codecs.cpp), and Python
+// literals as repr() writes them (literal.cpp). The parsers and codecs return
 // false (or an error message) instead of throwing; the decoder adds the offset and
 // opcode.
 #pragma once
@@ -10,6 +10,14 @@
 #include <vector>
 
 namespace pickle::detail {
+
+/// The value of a digit in bases up to 36 (either case), or 99 for any other byte.
+inline int digit_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'Z') return c - 'A' + 10;
+  return 99;
+}
 
 /// A parsed Python int: small when it fits in int64, else two's-complement bytes.
 struct ParsedInt {

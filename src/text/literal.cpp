@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "text.hpp"
+#include "text/text.hpp"
 
 namespace pickle::detail {
 namespace {
@@ -22,7 +22,7 @@ struct CodePointRange {
 // Code points str.isprintable() rejects in CPython 3.13: categories Cc, Cf, Cs, Co,
 // Cn, Zl, Zp and Zs except the ASCII space. repr() escapes exactly these.
 constexpr CodePointRange kNonPrintable[] = {
-#include "unicode_printable.inc"
+#include "text/unicode_printable.inc"
 };
 
 bool is_printable(uint32_t cp) {

@@ -14,9 +14,9 @@
 #include <utility>
 #include <vector>
 
-#include "bigint.hpp"
+#include "model/bigint.hpp"
 #include "pickle/dump.hpp"
-#include "text.hpp"
+#include "text/text.hpp"
 
 namespace pickle {
 
@@ -60,7 +60,7 @@ struct Rename2 {
 #define PICKLE_NAME_2TO3(...)
 #define PICKLE_IMPORT_3TO2(...) constexpr Rename2 kImport3to2[] = {__VA_ARGS__};
 #define PICKLE_NAME_3TO2(...) constexpr Rename4 kName3to2[] = {__VA_ARGS__};
-#include "compat_names.inc"
+#include "reductions/compat_names.inc"
 #undef PICKLE_IMPORT_2TO3
 #undef PICKLE_NAME_2TO3
 #undef PICKLE_IMPORT_3TO2

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "bigint.hpp"
-#include "text.hpp"
+#include "model/bigint.hpp"
+#include "text/text.hpp"
 
 namespace pickle {
 namespace {
