@@ -4,7 +4,6 @@
 #pragma once
 #pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
-#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -13,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "pickle/detail/lifetime.hpp"
 
 namespace pickle {
 
@@ -55,13 +56,14 @@ class Source {
 /// value refers to them).
 class MemorySource final : public Source {
  public:
-  explicit MemorySource(std::span<const uint8_t> data);
-  explicit MemorySource(std::span<const std::byte> data);
-  explicit MemorySource(std::string_view data);
-  /// A temporary string would be freed while the source still points into it.
-  template <class S>
-  requires std::same_as<S, std::string>
-  explicit MemorySource(S&& temporary) = delete;
+  explicit MemorySource(std::span<const uint8_t> data PICKLE_LIFETIMEBOUND);
+  explicit MemorySource(std::span<const std::byte> data PICKLE_LIFETIMEBOUND);
+  explicit MemorySource(std::string_view data PICKLE_LIFETIMEBOUND);
+  /// A temporary string or vector would be freed while the source still points into
+  /// it: such calls do not compile ([NOTE dangling-views]).
+  template <class R>
+  requires detail::dangling_range<R>
+  explicit MemorySource(R&& temporary) = delete;
 
  protected:
   bool refill(size_t) override { return false; }
