@@ -5,8 +5,8 @@
 
 Nothing here is committed: the corpus is made at run time, the same way each time.
 Sources, each optional:
-  - the object zoo of tests/interop/zoo_gen.py, written by every CPython found
-    (scripts/pythons.py: pyenv's versions, then /usr/bin/python3), at every protocol
+  - the object zoo of tests/pickletests/cpython/zoo_gen.py, written by every CPython
+    found (pickletests.pythons: pyenv's versions, then /usr/bin/python3), at every protocol
     each knows;
   - tests/regressions/* and examples/record.pkl;
   - a few dozen pseudo-random byte strings from a fixed seed (programs for the
@@ -23,12 +23,12 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)  # also under python -P / -I, which leave the script's folder out
-from pythons import clean_env, executables  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, 'tests'))  # the test package, pickletests
+from pickletests import script  # noqa: E402
+from pickletests.pythons import clean_env, executables  # noqa: E402
 
-ROOT = os.path.dirname(HERE)
-ZOO_GEN = os.path.join(ROOT, 'tests', 'interop', 'zoo_gen.py')
+ZOO_GEN = script('zoo_gen.py')
 MAX_SIZE = 64 * 1024  # larger seeds slow every run down; libFuzzer's -max_len is 4096 by default
 TIMEOUT = 300
 

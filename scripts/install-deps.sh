@@ -7,7 +7,7 @@ packages=(g++ clang cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev
           # tests/package compiles a consumer with `pkg-config --cflags --libs pickle`.
           pkg-config
           # The real libraries the interop tests ask, under Debian's python3
-          # (tests/interop/run_torch.py: torch.save files loaded back by torch).
+          # (tests/pickletests/torch_files.py: torch.save files loaded back by torch).
           python3-numpy python3-torch)
 missing=()
 for p in "${packages[@]}"; do

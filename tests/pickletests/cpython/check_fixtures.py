@@ -16,8 +16,6 @@ import pickle
 import sys
 
 sys.dont_write_bytecode = True
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
 import dump_classes as dc  # noqa: E402
 from pyiso import iso  # noqa: E402
 

@@ -1,13 +1,12 @@
-#!/usr/bin/env python3
 """Golden tests of `pickle dis` and `pickle optimize` against CPython's pickletools.
 
-    run_tools.py --cli build/dev/pickle --python 3.12   # the zoo of one CPython
-    run_tools.py --cli build/dev/pickle --malformed     # malformed inputs
-    run_tools.py --cli build/dev/pickle --numbers       # INT, LONG, FLOAT lines
-    run_tools.py --inventory                            # interpreters found / skipped
+    python3 -m pickletests.tools --cli build/dev/pickle --python 3.12  # the zoo of one CPython
+    python3 -m pickletests.tools --cli build/dev/pickle --malformed    # malformed inputs
+    python3 -m pickletests.tools --cli build/dev/pickle --numbers      # INT, LONG, FLOAT lines
+    python3 -m pickletests.tools --inventory                           # interpreters found / skipped
 
-The expected outputs are made at test time by the oracle, python3.13 (oracle.py);
-nothing expected is committed. See README.md.
+The expected outputs are made at test time by the oracle, python3.13 (cpython/oracle.py);
+nothing expected is committed. See tests/README.md.
 
 Exit status: 0 all matched, 1 a mismatch or harness failure, 77 (ctest's skip code)
 when the interpreter asked for is absent.
@@ -22,12 +21,10 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, 'scripts'))
-from pythons import clean_env, find_interpreters, report_inventory  # noqa: E402
+from pickletests import ROOT, script
+from pickletests.pythons import clean_env, find_interpreters, report_inventory
 
-ZOO_GEN = os.path.join(ROOT, 'tests', 'interop', 'zoo_gen.py')
+ZOO_GEN = script('zoo_gen.py')
 OPCODES_DEF = os.path.join(ROOT, 'include', 'pickle', 'opcodes.def')
 LABELS = ['2.7', '3.6', '3.7', '3.8', '3.9', '3.10', '3.11', '3.12', '3.13']
 ORACLE = '3.13'
@@ -71,7 +68,7 @@ def oracle(python, files, variants, workdir, optimize):
     with open(job, 'w') as f:
         json.dump({'opcodes_def': OPCODES_DEF, 'files': files, 'variants': variants,
                    'optimize_dir': opt_dir}, f)
-    run_python(python, [os.path.join(HERE, 'oracle.py'), job, result], 'oracle.py')
+    run_python(python, [script('oracle.py'), job, result], 'oracle.py')
     with open(result) as f:
         return json.load(f)
 
@@ -298,7 +295,7 @@ def check_malformed(args, found):
     failures = []
     try:
         cases = os.path.join(workdir, 'cases')
-        run_python(oracle_python, [os.path.join(HERE, 'malformed.py'), cases], 'malformed.py')
+        run_python(oracle_python, [script('malformed.py'), cases], 'malformed.py')
         files = sorted(glob.glob(os.path.join(cases, '*.pkl')))
         expected = oracle(oracle_python, files, {'plain': [], 'annotate': ['--annotate']},
                           workdir, optimize=True)
@@ -409,7 +406,7 @@ def compare_malformed_optimize(cli, entry, workdir):
 
 # ------------------------------------------------------------------ text numbers
 def check_numbers(args, found):
-    """INT, LONG and FLOAT lines (numbers.py): `pickle show` must load what CPython's C
+    """INT, LONG and FLOAT lines (text_numbers.py): `pickle show` must load what CPython's C
     unpickler loads (same repr) or refuse what it refuses, at the opcode; `pickle dis`
     must print exactly what pickletools prints and fail where it fails."""
     oracle_python = found[ORACLE][0]
@@ -417,7 +414,7 @@ def check_numbers(args, found):
     failures = []
     try:
         cases = os.path.join(workdir, 'cases')
-        run_python(oracle_python, [os.path.join(HERE, 'numbers.py'), cases], 'numbers.py')
+        run_python(oracle_python, [script('text_numbers.py'), cases], 'text_numbers.py')
         with open(os.path.join(cases, 'expected.json')) as f:
             loads = json.load(f)
         files = sorted(loads)

@@ -2,8 +2,8 @@
 # case and protocol, what CPython's C pickler writes for the Python object that the
 # C++ builder of the same name makes.
 #
-#   PYTHONHASHSEED=0 python3.13 tests/dump_interop/gen_pickler_vectors.py [--update FILE]
-#   PYTHONHASHSEED=0 python2.7  tests/dump_interop/gen_pickler_vectors.py [--update FILE]
+#   PYTHONHASHSEED=0 python3.13 tests/pickletests/cpython/gen_pickler_vectors.py [--update FILE]
+#   PYTHONHASHSEED=0 python2.7  tests/pickletests/cpython/gen_pickler_vectors.py [--update FILE]
 #
 # With --update FILE (tests/unit/pickler_test.cpp) the lines between
 # `// BEGIN GENERATED (pythonX.Y)` and `// END GENERATED (pythonX.Y)` are replaced;

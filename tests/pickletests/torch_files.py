@@ -1,6 +1,6 @@
 """Real PyTorch files through `pickle show` and `pickle convert`.
 
-    python3 run_torch.py --cli build/dev/pickle
+    python3 -m pickletests.torch_files --cli build/dev/pickle
 
 Runs Debian's /usr/bin/python3 with `python3-torch` (scripts/install-deps.sh installs
 it): torch.save writes the state_dict of a small model (an OrderedDict of tensors
@@ -23,11 +23,8 @@ import sys
 import tempfile
 import zipfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.normpath(os.path.join(HERE, '..', '..', 'scripts')))
-from pythons import SYSTEM_PYTHON, clean_env  # noqa: E402
-sys.path.insert(0, os.path.normpath(os.path.join(HERE, '..', 'dump_interop')))
-from wellformed import problems  # noqa: E402
+from pickletests.pythons import SYSTEM_PYTHON, clean_env
+from pickletests.wellformed import problems
 
 SKIP = 77
 

@@ -1,5 +1,5 @@
 """What `pickle dis` and `pickle optimize` must print and write, computed with
-CPython's own pickletools. Runs under python3.13 (the oracle); see README.md.
+CPython's own pickletools. Runs under python3.13 (the oracle); see tests/README.md.
 
     oracle.py JOB.json RESULT.json
 

@@ -1,15 +1,15 @@
-#!/usr/bin/env python3
 """Interop tests of what pickle++ writes, against every CPython on the machine.
 
-    run_dump_interop.py --inventory
-    run_dump_interop.py --fixtures EXE --python LABEL   (a) C++ graphs load in CPython
-    run_dump_interop.py --identity --cli CLI --python LABEL
+    python3 -m pickletests.dump_interop --inventory
+    python3 -m pickletests.dump_interop --fixtures EXE --python LABEL
+                                   (a) C++ graphs load in CPython
+    python3 -m pickletests.dump_interop --identity --cli CLI --python LABEL
                                    (b) CPython's zoo, converted at the same protocol,
                                        is byte-identical (LABEL: 3.8 ... 3.13, system)
-    run_dump_interop.py --py2 --cli CLI --python LABEL
+    python3 -m pickletests.dump_interop --py2 --cli CLI --python LABEL
                                    (c) Python 2.7's zoo converted to every protocol
                                        LABEL knows loads in LABEL as the original does
-    run_dump_interop.py --py2-str --cli CLI --python LABEL
+    python3 -m pickletests.dump_interop --py2-str --cli CLI --python LABEL
                                    (d) Python 2.7's zoo converted with --py2-str text
                                        and bytes loads in LABEL (a Python 3), without
                                        an encoding, as the original does with one
@@ -29,12 +29,9 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ZOO_DIR = os.path.normpath(os.path.join(HERE, '..', 'interop'))
-sys.path.insert(0, os.path.normpath(os.path.join(HERE, '..', '..', 'scripts')))
-import pythons  # noqa: E402
-from pythons import SYSTEM_PYTHON, clean_env, pyenv_root  # noqa: E402
-from wellformed import problems  # noqa: E402
+from pickletests import pythons, script
+from pickletests.pythons import SYSTEM_PYTHON, clean_env, pyenv_root
+from pickletests.wellformed import problems
 
 LABELS = ['2.7', '3.6', '3.7', '3.8', '3.9', '3.10', '3.11', '3.12', '3.13', 'system']
 SKIP = 77
@@ -173,7 +170,7 @@ def first_difference(a, b):
 
 
 def write_zoo(python, out):
-    r = run([python, os.path.join(ZOO_DIR, 'zoo_gen.py'), out], timeout=1800)
+    r = run([python, script('zoo_gen.py'), out], timeout=1800)
     if r.returncode != 0:
         raise RuntimeError('zoo_gen.py failed: ' + r.stderr.decode(errors='replace'))
     with open(os.path.join(out, 'manifest.json')) as f:
@@ -202,7 +199,7 @@ def test_fixtures(exe, label, work):
                 malformed += ['%s: %s' % (name, w) for w in problems(f.read(), protocol)]
     for m in malformed:
         print('FAIL malformed: ' + m)
-    r = run([python, os.path.join(HERE, 'check_fixtures.py'), fx], timeout=1800)
+    r = run([python, script('check_fixtures.py'), fx], timeout=1800)
     sys.stdout.write(r.stdout.decode(errors='replace'))
     sys.stdout.write(r.stderr.decode(errors='replace'))
     return 0 if r.returncode == 0 and not malformed else 1
@@ -216,7 +213,7 @@ def compare_loads(python, work, pairs):
     job = os.path.join(work, 'compare.json')
     with open(job, 'w') as f:
         json.dump({'pairs': pairs}, f)
-    r = run([python, os.path.join(HERE, 'compare_converted.py'), job], timeout=3600)
+    r = run([python, script('compare_converted.py'), job], timeout=3600)
     result = dict((p['label'], None) for p in pairs)
     for line in r.stdout.decode(errors='replace').splitlines():
         if line.startswith('FAIL '):
@@ -359,7 +356,7 @@ def compare_all(python, work, pairs):
     job = os.path.join(work, 'job.json')
     with open(job, 'w') as f:
         json.dump({'pairs': pairs}, f)
-    r = run([python, os.path.join(HERE, 'compare_converted.py'), job], timeout=3600)
+    r = run([python, script('compare_converted.py'), job], timeout=3600)
     sys.stdout.write(r.stdout.decode(errors='replace'))
     sys.stdout.write(r.stderr.decode(errors='replace'))
     return r.returncode == 0

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """`pickle show` on input made at test time (issue 5).
 
 show_billion_laughs: lists of a thousand references to lists of a thousand
@@ -9,7 +8,7 @@ show_billion_laughs: lists of a thousand references to lists of a thousand
 DeepShow: ten million nested lists. `show` must print them (exit 0), with no
     recursion anywhere.
 
-Usage: cli_hostile.py --cli PATH/TO/pickle CASE
+Usage: python3 -m pickletests.cli_hostile --cli PATH/TO/pickle CASE
 """
 
 import argparse

@@ -1,7 +1,7 @@
 """Writes pickles of one text number each, INT, LONG or FLOAT, and what CPython's C
-unpickler makes of them; see README.md (tools.numbers).
+unpickler makes of them; see tests/README.md (tools.numbers).
 
-    numbers.py OUTDIR
+    text_numbers.py OUTDIR
 
 Runs under the oracle (python3.13). Each case is `<opcode><line>\\n.`; the lines are
 the edges of the three grammars (signs, whitespace, underscores, prefixes and leading

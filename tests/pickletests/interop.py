@@ -1,15 +1,14 @@
-#!/usr/bin/env python3
 """CPython interop test for `pickle show`.
 
 For each CPython found on this machine (pyenv's 2.7 and 3.6-3.13, Debian's
 /usr/bin/python3), zoo_gen.py writes the object zoo at every protocol the
 interpreter knows; mirror.py, run under the oracle (python3.13), computes the line
 `pickle show` must print for each pickle; this driver runs `pickle show` and
-compares. See README.md.
+compares. See tests/README.md.
 
-    run_interop.py --cli build/pickle                 # every interpreter found
-    run_interop.py --cli build/pickle --python 3.13   # one interpreter (ctest)
-    run_interop.py --inventory                        # which are found / skipped
+    python3 -m pickletests.interop --cli build/pickle                # every interpreter found
+    python3 -m pickletests.interop --cli build/pickle --python 3.13  # one interpreter (ctest)
+    python3 -m pickletests.interop --inventory                       # which are found / skipped
 
 Exit status: 0 all matched, 1 a mismatch or harness failure, 77 (ctest's skip code)
 when every interpreter asked for is absent.
@@ -24,10 +23,9 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), 'scripts'))
-from pythons import (SYSTEM_PYTHON, clean_env, find_interpreters,  # noqa: E402
-                     label_name, pyenv_root, report_inventory)
+from pickletests import script
+from pickletests.pythons import (SYSTEM_PYTHON, clean_env, find_interpreters,
+                                 label_name, pyenv_root, report_inventory)
 
 LABELS = ['2.7', '3.6', '3.7', '3.8', '3.9', '3.10', '3.11', '3.12', '3.13', 'system']
 ORACLE = '3.13'
@@ -297,7 +295,7 @@ class Checker(object):
         out_path = os.path.join(self.workdir, 'expected-streams.json')
         with open(spec_path, 'w') as f:
             json.dump(spec, f)
-        cmd = [self.oracle, os.path.join(HERE, 'mirror.py'), '--dir', self.gendir,
+        cmd = [self.oracle, script('mirror.py'), '--dir', self.gendir,
                '--out', out_path, '--streams', spec_path]
         for key, encoding, errors in VARIANTS:
             cmd += ['--variant', '%s:%s:%s' % (key, encoding, errors)]
@@ -436,7 +434,7 @@ def run_interpreter(label, python, oracle, cli, keep, case_filter):
     workdir = tempfile.mkdtemp(prefix='pickle-interop-%s-' % label)
     try:
         gendir = os.path.join(workdir, 'zoo')
-        p = subprocess.run([python, os.path.join(HERE, 'zoo_gen.py'), gendir],
+        p = subprocess.run([python, script('zoo_gen.py'), gendir],
                            env=clean_env(), cwd=workdir, timeout=600,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            universal_newlines=True)
@@ -444,7 +442,7 @@ def run_interpreter(label, python, oracle, cli, keep, case_filter):
             print('FAIL: %s: zoo_gen.py failed:\n%s' % (name, p.stdout))
             return False
         expected_path = os.path.join(workdir, 'expected.json')
-        cmd = [oracle, os.path.join(HERE, 'mirror.py'), '--dir', gendir,
+        cmd = [oracle, script('mirror.py'), '--dir', gendir,
                '--out', expected_path]
         for key, encoding, errors in VARIANTS:
             cmd += ['--variant', '%s:%s:%s' % (key, encoding, errors)]

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """`pickle` on containers made at test time by Python's own modules (issue 12 item 11).
 
 Each of a PyTorch-like zip checkpoint, an .npz-like zip, an empty zip, gzip, bzip2, xz
@@ -7,7 +6,7 @@ pickle, from a file and from standard input: exit status 1, nothing written, and
 standard error line `UnpicklingError at byte 0: the input is <name>, not a pickle...`.
 A pickle that merely begins with `PK` (a PERSID) still loads.
 
-Usage: cli_containers.py --cli PATH/TO/pickle
+Usage: python3 -m pickletests.cli_containers --cli PATH/TO/pickle
 """
 import argparse
 import bz2

@@ -1,4 +1,4 @@
-"""Writes malformed pickles for the `pickle dis` tests; see README.md.
+"""Writes malformed pickles for the `pickle dis` tests; see tests/README.md.
 
     malformed.py OUTDIR
 

@@ -1,14 +1,14 @@
-"""Finds the CPython interpreters on this machine, for the scripts and test drivers
-that run every CPython: scripts/fuzz-corpus.py, tests/interop/run_interop.py,
-tests/tools/run_tools.py and tests/dump_interop/run_dump_interop.py.
+"""Finds the CPython interpreters on this machine, for the test drivers that run
+every CPython (pickletests.interop, .dump_interop, .tools, .torch_files) and
+scripts/fuzz-corpus.py.
 
 Interpreters are pyenv's versions/*/bin/python, or other names a caller asks for (the
 root from $PYENV_ROOT, else `pyenv root`, else ~/.pyenv), 2.7 and 3.6-3.13 in CI, and
 Debian's /usr/bin/python3.
 A `python3.X` on PATH may be a pyenv shim that does not run, so only real binaries
 are used. Each caller prints its own found / skipped lines and decides what a
-missing interpreter means. Import it with the scripts directory on sys.path; it
-runs under Python 3.6 and later, like its callers.
+missing interpreter means. Import it as pickletests.pythons (the tests directory on
+sys.path); it runs under Python 3.6 and later, like its callers.
 """
 import glob
 import os
@@ -39,9 +39,12 @@ def pyenv_root():
 def clean_env(io_encoding='utf-8'):
     """The environment an interpreter runs in: none of the caller's Python settings,
     a fixed hash seed, no bytecode files written, and PYTHONIOENCODING=io_encoding
-    (None: as the caller's environment has it)."""
+    (None: as the caller's environment has it). A script of pickletests/cpython/
+    finds its neighbours because Python puts the script's folder first on sys.path,
+    which PYTHONSAFEPATH (3.11+) would prevent."""
     env = dict(os.environ)
-    for var in ('PYTHONPATH', 'PYTHONHOME', 'PYTHONSTARTUP', 'PYTHONINSPECT'):
+    for var in ('PYTHONPATH', 'PYTHONHOME', 'PYTHONSTARTUP', 'PYTHONINSPECT',
+                'PYTHONSAFEPATH'):
         env.pop(var, None)
     env['PYTHONHASHSEED'] = '0'
     env['PYTHONDONTWRITEBYTECODE'] = '1'

@@ -20,7 +20,6 @@ import pickle
 import sys
 
 sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zoo_classes as zc  # noqa: E402
 from zoo_classes import copyreg  # noqa: E402
 

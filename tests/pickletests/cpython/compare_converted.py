@@ -18,14 +18,10 @@ from __future__ import print_function
 
 import io
 import json
-import os
 import pickle
 import sys
 
 sys.dont_write_bytecode = True
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, '..', 'interop'))  # zoo_classes
 from pyiso import iso  # noqa: E402
 
 PY2 = sys.version_info[0] == 2

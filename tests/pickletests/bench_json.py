@@ -1,5 +1,8 @@
 """Runs `pickle bench FILE --repeat 3` and checks that it prints one JSON object with
-the documented keys and sensible values (no timing is asserted)."""
+the documented keys and sensible values (no timing is asserted).
+
+    python3 -m pickletests.bench_json PATH/TO/pickle FILE
+"""
 import json
 import subprocess
 import sys

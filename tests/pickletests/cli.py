@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """The `pickle` tool on small inputs made at test time, one case per ctest (cli.CASE).
 
-    run_cli.py --cli build/dev/pickle CASE
+    python3 -m pickletests.cli --cli build/dev/pickle CASE
 
 show_names: globals, object classes and keyword names holding what str.isprintable()
     rejects (every C0 control, DEL, every C1 control, every lone surrogate, a few
