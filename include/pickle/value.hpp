@@ -28,6 +28,8 @@
 #include <utility>
 #include <vector>
 
+#include "pickle/detail/model.hpp"
+
 namespace pickle {
 
 /// What a Value is. Int covers 64-bit and arbitrary-precision integers.
@@ -79,24 +81,6 @@ struct GlobalNode;
 struct ObjectNode;
 struct PersistentRefNode;
 struct BufferNode;
-
-namespace detail {
-// [NOTE value-ints] Every integer type converts to a Value by one constructor
-// template, so no call is ambiguous (size_t, uint64_t and long long used to match
-// several built-in overloads equally well). The character types are not numbers:
-// `Value('a')` would silently be the int 97, so they do not convert at all. signed
-// char and unsigned char are int8_t and uint8_t, small ints, and do convert.
-template <class T, class... U>
-inline constexpr bool is_one_of = (std::is_same_v<std::remove_cv_t<T>, U> || ...);
-template <class T>
-concept CharacterType = is_one_of<T, char, wchar_t, char8_t, char16_t, char32_t>;
-template <class T>
-concept IntegerArgument =
-    std::integral<T> && !CharacterType<T> && !std::same_as<std::remove_cv_t<T>, bool>;
-/// Unsigned types whose values do not all fit in int64.
-template <class T>
-inline constexpr bool may_exceed_int64 = std::is_unsigned_v<T> && (sizeof(T) >= sizeof(int64_t));
-}  // namespace detail
 
 /// A handle to a value: an immediate (None, bool, int64, float) or a node of a Graph.
 /// Copying a Value copies the handle, never the node. 16 bytes, trivially copyable.
@@ -332,20 +316,11 @@ struct ListNode : Node {
   explicit ListNode(std::pmr::memory_resource* r) : Node(Kind::List), items(r) {}
 };
 
-/// Open-addressing index from key hash to entry position, shared by Dict and Set.
-/// Empty (no index) while a container is small; lookups then scan.
-struct HashIndex {
-  std::pmr::vector<uint32_t> slots;  // entry position + 1; 0 is an empty slot
-  explicit HashIndex(std::pmr::memory_resource* r) : slots(r) {}
-  /// Below this many entries there is no index.
-  static constexpr size_t kLinearMax = 8;
-};
-
 /// A dict: entries in insertion order, keys unique under Python equality.
 struct DictNode : Node {
   std::pmr::vector<std::pair<Value, Value>> entries;
   std::pmr::vector<uint64_t> hashes;  // hash of each entry's key
-  HashIndex index;
+  detail::HashIndex index;
   ListNode* states = nullptr;  ///< BUILD states (see [NOTE container-states])
   explicit DictNode(std::pmr::memory_resource* r)
       : Node(Kind::Dict), entries(r), hashes(r), index(r) {}
@@ -368,7 +343,7 @@ struct DictNode : Node {
 struct SetNode : Node {
   std::pmr::vector<Value> items;
   std::pmr::vector<uint64_t> hashes;
-  HashIndex index;
+  detail::HashIndex index;
   uint64_t hash_cache = 0;     // frozenset only
   ListNode* states = nullptr;  ///< BUILD states (see [NOTE container-states])
   SetNode(Kind k, std::pmr::memory_resource* r) : Node(k), items(r), hashes(r), index(r) {}
@@ -426,15 +401,6 @@ struct BufferNode : Node {
   BufferNode() : Node(Kind::Buffer) {}
   bool readonly() const noexcept { return flags & kReadOnly; }
 };
-
-namespace detail {
-/// The bump pointer of a Graph's arena, where the inline fast path can reach it.
-struct ArenaCursor {
-  char* cur = nullptr;
-  char* end = nullptr;
-  size_t in_use = 0;  // bytes of the blocks this graph uses (see Graph::bytes_allocated)
-};
-}  // namespace detail
 
 /// Owns nodes. Movable, not copyable. Everything is freed at once by clear() or the
 /// destructor. [NOTE arena-blocks] Nodes live in blocks of memory that are never freed

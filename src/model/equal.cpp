@@ -9,6 +9,7 @@
 
 namespace pickle {
 
+using detail::HashIndex;
 using detail::mix;
 using detail::node_of;
 

@@ -6,6 +6,7 @@
 
 namespace pickle {
 
+using detail::HashIndex;
 using detail::node_of;
 
 namespace {
