@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "pickle/detail/model.hpp"
+#include "pickle/error.hpp"
 
 namespace pickle {
 
@@ -56,18 +57,6 @@ enum class Kind : uint8_t {
 /// Python's name for a kind ("NoneType", "int", "str", "list", ...).
 std::string_view kind_name(Kind kind) noexcept;
 
-/// A checked accessor was used on a Value of another kind.
-class TypeError : public std::logic_error {
- public:
-  using std::logic_error::logic_error;
-};
-
-/// `v["key"]` on a dict that has no such key.
-class KeyError : public std::out_of_range {
- public:
-  using std::out_of_range::out_of_range;
-};
-
 struct Node;
 struct BigIntNode;
 struct ComplexNode;
@@ -92,7 +81,7 @@ class Value {
   /// An int from any integer type but bool and the character types (see
   /// [NOTE value-ints]): `Value(3)`, `Value(size_t{3})`, `Value(uint8_t{200})`.
   /// An unsigned value above INT64_MAX (a uint64_t, size_t, unsigned long long) does
-  /// not fit an immediate: std::overflow_error at run time, a compile error in a
+  /// not fit an immediate: OverflowError at run time, a compile error in a
   /// constant expression. Make such an int with Graph::integer(uint64_t).
   template <detail::IntegerArgument T>
   constexpr Value(T i) noexcept(!detail::may_exceed_int64<T>)
@@ -127,9 +116,10 @@ class Value {
 
   // Checked accessors: throw TypeError when the kind differs.
   bool as_bool() const;
-  /// The int as int64; TypeError if not an int, std::overflow_error if it does not fit.
+  /// The int as int64; TypeError if not an int, OverflowError if it does not fit.
   int64_t as_int() const;
-  /// A float, or an int converted to double (as Python's float(x)).
+  /// A float, or an int converted to double (as Python's float(x)); OverflowError
+  /// beyond the range of double.
   double as_float() const;
   /// The UTF-8 of a Str (lone surrogates as CPython's surrogatepass writes them).
   std::string_view as_str() const;
@@ -159,13 +149,13 @@ class Value {
   std::span<const Value> items() const;
   /// Number of elements (Tuple, List, Set, FrozenSet, Dict, Str code units are bytes).
   size_t size() const;
-  /// Element i of a Tuple or List (std::out_of_range when i >= size()).
+  /// Element i of a Tuple or List (IndexError when i >= size()).
   Value operator[](size_t i) const;
-  /// Any other integer type as an index; a negative one is std::out_of_range.
+  /// Any other integer type as an index; a negative one is an IndexError.
   template <detail::IntegerArgument I>
   requires(!std::same_as<I, size_t>) Value operator[](I i) const {
     if constexpr (std::is_signed_v<I>) {
-      if (i < 0) throw std::out_of_range("pickle::Value: negative index");
+      if (i < 0) throw IndexError("pickle::Value: negative index");
     }
     return (*this)[static_cast<size_t>(i)];
   }
@@ -182,7 +172,7 @@ class Value {
   static constexpr int64_t checked_int(T i) {
     if constexpr (detail::may_exceed_int64<T>) {
       if (i > static_cast<T>(INT64_MAX))
-        throw std::overflow_error(
+        throw OverflowError(
             "pickle::Value: an unsigned int above INT64_MAX needs a Graph (Graph::integer)");
     }
     return static_cast<int64_t>(i);

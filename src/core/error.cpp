@@ -21,6 +21,17 @@ std::string_view error_code_name(ErrorCode code) noexcept {
     case ErrorCode::limit_exceeded: return "limit exceeded";
     case ErrorCode::unhashable: return "unhashable";
     case ErrorCode::container: return "container";
+    case ErrorCode::other: return "other";
+    case ErrorCode::pickling: return "pickling";
+    case ErrorCode::type_error: return "type error";
+    case ErrorCode::key_error: return "key error";
+    case ErrorCode::index_error: return "index error";
+    case ErrorCode::overflow: return "overflow";
+    case ErrorCode::usage: return "usage";
+    case ErrorCode::repr_limit: return "repr limit";
+    case ErrorCode::io: return "io";
+    case ErrorCode::memory: return "memory";
+    case ErrorCode::internal: return "internal";
   }
   return "?";
 }
@@ -49,8 +60,7 @@ std::string compose(uint64_t offset, std::optional<uint8_t> opcode, const std::s
 
 UnpicklingError::UnpicklingError(ErrorCode code, uint64_t offset, std::optional<uint8_t> opcode,
                                  std::string detail)
-    : PickleError(compose(offset, opcode, detail)),
-      code_(code),
+    : PickleError(code, compose(offset, opcode, detail)),
       offset_(offset),
       opcode_(opcode),
       detail_(std::move(detail)) {}

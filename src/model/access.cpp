@@ -49,7 +49,7 @@ bool Value::as_bool() const {
 int64_t Value::as_int() const {
   if (kind_ == Kind::Bool) return i_;
   if (kind_ != Kind::Int) wrong_kind(*this, "int");
-  if (big_) throw std::overflow_error("int does not fit in 64 bits");
+  if (big_) throw OverflowError("int does not fit in 64 bits");
   return i_;
 }
 
@@ -61,7 +61,7 @@ double Value::as_float() const {
       if (!big_) return static_cast<double>(i_);
       double d;
       if (!detail::twos_to_double(bigint().bytes, d))
-        throw std::overflow_error("int too large to convert to float");
+        throw OverflowError("int too large to convert to float");
       return d;
     }
     default: wrong_kind(*this, "float");
@@ -147,7 +147,7 @@ Value Value::operator[](size_t i) const {
     xs = list().items;
   else
     wrong_kind(*this, "tuple or list");
-  if (i >= xs.size()) throw std::out_of_range("index " + std::to_string(i) + " out of range");
+  if (i >= xs.size()) throw IndexError("index " + std::to_string(i) + " out of range");
   return xs[i];
 }
 

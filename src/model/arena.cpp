@@ -6,7 +6,6 @@
 #include <limits>
 #include <mutex>
 #include <new>
-#include <stdexcept>
 #include <vector>
 
 #include "model/scratch_alloc.hpp"
@@ -277,7 +276,7 @@ void Graph::set_cache_limit(size_t bytes) noexcept {
 }
 
 void* Graph::allocate_slow(size_t size, size_t align) {
-  if (!arena_) throw std::logic_error("pickle::Graph used after it was moved from");
+  if (!arena_) throw UsageError("pickle::Graph used after it was moved from");
   return arena_->allocate(size, align);
 }
 

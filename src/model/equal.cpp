@@ -88,7 +88,7 @@ size_t index_lookup(const HashIndex& index, std::span<const uint64_t> hashes, ui
 }
 
 bool equal_impl(Value a, Value b, int depth) {
-  if (depth > 10000) throw std::length_error("comparison nested too deeply");
+  if (depth > 10000) throw LimitError(ErrorCode::limit_exceeded, "comparison nested too deeply");
   std::vector<std::pair<Value, Value>> todo{{a, b}};
   std::unordered_set<std::pair<const Node*, const Node*>, PairHash> assumed;
   std::vector<size_t> cands;

@@ -59,7 +59,8 @@ uint64_t hash_double(double d) {
 }
 
 [[noreturn]] void unhashable(Value v) {
-  throw TypeError("unhashable type: '" + std::string(kind_name(v.kind())) + "'");
+  throw TypeError(ErrorCode::unhashable,
+                  "unhashable type: '" + std::string(kind_name(v.kind())) + "'");
 }
 
 // Hash of a leaf (anything but Tuple/FrozenSet, whose hash combines children).

@@ -1,6 +1,5 @@
 // The dict and set hash index: DictNode::set/find, SetNode::add/contains.
 #include <limits>
-#include <stdexcept>
 
 #include "model/hash.hpp"
 
@@ -55,7 +54,7 @@ void DictNode::set(Value key, Value value) {
     return;
   }
   if (entries.size() >= std::numeric_limits<uint32_t>::max() - 1)
-    throw std::length_error("dict too large");
+    throw LimitError(ErrorCode::limit_exceeded, "dict too large");
   entries.emplace_back(key, value);
   hashes.push_back(h);
   if (index.slots.empty()) {
@@ -109,7 +108,7 @@ bool SetNode::add(Value key) {
   if (find_position(index, hashes, key, h, [&](size_t i) { return items[i]; }) != size_t(-1))
     return false;
   if (items.size() >= std::numeric_limits<uint32_t>::max() - 1)
-    throw std::length_error("set too large");
+    throw LimitError(ErrorCode::limit_exceeded, "set too large");
   items.push_back(key);
   hashes.push_back(h);
   if (index.slots.empty() || index.slots.size() < 2 * hashes.size())
