@@ -1,5 +1,6 @@
-// Exceptions of pickle++, rooted at PickleError as in Python's pickle module, and
-// their codes.
+// Exceptions of pickle++, rooted at PickleError as in Python's pickle module, their
+// codes, and the Result that the non-throwing entry points (try_loads, try_dumps)
+// return instead.
 #pragma once
 #pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
@@ -9,6 +10,9 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
+#include <utility>
+#include <variant>
 
 namespace pickle {
 
@@ -43,7 +47,7 @@ enum class ErrorCode : uint8_t {
   usage,        ///< UsageError: an argument or option the API refuses
   repr_limit,   ///< LimitError: repr() passed ReprOptions::max_bytes or max_visits
   io,           ///< OSError: a file that cannot be opened or read
-  memory,       ///< out of memory (std::bad_alloc), as a non-throwing entry point reports it
+  memory,       ///< out of memory (std::bad_alloc), as try_loads and try_dumps report it
   internal,     ///< an invariant of pickle++ itself did not hold (a bug: please report it)
 };
 
@@ -150,6 +154,46 @@ class OSError : public PickleError {
 
  private:
   std::error_code error_;
+};
+
+/// What went wrong, as the non-throwing entry points report it: the parts of the
+/// exception the throwing function would have thrown.
+struct ErrorInfo {
+  ErrorCode code = ErrorCode::internal;
+  /// The exception's what() (may be empty if memory ran out while copying it).
+  std::string message;
+  /// For an UnpicklingError: offset() and opcode(); else 0 and empty.
+  uint64_t offset = 0;
+  std::optional<uint8_t> opcode;
+};
+
+/// A value or the ErrorInfo of why there is none, for callers that ban exceptions
+/// (C++23's std::expected, in small):
+///
+///   pickle::Result<pickle::Document> r = pickle::try_loads(bytes);
+///   if (!r) return log(r.error().message);
+///   use(r->root);
+template <class T>
+class Result {
+ public:
+  Result(T value) noexcept(std::is_nothrow_move_constructible_v<T>) : v_(std::move(value)) {}
+  Result(ErrorInfo error) noexcept : v_(std::move(error)) {}
+
+  bool has_value() const noexcept { return v_.index() == 0; }
+  explicit operator bool() const noexcept { return has_value(); }
+  /// The value; only when has_value().
+  T& value() & noexcept { return *std::get_if<0>(&v_); }
+  const T& value() const& noexcept { return *std::get_if<0>(&v_); }
+  T&& value() && noexcept { return std::move(*std::get_if<0>(&v_)); }
+  T& operator*() & noexcept { return value(); }
+  const T& operator*() const& noexcept { return value(); }
+  T* operator->() noexcept { return &value(); }
+  const T* operator->() const noexcept { return &value(); }
+  /// The error; only when !has_value().
+  const ErrorInfo& error() const noexcept { return *std::get_if<1>(&v_); }
+
+ private:
+  std::variant<T, ErrorInfo> v_;
 };
 
 }  // namespace pickle

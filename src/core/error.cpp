@@ -1,5 +1,8 @@
 #include "pickle/error.hpp"
 
+#include <new>
+
+#include "core/current_error.hpp"
 #include "pickle/opcodes.hpp"
 
 namespace pickle {
@@ -64,5 +67,39 @@ UnpicklingError::UnpicklingError(ErrorCode code, uint64_t offset, std::optional<
       offset_(offset),
       opcode_(opcode),
       detail_(std::move(detail)) {}
+
+namespace {
+// Copying a message allocates; without memory the ErrorInfo keeps its code alone.
+void copy_message(ErrorInfo& info, const char* what) noexcept {
+  try {
+    info.message = what;
+  } catch (...) {
+  }
+}
+}  // namespace
+
+ErrorInfo detail::current_error() noexcept {
+  ErrorInfo info;
+  try {
+    throw;
+  } catch (const UnpicklingError& e) {
+    info.code = e.code();
+    info.offset = e.offset();
+    info.opcode = e.opcode();
+    copy_message(info, e.what());
+  } catch (const PickleError& e) {
+    info.code = e.code();
+    copy_message(info, e.what());
+  } catch (const std::bad_alloc& e) {
+    info.code = ErrorCode::memory;
+    copy_message(info, e.what());
+  } catch (const std::exception& e) {  // not the library's: a callback's own
+    info.code = ErrorCode::other;
+    copy_message(info, e.what());
+  } catch (...) {
+    info.code = ErrorCode::other;
+  }
+  return info;
+}
 
 }  // namespace pickle
