@@ -62,8 +62,8 @@ int with_input(const std::string& path, const std::function<int(Source&)>& body)
       source = std::make_unique<StreamSource>(stdin);
     else
       source = std::make_unique<FileSource>(path);
-  } catch (const std::system_error& e) {
-    std::fprintf(stderr, "pickle: %s: %s\n", path.c_str(), e.code().message().c_str());
+  } catch (const OSError& e) {
+    std::fprintf(stderr, "pickle: %s: %s\n", path.c_str(), e.error().message().c_str());
     return kBadInput;
   }
   try {
@@ -77,13 +77,22 @@ int with_input(const std::string& path, const std::function<int(Source&)>& body)
     std::fflush(stdout);
     std::fprintf(stderr, "PicklingError: %s\n", e.what());
     return kBadInput;
-  } catch (const PickleError& e) {  // UnpicklingError: its message names itself
+  } catch (const UnpicklingError& e) {  // its message names itself
     std::fflush(stdout);
     std::fprintf(stderr, "%s\n", e.what());
     return kBadInput;
-  } catch (const std::invalid_argument& e) {
+  } catch (const UsageError& e) {  // an --encoding or --errors the Unpickler refuses
     std::fprintf(stderr, "pickle: %s\n", e.what());
     return kUsage;
+  } catch (const PickleError& e) {
+    std::fflush(stdout);
+    // A PickleError made from a message alone (a codec's) names itself; the others
+    // (TypeError, LimitError, ...) say which input.
+    if (e.code() == ErrorCode::other)
+      std::fprintf(stderr, "%s\n", e.what());
+    else
+      std::fprintf(stderr, "pickle: %s: %s\n", path.c_str(), e.what());
+    return kBadInput;
   } catch (const std::exception& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "pickle: %s: %s\n", path.c_str(), e.what());

@@ -46,7 +46,7 @@ inline void load_target(const uint8_t* data, size_t size) {
     }
     try {
       repr(v, {.max_bytes = 1 << 16});
-    } catch (const std::length_error&) {
+    } catch (const LimitError&) {
     }
     try {
       DumpOptions d;

@@ -131,5 +131,10 @@ std::string dumps(Value v, const DumpOptions& options = {});
 /// Writes one pickle of v to out.
 void dump(Value v, std::ostream& out, const DumpOptions& options = {});
 
+/// dumps() for callers that ban exceptions: the bytes, or the ErrorInfo of what dumps()
+/// would have thrown (a PicklingError's code and message, ErrorCode::memory when
+/// memory ran out). Never throws.
+Result<std::string> try_dumps(Value v, const DumpOptions& options = {}) noexcept;
+
 }  // namespace pickle
 #pragma GCC visibility pop

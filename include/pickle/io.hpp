@@ -87,7 +87,7 @@ class StreamSource final : public Source {
   bool eof_ = false;
 };
 
-/// A whole file, memory-mapped when possible. Throws std::system_error if it cannot
+/// A whole file, memory-mapped when possible. Throws OSError (code io) if it cannot
 /// be opened.
 class FileSource final : public Source {
  public:

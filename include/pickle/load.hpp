@@ -178,5 +178,23 @@ Document loads(std::string_view data, const LoadOptions& options = {});
 /// Loads one pickle from a stream.
 Value load(std::istream& in, Graph& g, const LoadOptions& options = {});
 
+/// loads() for callers that ban exceptions: the Document, or the ErrorInfo of what
+/// loads() would have thrown (an UnpicklingError's code, offset, opcode and message;
+/// ErrorCode::memory when memory ran out). Never throws; the overloads without options
+/// load with the defaults (LoadOptions' constructor is not noexcept).
+///
+///   pickle::Result<pickle::Document> r = pickle::try_loads(bytes);
+///   if (!r) std::fprintf(stderr, "%s\n", r.error().message.c_str());
+Result<Document> try_loads(std::span<const uint8_t> data) noexcept;
+Result<Document> try_loads(std::string_view data) noexcept;
+Result<Document> try_loads(std::span<const uint8_t> data, const LoadOptions& options) noexcept;
+Result<Document> try_loads(std::string_view data, const LoadOptions& options) noexcept;
+/// Into g, as loads(data, g, options).
+Result<Value> try_loads(std::span<const uint8_t> data, Graph& g) noexcept;
+Result<Value> try_loads(std::string_view data, Graph& g) noexcept;
+Result<Value> try_loads(std::span<const uint8_t> data, Graph& g,
+                        const LoadOptions& options) noexcept;
+Result<Value> try_loads(std::string_view data, Graph& g, const LoadOptions& options) noexcept;
+
 }  // namespace pickle
 #pragma GCC visibility pop

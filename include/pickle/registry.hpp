@@ -15,7 +15,7 @@ namespace pickle {
 class Registry {
  public:
   /// Registers `code` (1..0x7fffffff) for the global module.name, as
-  /// copyreg.add_extension. Throws std::invalid_argument on a conflicting entry.
+  /// copyreg.add_extension. Throws UsageError on a conflicting entry.
   void add_extension(std::string module, std::string name, int32_t code);
   /// Removes a registration (copyreg.remove_extension).
   void remove_extension(std::string_view module, std::string_view name, int32_t code);

@@ -11,11 +11,11 @@
 namespace pickle {
 
 struct ReprOptions {
-  /// Stop with std::length_error once the output would pass this many bytes. Blocks
+  /// Stop with a LimitError (code repr_limit) once the output would pass this many bytes. Blocks
   /// the expansion a small pickle can cause through shared references (a list that
   /// holds itself a thousand times, a thousand times over) in a tree-walking printer.
   size_t max_bytes = size_t(1) << 30;
-  /// Stop with std::length_error once more than this many values would be printed
+  /// Stop with a LimitError once more than this many values would be printed
   /// (every element, key, value, argument and state counts one). Blocks the same
   /// expansion measured in work rather than output: a value shared through the memo
   /// is printed once per reference, so a few hundred bytes of pickle (lists of a
@@ -28,7 +28,7 @@ struct ReprOptions {
   /// conversion is quadratic, and a 1 MB LONG4 would take minutes. CPython's repr()
   /// refuses ints past 4300 digits outright (int_max_str_digits).
   size_t max_int_digits = 100000;
-  /// What reaching max_bytes or max_visits does. false (default): std::length_error,
+  /// What reaching max_bytes or max_visits does. false (default): LimitError,
   /// and `out` is left as it was. true: the printout is cut there, as a viewer wants
   /// it: what was printed is kept (at most max_bytes bytes, ending on a whole UTF-8
   /// character), "..." is appended, and repr_to says which limit cut it.

@@ -28,6 +28,9 @@
 #include <utility>
 #include <vector>
 
+#include "pickle/detail/model.hpp"
+#include "pickle/error.hpp"
+
 namespace pickle {
 
 /// What a Value is. Int covers 64-bit and arbitrary-precision integers.
@@ -54,18 +57,6 @@ enum class Kind : uint8_t {
 /// Python's name for a kind ("NoneType", "int", "str", "list", ...).
 std::string_view kind_name(Kind kind) noexcept;
 
-/// A checked accessor was used on a Value of another kind.
-class TypeError : public std::logic_error {
- public:
-  using std::logic_error::logic_error;
-};
-
-/// `v["key"]` on a dict that has no such key.
-class KeyError : public std::out_of_range {
- public:
-  using std::out_of_range::out_of_range;
-};
-
 struct Node;
 struct BigIntNode;
 struct ComplexNode;
@@ -80,24 +71,6 @@ struct ObjectNode;
 struct PersistentRefNode;
 struct BufferNode;
 
-namespace detail {
-// [NOTE value-ints] Every integer type converts to a Value by one constructor
-// template, so no call is ambiguous (size_t, uint64_t and long long used to match
-// several built-in overloads equally well). The character types are not numbers:
-// `Value('a')` would silently be the int 97, so they do not convert at all. signed
-// char and unsigned char are int8_t and uint8_t, small ints, and do convert.
-template <class T, class... U>
-inline constexpr bool is_one_of = (std::is_same_v<std::remove_cv_t<T>, U> || ...);
-template <class T>
-concept CharacterType = is_one_of<T, char, wchar_t, char8_t, char16_t, char32_t>;
-template <class T>
-concept IntegerArgument =
-    std::integral<T> && !CharacterType<T> && !std::same_as<std::remove_cv_t<T>, bool>;
-/// Unsigned types whose values do not all fit in int64.
-template <class T>
-inline constexpr bool may_exceed_int64 = std::is_unsigned_v<T> && (sizeof(T) >= sizeof(int64_t));
-}  // namespace detail
-
 /// A handle to a value: an immediate (None, bool, int64, float) or a node of a Graph.
 /// Copying a Value copies the handle, never the node. 16 bytes, trivially copyable.
 class Value {
@@ -108,7 +81,7 @@ class Value {
   /// An int from any integer type but bool and the character types (see
   /// [NOTE value-ints]): `Value(3)`, `Value(size_t{3})`, `Value(uint8_t{200})`.
   /// An unsigned value above INT64_MAX (a uint64_t, size_t, unsigned long long) does
-  /// not fit an immediate: std::overflow_error at run time, a compile error in a
+  /// not fit an immediate: OverflowError at run time, a compile error in a
   /// constant expression. Make such an int with Graph::integer(uint64_t).
   template <detail::IntegerArgument T>
   constexpr Value(T i) noexcept(!detail::may_exceed_int64<T>)
@@ -143,9 +116,10 @@ class Value {
 
   // Checked accessors: throw TypeError when the kind differs.
   bool as_bool() const;
-  /// The int as int64; TypeError if not an int, std::overflow_error if it does not fit.
+  /// The int as int64; TypeError if not an int, OverflowError if it does not fit.
   int64_t as_int() const;
-  /// A float, or an int converted to double (as Python's float(x)).
+  /// A float, or an int converted to double (as Python's float(x)); OverflowError
+  /// beyond the range of double.
   double as_float() const;
   /// The UTF-8 of a Str (lone surrogates as CPython's surrogatepass writes them).
   std::string_view as_str() const;
@@ -175,13 +149,13 @@ class Value {
   std::span<const Value> items() const;
   /// Number of elements (Tuple, List, Set, FrozenSet, Dict, Str code units are bytes).
   size_t size() const;
-  /// Element i of a Tuple or List (std::out_of_range when i >= size()).
+  /// Element i of a Tuple or List (IndexError when i >= size()).
   Value operator[](size_t i) const;
-  /// Any other integer type as an index; a negative one is std::out_of_range.
+  /// Any other integer type as an index; a negative one is an IndexError.
   template <detail::IntegerArgument I>
   requires(!std::same_as<I, size_t>) Value operator[](I i) const {
     if constexpr (std::is_signed_v<I>) {
-      if (i < 0) throw std::out_of_range("pickle::Value: negative index");
+      if (i < 0) throw IndexError("pickle::Value: negative index");
     }
     return (*this)[static_cast<size_t>(i)];
   }
@@ -198,7 +172,7 @@ class Value {
   static constexpr int64_t checked_int(T i) {
     if constexpr (detail::may_exceed_int64<T>) {
       if (i > static_cast<T>(INT64_MAX))
-        throw std::overflow_error(
+        throw OverflowError(
             "pickle::Value: an unsigned int above INT64_MAX needs a Graph (Graph::integer)");
     }
     return static_cast<int64_t>(i);
@@ -332,20 +306,11 @@ struct ListNode : Node {
   explicit ListNode(std::pmr::memory_resource* r) : Node(Kind::List), items(r) {}
 };
 
-/// Open-addressing index from key hash to entry position, shared by Dict and Set.
-/// Empty (no index) while a container is small; lookups then scan.
-struct HashIndex {
-  std::pmr::vector<uint32_t> slots;  // entry position + 1; 0 is an empty slot
-  explicit HashIndex(std::pmr::memory_resource* r) : slots(r) {}
-  /// Below this many entries there is no index.
-  static constexpr size_t kLinearMax = 8;
-};
-
 /// A dict: entries in insertion order, keys unique under Python equality.
 struct DictNode : Node {
   std::pmr::vector<std::pair<Value, Value>> entries;
   std::pmr::vector<uint64_t> hashes;  // hash of each entry's key
-  HashIndex index;
+  detail::HashIndex index;
   ListNode* states = nullptr;  ///< BUILD states (see [NOTE container-states])
   explicit DictNode(std::pmr::memory_resource* r)
       : Node(Kind::Dict), entries(r), hashes(r), index(r) {}
@@ -368,7 +333,7 @@ struct DictNode : Node {
 struct SetNode : Node {
   std::pmr::vector<Value> items;
   std::pmr::vector<uint64_t> hashes;
-  HashIndex index;
+  detail::HashIndex index;
   uint64_t hash_cache = 0;     // frozenset only
   ListNode* states = nullptr;  ///< BUILD states (see [NOTE container-states])
   SetNode(Kind k, std::pmr::memory_resource* r) : Node(k), items(r), hashes(r), index(r) {}
@@ -426,15 +391,6 @@ struct BufferNode : Node {
   BufferNode() : Node(Kind::Buffer) {}
   bool readonly() const noexcept { return flags & kReadOnly; }
 };
-
-namespace detail {
-/// The bump pointer of a Graph's arena, where the inline fast path can reach it.
-struct ArenaCursor {
-  char* cur = nullptr;
-  char* end = nullptr;
-  size_t in_use = 0;  // bytes of the blocks this graph uses (see Graph::bytes_allocated)
-};
-}  // namespace detail
 
 /// Owns nodes. Movable, not copyable. Everything is freed at once by clear() or the
 /// destructor. [NOTE arena-blocks] Nodes live in blocks of memory that are never freed

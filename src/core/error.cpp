@@ -1,5 +1,8 @@
 #include "pickle/error.hpp"
 
+#include <new>
+
+#include "core/current_error.hpp"
 #include "pickle/opcodes.hpp"
 
 namespace pickle {
@@ -21,6 +24,17 @@ std::string_view error_code_name(ErrorCode code) noexcept {
     case ErrorCode::limit_exceeded: return "limit exceeded";
     case ErrorCode::unhashable: return "unhashable";
     case ErrorCode::container: return "container";
+    case ErrorCode::other: return "other";
+    case ErrorCode::pickling: return "pickling";
+    case ErrorCode::type_error: return "type error";
+    case ErrorCode::key_error: return "key error";
+    case ErrorCode::index_error: return "index error";
+    case ErrorCode::overflow: return "overflow";
+    case ErrorCode::usage: return "usage";
+    case ErrorCode::repr_limit: return "repr limit";
+    case ErrorCode::io: return "io";
+    case ErrorCode::memory: return "memory";
+    case ErrorCode::internal: return "internal";
   }
   return "?";
 }
@@ -49,10 +63,43 @@ std::string compose(uint64_t offset, std::optional<uint8_t> opcode, const std::s
 
 UnpicklingError::UnpicklingError(ErrorCode code, uint64_t offset, std::optional<uint8_t> opcode,
                                  std::string detail)
-    : PickleError(compose(offset, opcode, detail)),
-      code_(code),
+    : PickleError(code, compose(offset, opcode, detail)),
       offset_(offset),
       opcode_(opcode),
       detail_(std::move(detail)) {}
+
+namespace {
+// Copying a message allocates; without memory the ErrorInfo keeps its code alone.
+void copy_message(ErrorInfo& info, const char* what) noexcept {
+  try {
+    info.message = what;
+  } catch (...) {
+  }
+}
+}  // namespace
+
+ErrorInfo detail::current_error() noexcept {
+  ErrorInfo info;
+  try {
+    throw;
+  } catch (const UnpicklingError& e) {
+    info.code = e.code();
+    info.offset = e.offset();
+    info.opcode = e.opcode();
+    copy_message(info, e.what());
+  } catch (const PickleError& e) {
+    info.code = e.code();
+    copy_message(info, e.what());
+  } catch (const std::bad_alloc& e) {
+    info.code = ErrorCode::memory;
+    copy_message(info, e.what());
+  } catch (const std::exception& e) {  // not the library's: a callback's own
+    info.code = ErrorCode::other;
+    copy_message(info, e.what());
+  } catch (...) {
+    info.code = ErrorCode::other;
+  }
+  return info;
+}
 
 }  // namespace pickle

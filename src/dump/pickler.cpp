@@ -418,7 +418,7 @@ class Encoder {
       : sink_(sink), opt_(std::move(options)), direct_(direct) {
     proto_ = opt_.protocol < 0 ? HIGHEST_PROTOCOL : opt_.protocol;
     if (proto_ > HIGHEST_PROTOCOL)
-      throw std::invalid_argument("pickle protocol must be <= " + std::to_string(HIGHEST_PROTOCOL));
+      throw UsageError("pickle protocol must be <= " + std::to_string(HIGHEST_PROTOCOL));
   }
 
   int protocol() const { return proto_; }

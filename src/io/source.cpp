@@ -55,16 +55,16 @@ bool StreamSource::refill(size_t need) {
 
 FileSource::FileSource(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), path);
+  if (fd < 0) throw OSError(std::error_code(errno, std::generic_category()), path);
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     int e = errno;
     ::close(fd);
-    throw std::system_error(e, std::generic_category(), path);
+    throw OSError(std::error_code(e, std::generic_category()), path);
   }
   if (S_ISDIR(st.st_mode)) {
     ::close(fd);
-    throw std::system_error(EISDIR, std::generic_category(), path);
+    throw OSError(std::error_code(EISDIR, std::generic_category()), path);
   }
   if (S_ISREG(st.st_mode) && st.st_size > 0) {
     void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
@@ -85,7 +85,7 @@ FileSource::FileSource(const std::string& path) {
       if (errno == EINTR) continue;
       int e = errno;
       ::close(fd);
-      throw std::system_error(e, std::generic_category(), path);
+      throw OSError(std::error_code(e, std::generic_category()), path);
     }
     if (n == 0) break;
     copy_.insert(copy_.end(), chunk, chunk + n);

@@ -442,7 +442,7 @@ class ValueBuilder {
       for (Value v : items) s.add(v);
     } catch (const TypeError& e) {
       fail(ErrorCode::unhashable, e.what());
-    } catch (const std::length_error& e) {
+    } catch (const LimitError& e) {
       fail(ErrorCode::limit_exceeded, e.what());
     }
   }
@@ -453,7 +453,7 @@ class ValueBuilder {
       for (size_t i = 0; i + 1 < pairs.size(); i += 2) d.set(pairs[i], pairs[i + 1]);
     } catch (const TypeError& e) {
       fail(ErrorCode::unhashable, e.what());
-    } catch (const std::length_error& e) {
+    } catch (const LimitError& e) {
       fail(ErrorCode::limit_exceeded, e.what());
     }
   }
@@ -667,12 +667,11 @@ Unpickler::Unpickler(Source& source, LoadOptions options)
     : impl_(std::make_unique<Impl>(source, std::move(options))) {
   impl_->py2_encoding = detail::normalize_encoding(impl_->options.py2_str.encoding);
   if (impl_->py2_encoding.empty())
-    throw std::invalid_argument("unsupported encoding for Python 2 str: " +
-                                impl_->options.py2_str.encoding);
+    throw UsageError("unsupported encoding for Python 2 str: " + impl_->options.py2_str.encoding);
   const std::string& e = impl_->options.py2_str.errors;
   if (e != "strict" && e != "ignore" && e != "replace" && e != "surrogateescape" &&
       e != "backslashreplace")
-    throw std::invalid_argument("unsupported error handler: " + e);
+    throw UsageError("unsupported error handler: " + e);
 }
 
 Unpickler::~Unpickler() = default;

@@ -6,7 +6,8 @@
 
 #include <bit>
 #include <cmath>
-#include <stdexcept>
+
+#include "pickle/error.hpp"
 
 namespace pickle::detail {
 namespace {
@@ -118,7 +119,7 @@ int digit_value(char c) {
 }  // namespace
 
 std::vector<uint8_t> decimal_to_twos(std::string_view digits, bool negative) {
-  if (digits.empty()) throw std::invalid_argument("decimal_to_twos: no digits");
+  if (digits.empty()) throw UsageError("decimal_to_twos: no digits");
   Limbs mag;
   mag.reserve(digits.size() / 9 + 1);
   // The first chunk takes the odd digits so that every later one has exactly nine.
@@ -129,7 +130,7 @@ std::vector<uint8_t> decimal_to_twos(std::string_view digits, bool negative) {
     uint32_t value = 0;
     for (size_t i = pos; i < pos + chunk; ++i) {
       char c = digits[i];
-      if (c < '0' || c > '9') throw std::invalid_argument("decimal_to_twos: not a digit");
+      if (c < '0' || c > '9') throw UsageError("decimal_to_twos: not a digit");
       value = value * 10 + static_cast<uint32_t>(c - '0');
     }
     mul_add(mag, kDecimalBase, value);
@@ -143,13 +144,13 @@ std::vector<uint8_t> decimal_to_twos(std::string_view digits, bool negative) {
 std::vector<uint8_t> based_to_twos(std::string_view digits, int base, bool negative) {
   if (base == 10) return decimal_to_twos(digits, negative);
   int shift = base == 2 ? 1 : base == 8 ? 3 : base == 16 ? 4 : 0;
-  if (shift == 0) throw std::invalid_argument("based_to_twos: base must be 2, 8, 10 or 16");
-  if (digits.empty()) throw std::invalid_argument("based_to_twos: no digits");
+  if (shift == 0) throw UsageError("based_to_twos: base must be 2, 8, 10 or 16");
+  if (digits.empty()) throw UsageError("based_to_twos: no digits");
   Limbs mag((digits.size() * static_cast<size_t>(shift) + 31) / 32, 0);
   size_t bit = 0;
   for (size_t i = digits.size(); i-- > 0;) {  // least significant digit first
     int d = digit_value(digits[i]);
-    if (d >= base) throw std::invalid_argument("based_to_twos: not a digit of the base");
+    if (d >= base) throw UsageError("based_to_twos: not a digit of the base");
     auto v = static_cast<uint64_t>(d) << (bit % 32);
     mag[bit / 32] |= static_cast<uint32_t>(v);
     if ((v >> 32) != 0) mag[bit / 32 + 1] |= static_cast<uint32_t>(v >> 32);

@@ -1,5 +1,5 @@
 // An allocator for the engine's large scratch vectors (the Unpickler's memo and
-// stack): big buffers come from the graph block cache of src/model/value.cpp, so a new
+// stack): big buffers come from the graph block cache of src/model/arena.cpp, so a new
 // Unpickler reuses memory an earlier one touched. See [NOTE arena-blocks].
 #pragma once
 

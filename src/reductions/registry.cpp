@@ -1,20 +1,21 @@
 #include "pickle/registry.hpp"
 
-#include <stdexcept>
+#include <string>
+
+#include "pickle/error.hpp"
 
 namespace pickle {
 
 void Registry::add_extension(std::string module, std::string name, int32_t code) {
-  if (code <= 0) throw std::invalid_argument("extension code out of range");
+  if (code <= 0) throw UsageError("extension code out of range");
   auto key = std::make_pair(std::move(module), std::move(name));
   auto by_code = by_code_.find(code);
   auto by_name = by_name_.find(key);
   if (by_code != by_code_.end() && by_name != by_name_.end() && by_name->second == code) return;
   if (by_name != by_name_.end())
-    throw std::invalid_argument("global is already registered with code " +
-                                std::to_string(by_name->second));
+    throw UsageError("global is already registered with code " + std::to_string(by_name->second));
   if (by_code != by_code_.end())
-    throw std::invalid_argument("code " + std::to_string(code) + " is already in use");
+    throw UsageError("code " + std::to_string(code) + " is already in use");
   by_code_.emplace(code, key);
   by_name_.emplace(std::move(key), code);
 }
@@ -22,7 +23,7 @@ void Registry::add_extension(std::string module, std::string name, int32_t code)
 void Registry::remove_extension(std::string_view module, std::string_view name, int32_t code) {
   auto it = by_code_.find(code);
   if (it == by_code_.end() || it->second.first != module || it->second.second != name)
-    throw std::invalid_argument("global is not registered with code " + std::to_string(code));
+    throw UsageError("global is not registered with code " + std::to_string(code));
   by_name_.erase(it->second);
   by_code_.erase(it);
 }

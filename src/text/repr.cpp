@@ -216,14 +216,15 @@ class Printer {
 
   [[noreturn]] void check_fail() const {
     if (cut_at_limit_) throw Cut{ReprCut::max_bytes};
-    throw std::length_error("repr: output exceeds ReprOptions::max_bytes");
+    throw LimitError(ErrorCode::repr_limit, "repr: output exceeds ReprOptions::max_bytes");
   }
 
   [[noreturn]] void visits_fail() const {
     if (cut_at_limit_) throw Cut{ReprCut::max_visits};
-    throw std::length_error("repr: more than " + std::to_string(max_visits_) +
-                            " values to print (ReprOptions::max_visits); a value shared "
-                            "through the memo is printed once per reference");
+    throw LimitError(ErrorCode::repr_limit,
+                     "repr: more than " + std::to_string(max_visits_) +
+                         " values to print (ReprOptions::max_visits); a value shared "
+                         "through the memo is printed once per reference");
   }
 
   /// Prints a leaf, or opens a container and leaves its frame on the stack.
@@ -321,7 +322,7 @@ class Printer {
           open(node, "persistent_id(");
         }
         return;
-      default: throw std::logic_error("repr: unknown value kind");
+      default: throw PickleError(ErrorCode::internal, "repr: unknown value kind");
     }
   }
 
@@ -388,7 +389,7 @@ class Printer {
         }
         return;
       case Kind::Object: step_object(*static_cast<const ObjectNode*>(node)); return;
-      default: throw std::logic_error("repr: unexpected frame");
+      default: throw PickleError(ErrorCode::internal, "repr: unexpected frame");
     }
   }
 

@@ -1,5 +1,5 @@
 // An unsigned constant above INT64_MAX does not fit an immediate Value: in a constant
-// expression that is a compile error (at run time, std::overflow_error).
+// expression that is a compile error (at run time, pickle::OverflowError).
 #include <cstdint>
 
 #include "pickle/value.hpp"

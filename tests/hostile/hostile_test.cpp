@@ -489,11 +489,11 @@ TEST(Hostile, BillionLaughsLoadsSmallAndFailsToPrint) {
   ReprOptions budget;
   budget.max_visits = (size_t(1) << 20) + 64 * data.size();
   budget.max_bytes = (size_t(1) << 26) + 64 * data.size();
-  std::optional<std::length_error> error;
+  std::optional<pickle::LimitError> error;
   size_t repr_peak = peak_of([&] {
     try {
       pickle::repr(doc.root, budget);
-    } catch (const std::length_error& e) {
+    } catch (const pickle::LimitError& e) {
       error = e;
     }
   });
@@ -505,7 +505,7 @@ TEST(Hostile, BillionLaughsLoadsSmallAndFailsToPrint) {
   EXPECT_LE(repr_peak, repr_bound);
 
   // The default budget stops it too, by output size.
-  EXPECT_THROW(pickle::repr(doc.root, {.max_bytes = 8 * MiB}), std::length_error);
+  EXPECT_THROW(pickle::repr(doc.root, {.max_bytes = 8 * MiB}), pickle::LimitError);
 
   // As `pickle show` prints it: cut at the same budget, in the same memory.
   budget.cut_at_limit = true;

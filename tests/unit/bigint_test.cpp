@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/bigint.hpp"
+#include "pickle/error.hpp"
 
 namespace {
 
@@ -151,10 +152,10 @@ TEST(BigInt, NegativeZeroAndLeadingZeros) {
 }
 
 TEST(BigInt, DecimalRejectsNonDigits) {
-  EXPECT_THROW(decimal_to_twos("", false), std::invalid_argument);
-  EXPECT_THROW(decimal_to_twos("12a", false), std::invalid_argument);
-  EXPECT_THROW(decimal_to_twos("-1", false), std::invalid_argument);
-  EXPECT_THROW(decimal_to_twos("1_000", false), std::invalid_argument);
+  EXPECT_THROW(decimal_to_twos("", false), pickle::UsageError);
+  EXPECT_THROW(decimal_to_twos("12a", false), pickle::UsageError);
+  EXPECT_THROW(decimal_to_twos("-1", false), pickle::UsageError);
+  EXPECT_THROW(decimal_to_twos("1_000", false), pickle::UsageError);
 }
 
 TEST(BigInt, NonMinimalInputToDecimal) {
@@ -212,11 +213,11 @@ TEST(BigInt, BasedToTwos) {
   // 8^100 in octal and hex agree with the power.
   EXPECT_EQ(based_to_twos("1" + std::string(100, '0'), 8, false), power_twos(8, 100, false));
   EXPECT_EQ(based_to_twos("1" + std::string(75, '0'), 16, true), power_twos(2, 300, true));
-  EXPECT_THROW(based_to_twos("12", 2, false), std::invalid_argument);
-  EXPECT_THROW(based_to_twos("8", 8, false), std::invalid_argument);
-  EXPECT_THROW(based_to_twos("g", 16, false), std::invalid_argument);
-  EXPECT_THROW(based_to_twos("", 16, false), std::invalid_argument);
-  EXPECT_THROW(based_to_twos("1", 7, false), std::invalid_argument);
+  EXPECT_THROW(based_to_twos("12", 2, false), pickle::UsageError);
+  EXPECT_THROW(based_to_twos("8", 8, false), pickle::UsageError);
+  EXPECT_THROW(based_to_twos("g", 16, false), pickle::UsageError);
+  EXPECT_THROW(based_to_twos("", 16, false), pickle::UsageError);
+  EXPECT_THROW(based_to_twos("1", 7, false), pickle::UsageError);
 }
 
 TEST(BigInt, MinimalTwos) {

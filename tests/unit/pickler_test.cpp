@@ -1442,8 +1442,8 @@ TEST(PicklerOptions, ProtocolChoice) {
   EXPECT_EQ(pickle::Pickler(sink, proto(-1)).protocol(), 5);
   EXPECT_EQ(pickle::Pickler(sink).protocol(), 4);
   EXPECT_EQ(pickle::Pickler(sink, proto(0)).protocol(), 0);
-  EXPECT_THROW((void)pickle::Pickler(sink, proto(6)), std::invalid_argument);
-  EXPECT_THROW((void)pickle::dumps(v, proto(6)), std::invalid_argument);
+  EXPECT_THROW((void)pickle::Pickler(sink, proto(6)), pickle::UsageError);
+  EXPECT_THROW((void)pickle::dumps(v, proto(6)), pickle::UsageError);
   EXPECT_TRUE(out.empty());
 }
 

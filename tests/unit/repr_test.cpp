@@ -456,11 +456,11 @@ TEST(Repr, MaxBytes) {
   Graph g;
   Value v = g.list({1, 2, 3});  // "[1, 2, 3]": 9 bytes
   EXPECT_EQ(repr(v, {.max_bytes = 9}), "[1, 2, 3]");
-  EXPECT_THROW(repr(v, {.max_bytes = 8}), std::length_error);
+  EXPECT_THROW(repr(v, {.max_bytes = 8}), pickle::LimitError);
   std::string out = "keep";
-  EXPECT_THROW(pickle::repr_to(out, v, {.max_bytes = 8}), std::length_error);
+  EXPECT_THROW(pickle::repr_to(out, v, {.max_bytes = 8}), pickle::LimitError);
   EXPECT_EQ(out, "keep");  // nothing half-written
-  EXPECT_THROW(repr(g.str("abcdef"), {.max_bytes = 7}), std::length_error);
+  EXPECT_THROW(repr(g.str("abcdef"), {.max_bytes = 7}), pickle::LimitError);
   EXPECT_EQ(repr(g.str("abcdef"), {.max_bytes = 8}), "'abcdef'");
 
   // Shared references expand exponentially: 1000^6 elements from a few thousand nodes.
@@ -469,11 +469,11 @@ TEST(Repr, MaxBytes) {
     std::vector<Value> items(1000, level);
     level = g.list(items);
   }
-  EXPECT_THROW(repr(level, {.max_bytes = 1 << 20}), std::length_error);
+  EXPECT_THROW(repr(level, {.max_bytes = 1 << 20}), pickle::LimitError);
 
   // A huge int fails before its digits are computed.
   std::vector<uint8_t> big(1 << 20, 0x11);
-  EXPECT_THROW(repr(g.integer(big), {.max_bytes = 1000}), std::length_error);
+  EXPECT_THROW(repr(g.integer(big), {.max_bytes = 1000}), pickle::LimitError);
 }
 
 TEST(Repr, MaxVisitsBoundary) {
@@ -481,12 +481,12 @@ TEST(Repr, MaxVisitsBoundary) {
   Value v = g.list({1, g.tuple({2, 3}), g.dict({{g.str("k"), 4}})});
   // The list, 1, the tuple, 2, 3, the dict, 'k' and 4: eight values.
   EXPECT_EQ(repr(v, {.max_visits = 8}), "[1, (2, 3), {'k': 4}]");
-  EXPECT_THROW(repr(v, {.max_visits = 7}), std::length_error);
+  EXPECT_THROW(repr(v, {.max_visits = 7}), pickle::LimitError);
   // A shared value counts once per reference, as it prints.
   Value shared = g.list({1, 2});
   Value twice = g.list({shared, shared});
   EXPECT_EQ(repr(twice, {.max_visits = 7}), "[[1, 2], [1, 2]]");
-  EXPECT_THROW(repr(twice, {.max_visits = 6}), std::length_error);
+  EXPECT_THROW(repr(twice, {.max_visits = 6}), pickle::LimitError);
 }
 
 // ReprOptions::cut_at_limit: the printout is kept up to the limit and marked "...".

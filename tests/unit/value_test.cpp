@@ -61,9 +61,9 @@ TEST(Value, EveryIntegerTypeIsAnInt) {
 
 TEST(Value, UnsignedAboveInt64MaxNeedsAGraph) {
   uint64_t big = uint64_t(INT64_MAX) + 1;
-  EXPECT_THROW(Value{big}, std::overflow_error);
-  EXPECT_THROW(Value{std::numeric_limits<size_t>::max()}, std::overflow_error);
-  EXPECT_THROW(Value{std::numeric_limits<unsigned long long>::max()}, std::overflow_error);
+  EXPECT_THROW(Value{big}, pickle::OverflowError);
+  EXPECT_THROW(Value{std::numeric_limits<size_t>::max()}, pickle::OverflowError);
+  EXPECT_THROW(Value{std::numeric_limits<unsigned long long>::max()}, pickle::OverflowError);
   Graph g;
   Value v = g.integer(big);
   EXPECT_TRUE(v.is_bigint());
@@ -84,8 +84,8 @@ TEST(Value, IndexesOfEveryIntegerType) {
   EXPECT_EQ(l[size_t{2}].as_int(), 30);
   EXPECT_EQ(l[2l].as_int(), 30);
   EXPECT_EQ(l[uint8_t{0}].as_int(), 10);
-  EXPECT_THROW(l[-1], std::out_of_range);
-  EXPECT_THROW(l[3ull], std::out_of_range);
+  EXPECT_THROW(l[-1], pickle::IndexError);
+  EXPECT_THROW(l[3ull], pickle::IndexError);
 }
 
 TEST(Value, DictFindWithLiteralsAndNone) {
@@ -111,7 +111,7 @@ TEST(Value, ContainersAndLookup) {
   EXPECT_EQ(v["xs"][1].as_float(), 2.5);
   EXPECT_TRUE(v["xs"][2].is_none());
   EXPECT_THROW(v["missing"], KeyError);
-  EXPECT_THROW(v["xs"][3], std::out_of_range);
+  EXPECT_THROW(v["xs"][3], pickle::IndexError);
   int n = 0;
   for (Value x : v["xs"].items()) n += x.is_none() ? 0 : 1;
   EXPECT_EQ(n, 2);
@@ -181,7 +181,7 @@ TEST(Value, IntegerNormalisation) {
   Value d = g.integer("-123456789012345678901234567890");
   EXPECT_TRUE(d.is_bigint());
   EXPECT_TRUE(d.bigint().negative());
-  EXPECT_THROW(d.as_int(), std::overflow_error);
+  EXPECT_THROW(d.as_int(), pickle::OverflowError);
 }
 
 TEST(Value, RecursiveEqualityTerminates) {
