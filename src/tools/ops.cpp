@@ -1,7 +1,7 @@
 // The opcode walker: the Unpickler's Reader, opcode by opcode, without a machine.
 #include "pickle/tools/ops.hpp"
 
-#include "load/decoder.hpp"
+#include "load/reader.hpp"
 #include "model/bigint.hpp"
 
 namespace pickle::tools {
