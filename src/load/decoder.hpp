@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "load/builder.hpp"
 #include "load/memo.hpp"
 #include "load/reader.hpp"
 #include "model/scratch_alloc.hpp"
@@ -33,12 +34,15 @@ struct MachineState {
   std::vector<size_t> marks;
 };
 
-template <class Builder>
+/// Runs pickles through a Builder (builder.hpp). See [NOTE builder-contract].
+template <class B>
 class Decoder {
- public:
-  using Item = typename Builder::Item;
+  static_assert(check_builder<B>(), "the Decoder's builder must satisfy detail::Builder");
 
-  Decoder(Source& src, const LoadOptions& options, Builder& builder, MachineState<Item>& state)
+ public:
+  using Item = typename B::Item;
+
+  Decoder(Source& src, const LoadOptions& options, B& builder, MachineState<Item>& state)
       : r_(src, options.limits), opt_(options), b_(builder), st_(state) {}
 
   /// Runs one pickle to STOP and returns the top of the stack.
@@ -49,8 +53,9 @@ class Decoder {
     if (!r_.begin_pickle())
       throw UnpicklingError(ErrorCode::empty_input, r_.op_offset(), std::nullopt,
                             "no pickle data (the input is empty)");
-    start_nodes_ = b_.node_count();
-    start_bytes_ = b_.bytes_allocated();
+    Usage u = b_.usage();
+    start_nodes_ = u.nodes;
+    start_bytes_ = u.bytes;
     start_pos_ = r_.pos();
     nodes_ok_ = bytes_ok_ = 0;  // computed after the first opcode
     uint8_t op = 0;
@@ -92,19 +97,20 @@ class Decoder {
   // those computed at an earlier opcode are below the current bounds too: most opcodes
   // compare two numbers, and the bounds are computed again only when one is reached.
   void check_growth() {
-    if (b_.node_count() <= nodes_ok_ && b_.bytes_allocated() <= bytes_ok_) [[likely]]
+    Usage u = b_.usage();
+    if (u.nodes <= nodes_ok_ && u.bytes <= bytes_ok_) [[likely]]
       return;
-    check_growth_now();
+    check_growth_now(u);
   }
-  [[gnu::noinline]] void check_growth_now() {
+  [[gnu::noinline]] void check_growth_now(Usage u) {
     uint64_t used = r_.pos() - start_pos_;
     const Limits& lim = opt_.limits;
     uint64_t nodes_allowed = bound(4096, lim.max_nodes_per_byte, used);
-    if (b_.node_count() - start_nodes_ > nodes_allowed) [[unlikely]]
+    if (u.nodes - start_nodes_ > nodes_allowed) [[unlikely]]
       fail(ErrorCode::limit_exceeded,
            "more nodes than the input size allows (the max_nodes_per_byte limit)");
     uint64_t bytes_allowed = bound(size_t(16) << 20, lim.max_alloc_per_byte, used);
-    size_t bytes = b_.bytes_allocated();
+    size_t bytes = u.bytes;
     if (bytes > start_bytes_ && bytes - start_bytes_ > bytes_allowed) [[unlikely]]
       fail(ErrorCode::limit_exceeded, "the graph holds " + std::to_string(bytes - start_bytes_) +
                                           " bytes for " + std::to_string(used) +
@@ -160,78 +166,81 @@ class Decoder {
   void truncate(size_t m) { st_.stack.resize(m); }
 
   // ---- globals ---------------------------------------------------------------
-  Item find_class(std::string_view module, std::string_view name) {
+  Item find_class(At at, std::string_view module, std::string_view name) {
     Reader::check_global_names(module, name);
     if (proto_ < 3 && opt_.fix_imports) {
       std::string_view m = module, n = name;
       fix_import(m, n);
       if (m != module || n != name) {
-        Item g = b_.global(m, n);
-        if constexpr (requires { b_.renamed(g, module, name); }) b_.renamed(g, module, name);
+        Item g = b_.global(at, m, n);
+        b_.renamed(at, g, module, name);
         return g;
       }
     }
-    return b_.global(module, name);
+    return b_.global(at, module, name);
   }
 
   // ---- one opcode ------------------------------------------------------------
   // Returns true at STOP. Arguments are read by the Reader; see [NOTE one-reader].
   bool step(uint8_t op) {
+    const At at{r_.op_offset(), static_cast<Op>(op)};
     switch (static_cast<Op>(op)) {
       // Integers
       case Op::int_: {
         bool boolean = false;
         r_.int_line(int_, boolean, refused_);
         if (!refused_.empty()) fail(ErrorCode::bad_argument, refused_);
-        if (boolean) return push(b_.boolean(int_.value == 1)), false;
-        return push(integer(int_)), false;
+        if (boolean) return push(b_.boolean(at, int_.value == 1)), false;
+        return push(integer(at, int_)), false;
       }
       case Op::long_:
         r_.long_line(int_, refused_);
         if (!refused_.empty()) fail(ErrorCode::bad_argument, refused_);
-        return push(integer(int_)), false;
-      case Op::binint: return push(b_.integer(r_.int4("BININT"))), false;
-      case Op::binint1: return push(b_.integer(r_.uint1("BININT1"))), false;
-      case Op::binint2: return push(b_.integer(r_.uint2("BININT2"))), false;
+        return push(integer(at, int_)), false;
+      case Op::binint: return push(b_.integer(at, r_.int4("BININT"))), false;
+      case Op::binint1: return push(b_.integer(at, r_.uint1("BININT1"))), false;
+      case Op::binint2: return push(b_.integer(at, r_.uint2("BININT2"))), false;
       case Op::long1:
       case Op::long4: {
         std::string_view d = r_.long_bytes(op == static_cast<uint8_t>(Op::long4));
-        return push(
-                   b_.big_integer(std::span(reinterpret_cast<const uint8_t*>(d.data()), d.size()))),
+        return push(b_.big_integer(
+                   at, std::span(reinterpret_cast<const uint8_t*>(d.data()), d.size()))),
                false;
       }
       // Python 2 str, bytes
-      case Op::string: return push(b_.py2_string(r_.string_line(scratch_))), false;
-      case Op::binstring: return push(b_.py2_string(r_.binstring())), false;
-      case Op::short_binstring: return push(b_.py2_string(r_.counted1("SHORT_BINSTRING"))), false;
-      case Op::binbytes: return push(b_.bytes(r_.counted4("BINBYTES"))), false;
-      case Op::short_binbytes: return push(b_.bytes(r_.counted1("SHORT_BINBYTES"))), false;
-      case Op::binbytes8: return push(b_.bytes(r_.counted8("BINBYTES8"))), false;
-      case Op::bytearray8: return push(b_.bytearray(r_.counted8("BYTEARRAY8"))), false;
-      case Op::next_buffer: return push(b_.next_buffer()), false;
-      case Op::readonly_buffer: b_.readonly_buffer(top()); return false;
+      case Op::string: return push(b_.py2_string(at, r_.string_line(scratch_))), false;
+      case Op::binstring: return push(b_.py2_string(at, r_.binstring())), false;
+      case Op::short_binstring:
+        return push(b_.py2_string(at, r_.counted1("SHORT_BINSTRING"))), false;
+      case Op::binbytes: return push(b_.bytes(at, r_.counted4("BINBYTES"))), false;
+      case Op::short_binbytes: return push(b_.bytes(at, r_.counted1("SHORT_BINBYTES"))), false;
+      case Op::binbytes8: return push(b_.bytes(at, r_.counted8("BINBYTES8"))), false;
+      case Op::bytearray8: return push(b_.bytearray(at, r_.counted8("BYTEARRAY8"))), false;
+      case Op::next_buffer: return push(b_.next_buffer(at)), false;
+      case Op::readonly_buffer: b_.readonly_buffer(at, top()); return false;
       // Constants
-      case Op::none: return push(b_.none()), false;
-      case Op::newtrue: return push(b_.boolean(true)), false;
-      case Op::newfalse: return push(b_.boolean(false)), false;
+      case Op::none: return push(b_.none(at)), false;
+      case Op::newtrue: return push(b_.boolean(at, true)), false;
+      case Op::newfalse: return push(b_.boolean(at, false)), false;
       // Text
-      case Op::unicode_: return push(b_.str(r_.unicode_line(scratch_))), false;
+      case Op::unicode_: return push(b_.str(at, r_.unicode_line(scratch_))), false;
       case Op::short_binunicode:
-        return push(b_.str(Reader::utf8(r_.counted1("SHORT_BINUNICODE")))), false;
-      case Op::binunicode: return push(b_.str(Reader::utf8(r_.counted4("BINUNICODE")))), false;
-      case Op::binunicode8: return push(b_.str(Reader::utf8(r_.counted8("BINUNICODE8")))), false;
+        return push(b_.str(at, Reader::utf8(r_.counted1("SHORT_BINUNICODE")))), false;
+      case Op::binunicode: return push(b_.str(at, Reader::utf8(r_.counted4("BINUNICODE")))), false;
+      case Op::binunicode8:
+        return push(b_.str(at, Reader::utf8(r_.counted8("BINUNICODE8")))), false;
       // Floats
       case Op::float_: {
         double d = r_.float_line(refused_);
         if (!refused_.empty()) fail(ErrorCode::bad_argument, refused_);
-        return push(b_.floating(d)), false;
+        return push(b_.floating(at, d)), false;
       }
-      case Op::binfloat: return push(b_.floating(r_.float8())), false;
+      case Op::binfloat: return push(b_.floating(at, r_.float8())), false;
       // Containers
-      case Op::empty_list: return push(b_.list({})), false;
-      case Op::empty_tuple: return push(b_.tuple({})), false;
-      case Op::empty_dict: return push(b_.dict({})), false;
-      case Op::empty_set: return push(b_.set()), false;
+      case Op::empty_list: return push(b_.list(at, {})), false;
+      case Op::empty_tuple: return push(b_.tuple(at, {})), false;
+      case Op::empty_dict: return push(b_.dict(at, {})), false;
+      case Op::empty_set: return push(b_.set(at)), false;
       case Op::list:
       case Op::tuple:
       case Op::dict:
@@ -240,13 +249,13 @@ class Decoder {
         auto items = above(m);
         Item made;
         switch (static_cast<Op>(op)) {
-          case Op::list: made = b_.list(items); break;
-          case Op::tuple: made = b_.tuple(items); break;
+          case Op::list: made = b_.list(at, items); break;
+          case Op::tuple: made = b_.tuple(at, items); break;
           case Op::dict:
             if (items.size() % 2) fail(ErrorCode::stack_underflow, "odd number of items for DICT");
-            made = b_.dict(items);
+            made = b_.dict(at, items);
             break;
-          default: made = b_.frozenset(items); break;
+          default: made = b_.frozenset(at, items); break;
         }
         truncate(m);
         return push(std::move(made)), false;
@@ -257,13 +266,13 @@ class Decoder {
         size_t n = op - static_cast<uint8_t>(Op::tuple1) + 1;
         need_items(n);
         size_t m = st_.stack.size() - n;
-        Item made = b_.tuple(above(m));
+        Item made = b_.tuple(at, above(m));
         truncate(m);
         return push(std::move(made)), false;
       }
       case Op::append: {
         Item v = pop();
-        b_.append(top(), std::span<Item>(&v, 1));
+        b_.append(at, top(), std::span<Item>(&v, 1));
         return false;
       }
       case Op::appends:
@@ -276,13 +285,13 @@ class Decoder {
         Item& target = st_.stack[m - 1];
         auto items = above(m);
         if (op == static_cast<uint8_t>(Op::appends))
-          b_.append(target, items);
+          b_.append(at, target, items);
         else if (op == static_cast<uint8_t>(Op::additems))
-          b_.add(target, items);
+          b_.add(at, target, items);
         else {
           if (items.size() % 2)
             fail(ErrorCode::stack_underflow, "odd number of items for SETITEMS");
-          b_.setitems(target, items);
+          b_.setitems(at, target, items);
         }
         truncate(m);
         return false;
@@ -290,7 +299,7 @@ class Decoder {
       case Op::setitem: {
         need_items(3);
         size_t m = st_.stack.size() - 2;
-        b_.setitems(st_.stack[m - 1], above(m));
+        b_.setitems(at, st_.stack[m - 1], above(m));
         truncate(m);
         return false;
       }
@@ -300,7 +309,7 @@ class Decoder {
           st_.marks.pop_back();
         } else {
           Item gone = pop();
-          if constexpr (requires { b_.discarded(gone); }) b_.discarded(gone);
+          b_.discarded(at, gone);
         }
         return false;
       case Op::dup: {
@@ -315,51 +324,51 @@ class Decoder {
         return false;
       case Op::pop_mark: truncate(pop_mark()); return false;
       // Memo
-      case Op::get: return memo_get(r_.index_line("GET")), false;
-      case Op::binget: return memo_get(r_.uint1("BINGET")), false;
-      case Op::long_binget: return memo_get(r_.uint4("LONG_BINGET")), false;
-      case Op::put: return memo_put(r_.index_line("PUT")), false;
-      case Op::binput: return memo_put(r_.uint1("BINPUT")), false;
-      case Op::long_binput: return memo_put(r_.uint4("LONG_BINPUT")), false;
-      case Op::memoize: return memo_put(st_.memo.size()), false;
+      case Op::get: return memo_get(at, r_.index_line("GET")), false;
+      case Op::binget: return memo_get(at, r_.uint1("BINGET")), false;
+      case Op::long_binget: return memo_get(at, r_.uint4("LONG_BINGET")), false;
+      case Op::put: return memo_put(at, r_.index_line("PUT"), true), false;
+      case Op::binput: return memo_put(at, r_.uint1("BINPUT"), true), false;
+      case Op::long_binput: return memo_put(at, r_.uint4("LONG_BINPUT"), true), false;
+      case Op::memoize: return memo_put(at, st_.memo.size(), false), false;
       // Extensions
-      case Op::ext1: return ext(r_.uint1("EXT1")), false;
-      case Op::ext2: return ext(r_.uint2("EXT2")), false;
-      case Op::ext4: return ext(r_.int4("EXT4")), false;
+      case Op::ext1: return ext(at, r_.uint1("EXT1")), false;
+      case Op::ext2: return ext(at, r_.uint2("EXT2")), false;
+      case Op::ext4: return ext(at, r_.int4("EXT4")), false;
       // Objects
       case Op::global: {
         std::string module(r_.name_line("GLOBAL module", false));
         std::string_view name = r_.name_line("GLOBAL name", false);
-        return push(find_class(module, name)), false;
+        return push(find_class(at, module, name)), false;
       }
       case Op::stack_global: {
         need_items(2);
         Item name = pop();
         Item module = pop();
         std::string_view m, n;
-        if (!b_.as_str(module, m) || !b_.as_str(name, n))
+        if (!b_.stack_global(at, module, name, m, n))
           fail(ErrorCode::bad_type, "STACK_GLOBAL needs two str operands");
         std::string mc(m), nc(n);
-        return push(find_class(mc, nc)), false;
+        return push(find_class(at, mc, nc)), false;
       }
       case Op::reduce: {
         Item args = pop();
         Item& f = top();
-        f = b_.reduce(f, args);
+        f = b_.reduce(at, f, args);
         return false;
       }
       case Op::build: {
         Item state = pop();
-        if constexpr (requires { b_.used(state); }) b_.used(state);
-        b_.build(top(), state);
+        b_.used(at, state);
+        b_.build(at, top(), state);
         return false;
       }
       case Op::inst: {
         std::string module(r_.name_line("INST module", true));
         std::string name(r_.name_line("INST name", true));
         size_t m = pop_mark();
-        Item cls = find_class(module, name);
-        Item made = b_.instantiate(cls, above(m), BuildKind::inst);
+        Item cls = find_class(at, module, name);
+        Item made = b_.instantiate(at, cls, above(m), BuildKind::inst);
         truncate(m);
         return push(std::move(made)), false;
       }
@@ -367,7 +376,7 @@ class Decoder {
         size_t m = pop_mark();
         auto items = above(m);
         if (items.empty()) fail(ErrorCode::stack_underflow, "OBJ needs a class after the mark");
-        Item made = b_.instantiate(items[0], items.subspan(1), BuildKind::obj);
+        Item made = b_.instantiate(at, items[0], items.subspan(1), BuildKind::obj);
         truncate(m);
         return push(std::move(made)), false;
       }
@@ -375,7 +384,7 @@ class Decoder {
         need_items(2);
         Item args = pop();
         Item& cls = top();
-        cls = b_.newobj(cls, args, nullptr);
+        cls = b_.newobj(at, cls, args, nullptr);
         return false;
       }
       case Op::newobj_ex: {
@@ -383,57 +392,64 @@ class Decoder {
         Item kwargs = pop();
         Item args = pop();
         Item& cls = top();
-        cls = b_.newobj(cls, args, &kwargs);
+        cls = b_.newobj(at, cls, args, &kwargs);
         return false;
       }
       // Machine control
-      case Op::proto: proto_ = r_.proto(); return false;
+      case Op::proto:
+        proto_ = r_.proto();
+        b_.argument(at, static_cast<uint64_t>(proto_));
+        return false;
       case Op::stop:
         result_ = pop();
-        if constexpr (requires { b_.used(result_); }) b_.used(result_);
+        b_.used(at, result_);
         return true;
-      case Op::frame: r_.frame(); return false;
+      case Op::frame: b_.argument(at, r_.frame()); return false;
       // Persistent ids
-      case Op::persid: return push(b_.persistent_text(r_.persid_line(), r_.op_offset())), false;
+      case Op::persid: return push(b_.persistent_text(at, r_.persid_line())), false;
       case Op::binpersid: {
         Item& pid = top();
-        pid = b_.persistent_binary(pid, r_.op_offset());
+        pid = b_.persistent_binary(at, pid);
         return false;
       }
     }
     Reader::bad_opcode(op);
   }
 
-  Item integer(const ParsedInt& v) {
-    if (v.small) return b_.integer(v.value);
-    return b_.big_integer(v.big);
+  Item integer(At at, const ParsedInt& v) {
+    if (v.small) return b_.integer(at, v.value);
+    return b_.big_integer(at, v.big);
   }
 
-  void memo_get(uint64_t i) {
+  void memo_get(At at, uint64_t i) {
+    b_.argument(at, i);
     const Item* it = st_.memo.get(i);
     if (!it) fail(ErrorCode::memo_missing, "memo has no entry " + std::to_string(i));
     push(*it);
   }
-  void memo_put(uint64_t i) {
+  // `explicit_index`: PUT and its binary forms, not MEMOIZE.
+  void memo_put(At at, uint64_t i, bool explicit_index) {
+    if (explicit_index) b_.argument(at, i);
     need_items(1);
     if (st_.memo.size() >= opt_.limits.max_memo_entries && !st_.memo.get(i))
       fail(ErrorCode::limit_exceeded,
            "memo holds more than " + std::to_string(opt_.limits.max_memo_entries) + " entries");
     st_.memo.put(i, st_.stack.back(), opt_.limits);
-    if constexpr (requires { b_.memoized(st_.stack.back()); }) b_.memoized(st_.stack.back());
+    b_.memoized(at, st_.stack.back());
   }
 
-  void ext(int64_t code) {
+  void ext(At at, int64_t code) {
     Reader::check_ext_code(code);
+    b_.argument(at, static_cast<uint64_t>(code));
     const auto* entry =
         opt_.registry ? opt_.registry->extension(static_cast<int32_t>(code)) : nullptr;
     if (!entry) fail(ErrorCode::unsupported, "unregistered extension code " + std::to_string(code));
-    push(find_class(entry->first, entry->second));
+    push(find_class(at, entry->first, entry->second));
   }
 
   Reader r_;
   const LoadOptions& opt_;
-  Builder& b_;
+  B& b_;
   MachineState<Item>& st_;
   int proto_ = 0;
   Item result_{};

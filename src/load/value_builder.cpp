@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "load/builder.hpp"
 #include "load/decoder.hpp"
 #include "pickle/load.hpp"
 #include "text/text.hpp"
@@ -54,19 +55,20 @@ class ValueBuilder {
         buffer_cursor_(buffer_cursor),
         deferred_(*deferred) {}
 
-  size_t node_count() const { return g_.node_count(); }
-  size_t bytes_allocated() const { return g_.bytes_allocated(); }
+  static constexpr bool runs_machine = true;
 
-  Value none() { return Value(); }
-  Value boolean(bool b) { return Value(b); }
-  Value integer(int64_t v) { return Value(static_cast<long long>(v)); }
-  Value big_integer(std::span<const uint8_t> le) { return g_.integer(le); }
-  Value floating(double d) { return Value(d); }
-  Value str(std::string_view utf8) { return g_.str(utf8); }
-  Value bytes(std::string_view d) { return g_.bytes(d); }
-  Value bytearray(std::string_view d) { return g_.bytearray(d); }
+  Usage usage() const { return {g_.node_count(), g_.bytes_allocated()}; }
 
-  Value py2_string(std::string_view raw) {
+  Value none(At) { return Value(); }
+  Value boolean(At, bool b) { return Value(b); }
+  Value integer(At, int64_t v) { return Value(static_cast<long long>(v)); }
+  Value big_integer(At, std::span<const uint8_t> le) { return g_.integer(le); }
+  Value floating(At, double d) { return Value(d); }
+  Value str(At, std::string_view utf8) { return g_.str(utf8); }
+  Value bytes(At, std::string_view d) { return g_.bytes(d); }
+  Value bytearray(At, std::string_view d) { return g_.bytearray(d); }
+
+  Value py2_string(At, std::string_view raw) {
     if (py2_encoding_ == "bytes") return py2_bytes(raw);
     std::string err;
     if (!decode_py2(raw, py2_encoding_, opt_.py2_str.errors, scratch_, err)) {
@@ -82,7 +84,7 @@ class ValueBuilder {
     return v;
   }
 
-  Value next_buffer() {
+  Value next_buffer(At) {
     if (!opt_.buffers)
       fail(ErrorCode::unsupported,
            "the pickle refers to out-of-band data but no buffers were given");
@@ -92,7 +94,7 @@ class ValueBuilder {
     return g_.buffer(b.data, b.readonly, i);
   }
 
-  void readonly_buffer(Value& v) {
+  void readonly_buffer(At, Value& v) {
     switch (v.kind()) {
       case Kind::Buffer: v.buffer().flags |= kReadOnly; return;
       case Kind::Bytes: return;  // already read-only
@@ -106,12 +108,12 @@ class ValueBuilder {
     }
   }
 
-  Value list(std::span<Value> items) {
+  Value list(At, std::span<Value> items) {
     check_items(0, items.size(), "list");
     refuse_deferred(items);
     return g_.list(items);
   }
-  Value tuple(std::span<Value> items) {
+  Value tuple(At, std::span<Value> items) {
     check_items(0, items.size(), "tuple");
     Value t = g_.tuple(items);
     if (!deferred_.names.empty()) [[unlikely]] {
@@ -123,14 +125,14 @@ class ValueBuilder {
     }
     return t;
   }
-  Value set() { return g_.set(); }
-  Value frozenset(std::span<Value> items) {
+  Value set(At) { return g_.set(); }
+  Value frozenset(At, std::span<Value> items) {
     refuse_deferred(items);
     Value s = g_.frozenset();
     add_all(s.set(), items);
     return s;
   }
-  Value dict(std::span<Value> pairs) {
+  Value dict(At, std::span<Value> pairs) {
     refuse_deferred(pairs);
     Value d = g_.dict();
     set_all(d.dict(), pairs);
@@ -138,9 +140,9 @@ class ValueBuilder {
   }
 
   /// The decoder's hook for BUILD's state and STOP's result. See [NOTE strict-natives].
-  void used(Value v) { refuse_deferred(std::span<const Value>(&v, 1)); }
+  void used(At, Value v) { use(v); }
 
-  void append(Value& target, std::span<Value> items) {
+  void append(At, Value& target, std::span<Value> items) {
     refuse_deferred(items);
     if (target.kind() == Kind::List) {
       auto& xs = target.list().items;
@@ -155,14 +157,14 @@ class ValueBuilder {
     }
   }
 
-  void add(Value& target, std::span<Value> items) {
+  void add(At, Value& target, std::span<Value> items) {
     refuse_deferred(items);
     if (target.kind() != Kind::Set)
       fail(ErrorCode::bad_type, "cannot add items to " + kind_article(target));
     add_all(target.set(), items);
   }
 
-  void setitems(Value& target, std::span<Value> pairs) {
+  void setitems(At, Value& target, std::span<Value> pairs) {
     refuse_deferred(pairs);
     if (target.kind() == Kind::Dict) {
       set_all(target.dict(), pairs);
@@ -184,7 +186,7 @@ class ValueBuilder {
     return s;
   }
 
-  Value global(std::string_view module, std::string_view name) {
+  Value global(At, std::string_view module, std::string_view name) {
     if (opt_.strict) {
       bool ok = std::any_of(opt_.allowed_globals.begin(), opt_.allowed_globals.end(),
                             [&](const auto& a) { return a.first == module && a.second == name; });
@@ -212,9 +214,12 @@ class ValueBuilder {
     return g_.global(module, name);
   }
 
-  bool as_str(Value v, std::string_view& out) { return text_of(v, out); }
+  bool stack_global(At, const Value& module, const Value& name, std::string_view& m,
+                    std::string_view& n) {
+    return text_of(module, m) && text_of(name, n);
+  }
 
-  Value reduce(Value f, Value args) {
+  Value reduce(At, Value f, Value args) {
     if (args.kind() != Kind::Tuple)
       fail(ErrorCode::bad_type, "REDUCE arguments must be a tuple, found " + kind_article(args));
     if (f.kind() != Kind::Global && f.kind() != Kind::Object && f.kind() != Kind::PersistentRef)
@@ -234,11 +239,11 @@ class ValueBuilder {
     return g_.object(f, args, BuildKind::reduce);
   }
 
-  // Hooks the Decoder calls when the builder has them.
-  void memoized(Value v) {
+  // Hooks of the contract (builder.hpp).
+  void memoized(At, Value v) {
     if (v.kind() == Kind::Tuple || v.kind() == Kind::Object) v.node()->flags |= kMemoized;
   }
-  void renamed(Value g, std::string_view py2_module, std::string_view py2_name) {
+  void renamed(At, Value g, std::string_view py2_module, std::string_view py2_name) {
     if (g.kind() != Kind::Global) return;  // find_global returned something else
     GlobalNode& node = g.global();
     node.py2_module = g_.copy(py2_module);
@@ -247,7 +252,7 @@ class ValueBuilder {
   // A call whose result is popped at once, with an object as first argument, is a
   // state setter (`setter(obj, state)` then POP): kept on the object, or the state
   // would be lost. Anything the stream memoized may be used again and is left alone.
-  void discarded(Value v) {
+  void discarded(At, Value v) {
     if (v.kind() != Kind::Object || (v.node()->flags & kMemoized)) return;
     const ObjectNode& call = v.object();
     if (call.how != BuildKind::reduce || (call.args.node()->flags & kMemoized)) return;
@@ -261,7 +266,7 @@ class ValueBuilder {
   // See [NOTE container-states]. A None state changes nothing in Python, whatever
   // it is applied to (no __setstate__ call, no attribute set): CPython loads `1`
   // from `K\x01 N b` and writes no BUILD when it dumps that again, so neither do we.
-  void build(Value& inst, Value state) {
+  void build(At, Value& inst, Value state) {
     switch (inst.kind()) {
       case Kind::Object:
         check_items(inst.object().states.size(), 1, "object's BUILD states");
@@ -285,18 +290,18 @@ class ValueBuilder {
     }
   }
 
-  Value instantiate(Value cls, std::span<Value> args, BuildKind how) {
-    used(cls);
+  Value instantiate(At, Value cls, std::span<Value> args, BuildKind how) {
+    use(cls);
     refuse_deferred(args);
     if (cls.kind() != Kind::Global && cls.kind() != Kind::Object)
       fail(ErrorCode::bad_type, "cannot instantiate " + kind_article(cls));
     return g_.object(cls, g_.tuple(args), how);
   }
 
-  Value newobj(Value cls, Value args, Value* kwargs) {
-    used(cls);
-    used(args);
-    if (kwargs) used(*kwargs);
+  Value newobj(At, Value cls, Value args, Value* kwargs) {
+    use(cls);
+    use(args);
+    if (kwargs) use(*kwargs);
     const char* op = kwargs ? "NEWOBJ_EX" : "NEWOBJ";
     if (cls.kind() != Kind::Global)
       fail(ErrorCode::bad_type, std::string(op) + " needs a class, found " + kind_article(cls));
@@ -310,21 +315,24 @@ class ValueBuilder {
                      kwargs ? *kwargs : Value());
   }
 
-  Value persistent_text(std::string_view pid, uint64_t) {
+  void argument(At, uint64_t) {}
+
+  Value persistent_text(At, std::string_view pid) {
     Value id = g_.str(pid);
     if (opt_.persistent_load) return call_persistent_load(id);
     Value r = g_.persistent_ref(id);
     r.node()->flags |= kTextPid;
     return r;
   }
-  Value persistent_binary(Value pid, uint64_t) {
-    used(pid);
+  Value persistent_binary(At, Value pid) {
+    use(pid);
     if (opt_.persistent_load) return call_persistent_load(pid);
     return g_.persistent_ref(pid);
   }
 
  private:
   // See [NOTE strict-natives].
+  void use(Value v) { refuse_deferred(std::span<const Value>(&v, 1)); }
   const std::string* deferred_name(Value v) const {
     if (!v.is_node()) return nullptr;
     auto it = deferred_.names.find(v.node());
@@ -585,6 +593,7 @@ class ValueBuilder {
   StrictDeferred& deferred_;
   std::string scratch_;
 };
+static_assert(Builder<ValueBuilder>);
 
 }  // namespace
 
