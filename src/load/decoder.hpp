@@ -47,6 +47,29 @@ class Decoder {
 
   /// Runs one pickle to STOP and returns the top of the stack.
   Item run() {
+    start();
+    uint8_t op = 0;
+    bool have_op = false;
+    try {
+      for (;;) {
+        have_op = false;
+        if (!r_.next_opcode(op)) truncated();
+        have_op = true;
+        if (step(op)) break;
+        check_growth();
+      }
+    } catch (Failure& f) {
+      failed(f, have_op, op);
+    }
+    r_.sync_out();
+    return result_;
+  }
+
+  // Opcode by opcode, for a caller that pulls (the opcode walker): start(), then
+  // next() until it returns true; what run() does in one loop.
+
+  /// Starts a pickle. Throws UnpicklingError (empty_input) when no byte is left.
+  void start() {
     st_.stack.clear();
     st_.marks.clear();
     proto_ = 0;
@@ -58,30 +81,45 @@ class Decoder {
     start_bytes_ = u.bytes;
     start_pos_ = r_.pos();
     nodes_ok_ = bytes_ok_ = 0;  // computed after the first opcode
-    uint8_t op = 0;
-    bool have_op = false;
-    try {
-      for (;;) {
-        have_op = false;
-        if (!r_.next_opcode(op)) {
-          throw UnpicklingError(ErrorCode::truncated, r_.op_offset(), std::nullopt,
-                                "the input ended before STOP (pickle data was truncated)");
-        }
-        have_op = true;
-        if (step(op)) break;
-        check_growth();
-      }
-    } catch (Failure& f) {
-      r_.sync_out();
-      throw UnpicklingError(f.code, r_.op_offset(),
-                            have_op ? std::optional<uint8_t>(op) : std::nullopt,
-                            std::move(f.message));
-    }
-    r_.sync_out();
-    return result_;
   }
 
+  /// Runs the next opcode, whose byte it sets in `op`; true after STOP (the result is
+  /// result()). Throws UnpicklingError.
+  bool next(uint8_t& op) {
+    bool have_op = false;
+    try {
+      if (!r_.next_opcode(op)) truncated();
+      have_op = true;
+      if (step(op)) {
+        r_.sync_out();
+        return true;
+      }
+      check_growth();
+      return false;
+    } catch (Failure& f) {
+      failed(f, have_op, op);
+    }
+  }
+
+  const Item& result() const noexcept { return result_; }
+  Reader& reader() noexcept { return r_; }
+
  private:
+  // See [NOTE builder-contract]: false for a reader of opcodes, for which the stack,
+  // the marks and the memo are not kept and nothing that needs them is checked.
+  static constexpr bool kMachine = B::runs_machine;
+
+  [[noreturn]] void truncated() {
+    throw UnpicklingError(ErrorCode::truncated, r_.op_offset(), std::nullopt,
+                          "the input ended before STOP (pickle data was truncated)");
+  }
+  [[noreturn, gnu::cold]] void failed(Failure& f, bool have_op, uint8_t op) {
+    r_.sync_out();
+    throw UnpicklingError(f.code, r_.op_offset(),
+                          have_op ? std::optional<uint8_t>(op) : std::nullopt,
+                          std::move(f.message));
+  }
+
   // [NOTE growth] What one load builds is bounded by what it read: nodes and graph
   // bytes are checked against the input consumed after every opcode. One opcode can
   // at most copy what already exists, so the graph never passes twice the bound.
@@ -97,6 +135,7 @@ class Decoder {
   // those computed at an earlier opcode are below the current bounds too: most opcodes
   // compare two numbers, and the bounds are computed again only when one is reached.
   void check_growth() {
+    if constexpr (!kMachine) return;
     Usage u = b_.usage();
     if (u.nodes <= nodes_ok_ && u.bytes <= bytes_ok_) [[likely]]
       return;
@@ -124,15 +163,22 @@ class Decoder {
   }
 
   // ---- stack -----------------------------------------------------------------
-  size_t fence() const { return st_.marks.empty() ? 0 : st_.marks.back(); }
+  // Without the machine (kMachine false) the stack is empty and stays so: pops give
+  // a default Item, a MARK is always found, and nothing is refused.
+  size_t fence() const {
+    if constexpr (!kMachine) return 0;
+    return st_.marks.empty() ? 0 : st_.marks.back();
+  }
 
   void push(Item it) {
+    if constexpr (!kMachine) return;
     if (st_.stack.size() >= opt_.limits.max_stack) [[unlikely]]
       fail(ErrorCode::limit_exceeded,
            "stack holds more than " + std::to_string(opt_.limits.max_stack) + " items");
     st_.stack.push_back(std::move(it));
   }
   void need_items(size_t n) {
+    if constexpr (!kMachine) return;
     if (st_.stack.size() - fence() < n) [[unlikely]] {
       if (st_.stack.size() >= n)
         fail(ErrorCode::stack_underflow,
@@ -144,26 +190,38 @@ class Decoder {
     }
   }
   Item pop() {
+    if constexpr (!kMachine) return Item{};
     need_items(1);
     Item it = std::move(st_.stack.back());
     st_.stack.pop_back();
     return it;
   }
   Item& top() {
+    if constexpr (!kMachine) return none_ = Item{};
     need_items(1);
     return st_.stack.back();
   }
   // Items above the top mark; the mark is removed. The span stays valid until the
   // next push.
   size_t pop_mark() {
+    if constexpr (!kMachine) return 0;
     if (st_.marks.empty()) [[unlikely]]
       fail(ErrorCode::missing_mark, "needs a MARK on the stack, found none");
     size_t m = st_.marks.back();
     st_.marks.pop_back();
     return m;
   }
-  std::span<Item> above(size_t m) { return {st_.stack.data() + m, st_.stack.size() - m}; }
-  void truncate(size_t m) { st_.stack.resize(m); }
+  std::span<Item> above(size_t m) {
+    if constexpr (!kMachine) return {};
+    return {st_.stack.data() + m, st_.stack.size() - m};
+  }
+  Item& at_index(size_t i) {
+    if constexpr (!kMachine) return none_ = Item{};
+    return st_.stack[i];
+  }
+  void truncate(size_t m) {
+    if constexpr (kMachine) st_.stack.resize(m);
+  }
 
   // ---- globals ---------------------------------------------------------------
   Item find_class(At at, std::string_view module, std::string_view name) {
@@ -189,13 +247,13 @@ class Decoder {
       case Op::int_: {
         bool boolean = false;
         r_.int_line(int_, boolean, refused_);
-        if (!refused_.empty()) fail(ErrorCode::bad_argument, refused_);
+        if (kMachine && !refused_.empty()) fail(ErrorCode::bad_argument, refused_);
         if (boolean) return push(b_.boolean(at, int_.value == 1)), false;
         return push(integer(at, int_)), false;
       }
       case Op::long_:
         r_.long_line(int_, refused_);
-        if (!refused_.empty()) fail(ErrorCode::bad_argument, refused_);
+        if (kMachine && !refused_.empty()) fail(ErrorCode::bad_argument, refused_);
         return push(integer(at, int_)), false;
       case Op::binint: return push(b_.integer(at, r_.int4("BININT"))), false;
       case Op::binint1: return push(b_.integer(at, r_.uint1("BININT1"))), false;
@@ -232,7 +290,7 @@ class Decoder {
       // Floats
       case Op::float_: {
         double d = r_.float_line(refused_);
-        if (!refused_.empty()) fail(ErrorCode::bad_argument, refused_);
+        if (kMachine && !refused_.empty()) fail(ErrorCode::bad_argument, refused_);
         return push(b_.floating(at, d)), false;
       }
       case Op::binfloat: return push(b_.floating(at, r_.float8())), false;
@@ -279,10 +337,10 @@ class Decoder {
       case Op::setitems:
       case Op::additems: {
         size_t m = pop_mark();
-        if (m <= fence())
+        if (kMachine && m <= fence())
           fail(ErrorCode::stack_underflow,
                std::string(op_info(op).name) + " needs a container below the mark");
-        Item& target = st_.stack[m - 1];
+        Item& target = at_index(m - 1);
         auto items = above(m);
         if (op == static_cast<uint8_t>(Op::appends))
           b_.append(at, target, items);
@@ -299,7 +357,7 @@ class Decoder {
       case Op::setitem: {
         need_items(3);
         size_t m = st_.stack.size() - 2;
-        b_.setitems(at, st_.stack[m - 1], above(m));
+        b_.setitems(at, at_index(m - 1), above(m));
         truncate(m);
         return false;
       }
@@ -317,6 +375,7 @@ class Decoder {
         return push(std::move(t)), false;
       }
       case Op::mark:
+        if constexpr (!kMachine) return false;
         if (st_.marks.size() >= opt_.limits.max_marks)
           fail(ErrorCode::limit_exceeded,
                "more than " + std::to_string(opt_.limits.max_marks) + " open MARKs");
@@ -375,7 +434,11 @@ class Decoder {
       case Op::obj: {
         size_t m = pop_mark();
         auto items = above(m);
-        if (items.empty()) fail(ErrorCode::stack_underflow, "OBJ needs a class after the mark");
+        if (items.empty()) {
+          if constexpr (!kMachine)
+            return push(b_.instantiate(at, Item{}, items, BuildKind::obj)), false;
+          fail(ErrorCode::stack_underflow, "OBJ needs a class after the mark");
+        }
         Item made = b_.instantiate(at, items[0], items.subspan(1), BuildKind::obj);
         truncate(m);
         return push(std::move(made)), false;
@@ -423,6 +486,7 @@ class Decoder {
 
   void memo_get(At at, uint64_t i) {
     b_.argument(at, i);
+    if constexpr (!kMachine) return push(Item{});
     const Item* it = st_.memo.get(i);
     if (!it) fail(ErrorCode::memo_missing, "memo has no entry " + std::to_string(i));
     push(*it);
@@ -430,6 +494,7 @@ class Decoder {
   // `explicit_index`: PUT and its binary forms, not MEMOIZE.
   void memo_put(At at, uint64_t i, bool explicit_index) {
     if (explicit_index) b_.argument(at, i);
+    if constexpr (!kMachine) return;
     need_items(1);
     if (st_.memo.size() >= opt_.limits.max_memo_entries && !st_.memo.get(i))
       fail(ErrorCode::limit_exceeded,
@@ -441,6 +506,7 @@ class Decoder {
   void ext(At at, int64_t code) {
     Reader::check_ext_code(code);
     b_.argument(at, static_cast<uint64_t>(code));
+    if constexpr (!kMachine) return push(Item{});
     const auto* entry =
         opt_.registry ? opt_.registry->extension(static_cast<int32_t>(code)) : nullptr;
     if (!entry) fail(ErrorCode::unsupported, "unregistered extension code " + std::to_string(code));
@@ -453,6 +519,7 @@ class Decoder {
   MachineState<Item>& st_;
   int proto_ = 0;
   Item result_{};
+  Item none_{};  // top() without the machine
   size_t start_nodes_ = 0;
   size_t start_bytes_ = 0;
   uint64_t start_pos_ = 0;
