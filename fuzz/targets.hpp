@@ -187,10 +187,11 @@ inline void graph_target(const uint8_t* data, size_t size) {
 }
 
 // [NOTE dis-agreement] What the opcode walker (and so `dis`) and the Unpickler must
-// agree on, as dis_target checks it. Both read through one Reader (decoder.hpp,
-// [NOTE one-reader]), and Decoder::step reads an opcode's whole argument before any
-// check that needs the stack, the memo or a registry. So, for each pickle of a stream,
-// with the same Limits, where W is the walker's run to STOP and U the Unpickler's load:
+// agree on, as dis_target checks it. The walker is a builder of the Unpickler's Decoder
+// that runs no machine (src/load/builder.hpp, [NOTE builder-contract]), so both read
+// through one Reader and one switch ([NOTE one-reader]), and Decoder::step reads an opcode's whole
+// argument before any check that needs the stack, the memo or a registry. So, for each pickle of a
+// stream, with the same Limits, where W is the walker's run to STOP and U the Unpickler's load:
 //
 //  1. Boundaries: W yields opcodes back to back from the pickle's first byte.
 //  2. U loads, ending at E  =>  W reaches STOP without error, and STOP ends at E.

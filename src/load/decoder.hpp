@@ -1,10 +1,10 @@
 // The opcode machine. Decoding is separate from building: the Reader (reader.hpp)
-// reads opcodes and their arguments; Decoder<Builder> keeps the stack, the marks and
-// the memo (memo.hpp), and asks a Builder to make and combine items. The value builder
-// (value_builder.cpp) and noload (noload.hpp) are two builders of this one machine; the
-// opcode walker of the tools (src/tools/ops.cpp) reads through the same Reader, so none
-// of them can disagree about where an opcode starts or whether a stream is valid. See
-// [NOTE one-reader].
+// reads opcodes and their arguments; Decoder<B> keeps the stack, the marks and the memo
+// (memo.hpp), and asks a Builder (builder.hpp) to make and combine items. The value
+// builder (value_builder.cpp), noload (noload.hpp) and the opcode walker of the tools
+// (src/tools/ops.cpp) are builders of this one machine, so none of them can disagree
+// about where an opcode starts or whether a stream is valid. See [NOTE one-reader] and
+// [NOTE builder-contract].
 #pragma once
 
 #include <cstdint>

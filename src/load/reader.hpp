@@ -1,6 +1,6 @@
 // Reading a stream: where an opcode starts, its argument, frames, truncation and the
-// limits on what one argument may hold. The Decoder (decoder.hpp) and the opcode
-// walker of the tools both read through this one Reader. See [NOTE one-reader].
+// limits on what one argument may hold. The Decoder (decoder.hpp), and so each of its
+// builders, reads through this one Reader. See [NOTE one-reader].
 #pragma once
 
 #include <bit>
@@ -36,9 +36,11 @@ void refuse_container(Source& source);
 // opcode starts, how long its argument is, frames, truncation, lengths checked
 // against the bytes left, limits, and the checks the Unpickler makes on an argument
 // by itself (its syntax, its encoding, a negative count, an unsupported protocol).
-// What needs the stack, the memo or a registry is the Decoder's. The opcode walker
-// calls the same argument readers as Decoder::step, opcode by opcode, and
-// tests/unit/dis_test.cpp checks that the two accept and reject the same streams.
+// What needs the stack, the memo or a registry is the Decoder's. Frames are handled
+// here only, for every reader of a stream: the opcode walker is a builder of the
+// Decoder (see [NOTE walker-builder] in src/tools/ops.cpp), and tests/unit/dis_test.cpp
+// and the dis and builders fuzz targets check that the builders accept and reject the
+// same streams.
 class Reader {
  public:
   Reader(Source& src, const Limits& limits) : src_(src), lim_(limits) {}
