@@ -433,9 +433,12 @@ inline void dis_target(const uint8_t* data, size_t size) {
 //     before its names), before it only for what needs the machine (needs_the_machine).
 //  3. V and N run one machine: the first of them to fail fails for its builder's own
 //     reason (V: a type, hashing, a global, a Python 2 str that does not decode, an
-//     out-of-band buffer not given, a builder limit; N: a builder limit), or else the
-//     other fails at the same offset with the same code and message. Where both fail at
-//     one offset for different reasons, both reasons are their builders' own.
+//     out-of-band buffer not given, a builder limit; N: a builder limit; both: the
+//     names each reads from STACK_GLOBAL's operands its own way, which may be empty),
+//     or else the other fails at the same offset with the same code and message. Where
+//     both fail at one offset for different reasons, both reasons are their builders'
+//     own (V refuses a tuple as a module name, N reads it as "?" and refuses an empty
+//     name beside it).
 // The walker checks nothing that needs the stack, so W never fails where V and N both
 // load; rule 2 is [NOTE dis-agreement]'s properties 3 to 5, for both machine builders.
 namespace detail_targets {
@@ -450,9 +453,20 @@ inline bool builder_limit(const Outcome& o) {
   return false;
 }
 
+// STACK_GLOBAL hands its operands to the builder, which reads the names from them.
+inline bool stack_global_names(const Outcome& o) {
+  return !o.ok && o.code == ErrorCode::bad_argument &&
+         o.opcode == std::optional<uint8_t>(static_cast<uint8_t>(Op::stack_global));
+}
+
+inline bool noload_own(const Outcome& o) {
+  return builder_limit(o) || stack_global_names(o);
+}
+
 inline bool value_builder_own(const Outcome& o) {
   if (o.ok) return false;
   auto op = o.opcode ? static_cast<Op>(*o.opcode) : Op::stop;
+  if (stack_global_names(o)) return true;
   switch (o.code) {
     case ErrorCode::bad_type:
     case ErrorCode::unhashable:
@@ -544,11 +558,11 @@ inline void builders_target(const uint8_t* data, size_t size) {
     bool n_first = !n.ok && (v.ok || n.offset < v.offset);
     if (v_first && !detail_targets::value_builder_own(v))
       report("the value builder fails first, not for its builder's reason (3)");
-    if (n_first && !detail_targets::builder_limit(n))
+    if (n_first && !detail_targets::noload_own(n))
       report("noload fails first, not for its builder's reason (3)");
     if (!v.ok && !n.ok && v.offset == n.offset &&
         (v.code != n.code || v.message != n.message || v.opcode != n.opcode) &&
-        !(detail_targets::value_builder_own(v) && detail_targets::builder_limit(n)))
+        !(detail_targets::value_builder_own(v) && detail_targets::noload_own(n)))
       report("both fail at one offset for different reasons (3)");
 
     if (!v.ok || !n.ok || !w.outcome.ok || value.at_end()) break;
