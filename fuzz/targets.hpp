@@ -187,10 +187,11 @@ inline void graph_target(const uint8_t* data, size_t size) {
 }
 
 // [NOTE dis-agreement] What the opcode walker (and so `dis`) and the Unpickler must
-// agree on, as dis_target checks it. Both read through one Reader (decoder.hpp,
-// [NOTE one-reader]), and Decoder::step reads an opcode's whole argument before any
-// check that needs the stack, the memo or a registry. So, for each pickle of a stream,
-// with the same Limits, where W is the walker's run to STOP and U the Unpickler's load:
+// agree on, as dis_target checks it. The walker is a builder of the Unpickler's Decoder
+// that runs no machine (src/load/builder.hpp, [NOTE builder-contract]), so both read
+// through one Reader and one switch ([NOTE one-reader]), and Decoder::step reads an opcode's whole
+// argument before any check that needs the stack, the memo or a registry. So, for each pickle of a
+// stream, with the same Limits, where W is the walker's run to STOP and U the Unpickler's load:
 //
 //  1. Boundaries: W yields opcodes back to back from the pickle's first byte.
 //  2. U loads, ending at E  =>  W reaches STOP without error, and STOP ends at E.
@@ -413,6 +414,158 @@ inline void dis_target(const uint8_t* data, size_t size) {
     }
 
     if (!u.ok || !n.ok || !tu.ok || unpickler.at_end()) break;
+  }
+}
+
+// [NOTE builders-agreement] The builders of the Decoder (src/load/builder.hpp): the
+// value builder (Unpickler::load, V), noload (Unpickler::noload, N) and the opcode
+// walker (W), on the same input with the same Limits, pickle after pickle. All three
+// read through one Reader and one switch (Decoder::step); V and N run the machine (the
+// stack, marks and memo) and W does not; they differ otherwise only in what their
+// builder refuses. builders_target checks, for each pickle:
+//  1. Acceptance is nested: V loads => N loads, unless N's own limit stops it
+//     (builder_limit: N's scratch graph and the ids it copies count against the growth
+//     limits as V's graph does, with other counts); N loads => W reaches STOP; and
+//     those that succeed end at the same offset.
+//  2. V and N fail at an opcode W yielded or where W failed, naming the byte there
+//     (none where the input ends before an opcode, or for a container's magic); and at
+//     or before W's failure: there with W's code and message (but INST checks its MARK
+//     before its names), before it only for what needs the machine (needs_the_machine).
+//  3. V and N run one machine: the first of them to fail fails for its builder's own
+//     reason (V: a type, hashing, a global, a Python 2 str that does not decode, an
+//     out-of-band buffer not given, a builder limit; N: a builder limit; both: the
+//     names each reads from STACK_GLOBAL's operands its own way, which may be empty),
+//     or else the other fails at the same offset with the same code and message. Where
+//     both fail at one offset for different reasons, both reasons are their builders'
+//     own (V refuses a tuple as a module name, N reads it as "?" and refuses an empty
+//     name beside it).
+// The walker checks nothing that needs the stack, so W never fails where V and N both
+// load; rule 2 is [NOTE dis-agreement]'s properties 3 to 5, for both machine builders.
+namespace detail_targets {
+
+// A limit a builder checks itself (growth, container sizes, hashing depth), not the
+// Reader's or the machine's (stack, marks, memo), which every builder meets alike.
+inline bool builder_limit(const Outcome& o) {
+  if (o.ok || o.code != ErrorCode::limit_exceeded) return false;
+  for (const char* what : {"max_nodes_per_byte", "max_alloc_per_byte", "max_container_items",
+                           "too large", "nested too deeply"})
+    if (o.message.find(what) != std::string::npos) return true;
+  return false;
+}
+
+// STACK_GLOBAL hands its operands to the builder, which reads the names from them.
+inline bool stack_global_names(const Outcome& o) {
+  return !o.ok && o.code == ErrorCode::bad_argument &&
+         o.opcode == std::optional<uint8_t>(static_cast<uint8_t>(Op::stack_global));
+}
+
+inline bool noload_own(const Outcome& o) {
+  return builder_limit(o) || stack_global_names(o);
+}
+
+inline bool value_builder_own(const Outcome& o) {
+  if (o.ok) return false;
+  auto op = o.opcode ? static_cast<Op>(*o.opcode) : Op::stop;
+  if (stack_global_names(o)) return true;
+  switch (o.code) {
+    case ErrorCode::bad_type:
+    case ErrorCode::unhashable:
+    case ErrorCode::refused_global: return true;
+    case ErrorCode::bad_encoding:
+      return op == Op::string || op == Op::binstring || op == Op::short_binstring;
+    case ErrorCode::unsupported: return op == Op::next_buffer;
+    default: return builder_limit(o);
+  }
+}
+
+}  // namespace detail_targets
+
+/// The value builder, noload and the opcode walker accept and refuse the same inputs
+/// at the same offsets: see [NOTE builders-agreement].
+inline void builders_target(const uint8_t* data, size_t size) {
+  using detail_targets::finding;
+  using detail_targets::Outcome;
+  using detail_targets::Walk;
+  LoadOptions options;
+  options.limits.max_memo_entries = 1 << 12;
+  options.limits.max_stack = 1 << 14;
+  options.limits.max_marks = 1 << 12;
+  options.limits.max_int_digits = 2000;
+  options.limits.max_long_bytes = 1 << 12;
+  options.limits.max_container_items = 1 << 10;
+  options.limits.max_nodes_per_byte = 1 + size % 4;
+  auto bytes = std::span<const uint8_t>(data, size);
+  MemorySource vsrc(bytes), nsrc(bytes), wsrc(bytes);
+  Unpickler value(vsrc, options), noload(nsrc, options);
+  tools::OpcodeWalker walker(wsrc, options.limits);
+  Graph graph;
+  for (int k = 0; k < 4; ++k) {
+    Walk w = detail_targets::walk(walker);
+    Outcome v, n;
+    try {
+      value.load(graph);
+      v.ok = true;
+      v.offset = vsrc.offset();
+    } catch (const UnpicklingError& e) {
+      v.failed(e);
+    }
+    try {
+      n.offset = noload.noload().end_offset;
+      n.ok = true;
+    } catch (const UnpicklingError& e) {
+      n.failed(e);
+    }
+    auto report = [&](const std::string& what) {
+      finding("builders_target", "pickle " + std::to_string(k) + ": " + what +
+                                     "\n  value builder: " + v.str() + "\n  noload: " + n.str() +
+                                     "\n  walker: " + w.outcome.str());
+    };
+
+    // 1. Nested acceptance, same end.
+    if (v.ok && !n.ok && !detail_targets::builder_limit(n))
+      report("the value builder loads it, noload refuses it (1)");
+    if (v.ok && n.ok && v.offset != n.offset) report("the two loads end apart (1)");
+    for (const Outcome* m : {&v, &n})
+      if (m->ok && (!w.outcome.ok || w.outcome.offset != m->offset))
+        report("a load succeeds where the walker does not end (1)");
+
+    // 2. Against the walker.
+    auto yielded = [&](uint64_t offset) {
+      for (const auto& ins : w.ops)
+        if (ins.pos == offset) return true;
+      return false;
+    };
+    for (const Outcome* m : {&v, &n}) {
+      if (m->ok) continue;
+      bool at_walker_failure = !w.outcome.ok && m->offset == w.outcome.offset;
+      if (!yielded(m->offset) && !at_walker_failure) report("a failure inside an opcode (2)");
+      std::optional<uint8_t> byte_there;
+      if (m->offset < size && m->code != ErrorCode::container) byte_there = data[m->offset];
+      if (m->opcode != byte_there) report("a failure names another opcode (2)");
+      if (!w.outcome.ok && m->offset > w.outcome.offset) report("the walker fails first (2)");
+      if (at_walker_failure) {
+        bool inst_mark = m->code == ErrorCode::missing_mark &&
+                         m->opcode == std::optional<uint8_t>(static_cast<uint8_t>(Op::inst));
+        if ((m->code != w.outcome.code || m->message != w.outcome.message) && !inst_mark)
+          report("a failure where the walker fails, for another reason (2)");
+      } else if (!detail_targets::needs_the_machine(m->code, static_cast<Op>(*m->opcode))) {
+        report("a failure at an opcode the walker read, not for the machine (2)");
+      }
+    }
+
+    // 3. One machine for the value builder and noload.
+    bool v_first = !v.ok && (n.ok || v.offset < n.offset);
+    bool n_first = !n.ok && (v.ok || n.offset < v.offset);
+    if (v_first && !detail_targets::value_builder_own(v))
+      report("the value builder fails first, not for its builder's reason (3)");
+    if (n_first && !detail_targets::noload_own(n))
+      report("noload fails first, not for its builder's reason (3)");
+    if (!v.ok && !n.ok && v.offset == n.offset &&
+        (v.code != n.code || v.message != n.message || v.opcode != n.opcode) &&
+        !(detail_targets::value_builder_own(v) && detail_targets::noload_own(n)))
+      report("both fail at one offset for different reasons (3)");
+
+    if (!v.ok || !n.ok || !w.outcome.ok || value.at_end()) break;
   }
 }
 

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "load/builder.hpp"
 #include "load/decoder.hpp"
 #include "pickle/load.hpp"
 
@@ -32,18 +33,22 @@ class NoloadBuilder {
                 std::string_view py2_encoding)
       : g_(scratch), unbuilt_(unbuilt), r_(r), opt_(opt), py2_encoding_(py2_encoding) {}
 
-  size_t node_count() const { return g_.node_count() + r_.graph.node_count(); }
-  size_t bytes_allocated() const { return g_.bytes_allocated() + r_.graph.bytes_allocated(); }
+  static constexpr bool runs_machine = true;
 
-  Item none() { return Value(); }
-  Item boolean(bool b) { return Value(b); }
-  Item integer(int64_t v) { return Value(v); }
-  Item big_integer(std::span<const uint8_t> le) { return g_.integer(le); }
-  Item floating(double d) { return Value(d); }
-  Item str(std::string_view s) { return g_.str(s); }
-  Item bytes(std::string_view s) { return g_.bytes(s); }
-  Item bytearray(std::string_view s) { return g_.bytearray(s); }
-  Item py2_string(std::string_view raw) {
+  Usage usage() const {
+    return {g_.node_count() + r_.graph.node_count(),
+            g_.bytes_allocated() + r_.graph.bytes_allocated()};
+  }
+
+  Item none(At) { return Value(); }
+  Item boolean(At, bool b) { return Value(b); }
+  Item integer(At, int64_t v) { return Value(v); }
+  Item big_integer(At, std::span<const uint8_t> le) { return g_.integer(le); }
+  Item floating(At, double d) { return Value(d); }
+  Item str(At, std::string_view s) { return g_.str(s); }
+  Item bytes(At, std::string_view s) { return g_.bytes(s); }
+  Item bytearray(At, std::string_view s) { return g_.bytearray(s); }
+  Item py2_string(At, std::string_view raw) {
     // As load() decodes it; what does not decode stays bytes (noload never fails on it).
     Value v;
     std::string err;
@@ -59,43 +64,54 @@ class NoloadBuilder {
     v.node()->flags |= kPy2Str;
     return v;
   }
-  Item next_buffer() { return unbuilt_; }
-  void readonly_buffer(Item&) {}
-  Item list(std::span<Item>) { return unbuilt_; }
-  Item tuple(std::span<Item> items) {
+  Item next_buffer(At) { return unbuilt_; }
+  void readonly_buffer(At, Item&) {}
+  Item list(At, std::span<Item>) { return unbuilt_; }
+  Item tuple(At, std::span<Item> items) {
     size_t max = opt_.limits.max_container_items;
     if (items.size() > max)
       fail(ErrorCode::limit_exceeded,
            "tuple of more than " + std::to_string(max) + " items (the max_container_items limit)");
     return g_.tuple(items);
   }
-  Item set() { return unbuilt_; }
-  Item frozenset(std::span<Item>) { return unbuilt_; }
-  Item dict(std::span<Item>) { return unbuilt_; }
-  void append(Item&, std::span<Item>) {}
-  void add(Item&, std::span<Item>) {}
-  void setitems(Item&, std::span<Item>) {}
-  Item global(std::string_view module, std::string_view name) { return g_.global(module, name); }
-  bool as_str(Item v, std::string_view& out) {
-    out = v.kind() == Kind::Str ? v.str().text : std::string_view("?");
-    return true;  // noload accepts any operands, as it always has
+  Item set(At) { return unbuilt_; }
+  Item frozenset(At, std::span<Item>) { return unbuilt_; }
+  Item dict(At, std::span<Item>) { return unbuilt_; }
+  void append(At, Item&, std::span<Item>) {}
+  void add(At, Item&, std::span<Item>) {}
+  void setitems(At, Item&, std::span<Item>) {}
+  Item global(At, std::string_view module, std::string_view name) {
+    return g_.global(module, name);
   }
-  Item reduce(Item, Item) { return unbuilt_; }
-  void build(Item&, Item) {}
-  Item instantiate(Item, std::span<Item>, BuildKind) { return unbuilt_; }
-  Item newobj(Item, Item, Item*) { return unbuilt_; }
-  Item persistent_text(std::string_view pid, uint64_t offset) {
-    r_.persistent_ids.push_back({offset, false, std::string(pid), r_.graph.str(pid), true});
+  bool stack_global(At, const Item& module, const Item& name, std::string_view& m,
+                    std::string_view& n) {
+    // noload accepts any operands, as it always has.
+    m = module.kind() == Kind::Str ? module.str().text : std::string_view("?");
+    n = name.kind() == Kind::Str ? name.str().text : std::string_view("?");
+    return true;
+  }
+  Item reduce(At, Item, Item) { return unbuilt_; }
+  void build(At, Item&, Item) {}
+  Item instantiate(At, Item, std::span<Item>, BuildKind) { return unbuilt_; }
+  Item newobj(At, Item, Item, Item*) { return unbuilt_; }
+  Item persistent_text(At at, std::string_view pid) {
+    r_.persistent_ids.push_back({at.offset, false, std::string(pid), r_.graph.str(pid), true});
     Value ref = g_.persistent_ref(g_.str(pid));
     ref.node()->flags |= kTextPid;
     return ref;
   }
-  Item persistent_binary(Item pid, uint64_t offset) {
+  Item persistent_binary(At at, Item pid) {
     bool complete = true;
     Value id = copy(pid, complete);
-    r_.persistent_ids.push_back({offset, true, {}, id, complete});
+    r_.persistent_ids.push_back({at.offset, true, {}, id, complete});
     return g_.persistent_ref(pid);
   }
+  // Hooks of the value builder that noload has no use for.
+  void used(At, Item) {}
+  void memoized(At, Item) {}
+  void discarded(At, Item) {}
+  void renamed(At, Item, std::string_view, std::string_view) {}
+  void argument(At, uint64_t) {}
 
  private:
   // Copies v from the scratch graph into the result's graph, without recursion; a node
@@ -179,5 +195,6 @@ class NoloadBuilder {
   std::string scratch_;
   std::unordered_map<const Node*, Value> copied_;
 };
+static_assert(Builder<NoloadBuilder>);
 
 }  // namespace pickle::detail

@@ -1,5 +1,5 @@
 // Python's number grammars for text: int(), float() and the C unpickler's INT, LONG and
-// FLOAT lines. See [NOTE text-numbers] in load/decoder.hpp.
+// FLOAT lines. See [NOTE text-numbers] in load/reader.hpp.
 #include "text/text.hpp"
 
 #include <algorithm>
@@ -206,7 +206,7 @@ bool parse_float(std::string_view text, double& out) {
 
 // ---------------------------------------------------------------------------
 // CPython's C unpickler (Modules/_pickle.c) on INT, LONG and FLOAT lines, as observed
-// by running it; see [NOTE text-numbers] in load/decoder.hpp. Every one reads the line as a
+// by running it; see [NOTE text-numbers] in load/reader.hpp. Every one reads the line as a
 // C string, so it ends at the first NUL byte.
 
 namespace {

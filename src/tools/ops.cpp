@@ -1,28 +1,15 @@
-// The opcode walker: the Unpickler's Reader, opcode by opcode, without a machine.
+// The opcode walker: the Unpickler's Decoder, opcode by opcode, with a builder that
+// makes nothing and records each opcode's argument.
 #include "pickle/tools/ops.hpp"
 
+#include "load/builder.hpp"
 #include "load/decoder.hpp"
 #include "model/bigint.hpp"
 
 namespace pickle::tools {
 
+using detail::At;
 using detail::Reader;
-
-struct OpcodeWalker::Impl {
-  Impl(Source& s, const Limits& l) : source(s), limits(l), reader(s, limits) {}
-  Source& source;
-  Limits limits;
-  Reader reader;
-  bool in_pickle = false;  // an opcode of the current pickle is next
-  bool stopped = false;    // STOP was returned; the next call returns false
-  bool started = false;    // the source's start was checked for a container
-  uint64_t start = 0;
-  std::string scratch;
-  detail::ParsedInt parsed;
-  std::string refused;
-
-  void read_argument(Op op, Argument& a);
-};
 
 namespace {
 
@@ -31,123 +18,145 @@ void set_int(Argument& a, int64_t v) {
   a.integer = v;
 }
 
-void set_int(Argument& a, const detail::ParsedInt& v) {
-  a.type = Argument::Type::integer;
-  if (v.small) {
-    a.integer = v.value;
-  } else {
-    a.is_big = true;
-    a.big = v.big;
-  }
-}
-
 void set_text(Argument& a, Argument::Type type, std::string_view s) {
   a.type = type;
   a.text.assign(s.data(), s.size());
 }
 
+// [NOTE walker-builder] The walker is a builder of the Decoder that runs no machine
+// (runs_machine false, see [NOTE builder-contract]): the Decoder reads every opcode
+// with the one switch the Unpickler uses and calls this builder's callbacks, which
+// record the opcode's argument in an Argument instead of making values. So the walker
+// reads exactly what the Unpickler reads, and refuses exactly what the Reader
+// refuses; what needs the stack, the memo or a registry is not checked (see
+// [NOTE dis-agreement] in fuzz/targets.hpp). The Decoder hands arguments over
+// decoded; the lines of INT, LONG, FLOAT, GET and PUT come from the Reader.
+class ArgumentBuilder {
+ public:
+  struct Item {};
+  static constexpr bool runs_machine = false;
+
+  Argument* arg = nullptr;         // the argument of the opcode being run
+  const Reader* reader = nullptr;  // for the text lines
+
+  detail::Usage usage() const { return {}; }
+
+  Item none(At) { return {}; }
+  Item boolean(At at, bool b) {
+    if (at.op == Op::int_) {  // INT 00 or 01; NEWTRUE and NEWFALSE have no argument
+      arg->type = Argument::Type::boolean;
+      arg->boolean = b;
+      line();
+    }
+    return {};
+  }
+  Item integer(At at, int64_t v) {
+    set_int(*arg, v);
+    if (at.op == Op::int_ || at.op == Op::long_) line();
+    return {};
+  }
+  Item big_integer(At at, std::span<const uint8_t> le) {
+    arg->type = Argument::Type::integer;
+    if (at.op == Op::int_ || at.op == Op::long_) {  // beyond int64 already
+      arg->is_big = true;
+      arg->big.assign(le.begin(), le.end());
+      line();
+      return {};
+    }
+    auto bytes = detail::minimal_twos(le);  // LONG1, LONG4
+    if (!detail::twos_to_int64(bytes, arg->integer)) {
+      arg->is_big = true;
+      arg->big.assign(bytes.begin(), bytes.end());
+    }
+    return {};
+  }
+  Item floating(At at, double d) {
+    arg->type = Argument::Type::floating;
+    arg->floating = d;
+    if (at.op == Op::float_) line();
+    return {};
+  }
+  Item str(At, std::string_view s) { return set_text(*arg, Argument::Type::text, s), Item{}; }
+  Item bytes(At, std::string_view s) { return set_text(*arg, Argument::Type::bytes, s), Item{}; }
+  Item bytearray(At, std::string_view s) {
+    return set_text(*arg, Argument::Type::bytes, s), Item{};
+  }
+  Item py2_string(At, std::string_view raw) {
+    return set_text(*arg, Argument::Type::bytes, raw), Item{};
+  }
+  Item persistent_text(At, std::string_view pid) {
+    return set_text(*arg, Argument::Type::text, pid), Item{};
+  }
+  Item global(At at, std::string_view module, std::string_view name) {
+    if (at.op == Op::global || at.op == Op::inst) names(module, name);
+    return {};
+  }
+  // fix_imports renamed a GLOBAL or INST: the argument is what the stream says.
+  void renamed(At at, Item, std::string_view module, std::string_view name) {
+    if (at.op == Op::global || at.op == Op::inst) names(module, name);
+  }
+  // The walker has no operands to read: any names pass.
+  bool stack_global(At, const Item&, const Item&, std::string_view& m, std::string_view& n) {
+    m = n = "?";
+    return true;
+  }
+  // PROTO, FRAME, EXT*, and the memo indices of GET and PUT.
+  void argument(At at, uint64_t v) {
+    set_int(*arg, static_cast<int64_t>(v));
+    if (at.op == Op::get || at.op == Op::put) line();
+  }
+
+  Item next_buffer(At) { return {}; }
+  void readonly_buffer(At, Item&) {}
+  Item list(At, std::span<Item>) { return {}; }
+  Item tuple(At, std::span<Item>) { return {}; }
+  Item dict(At, std::span<Item>) { return {}; }
+  Item set(At) { return {}; }
+  Item frozenset(At, std::span<Item>) { return {}; }
+  void append(At, Item&, std::span<Item>) {}
+  void add(At, Item&, std::span<Item>) {}
+  void setitems(At, Item&, std::span<Item>) {}
+  Item reduce(At, Item, Item) { return {}; }
+  void build(At, Item&, Item) {}
+  Item instantiate(At, Item, std::span<Item>, BuildKind) { return {}; }
+  Item newobj(At, Item, Item, Item*) { return {}; }
+  Item persistent_binary(At, Item) { return {}; }
+  void used(At, Item) {}
+  void memoized(At, Item) {}
+  void discarded(At, Item) {}
+
+ private:
+  void line() { arg->line = reader->last_line(); }
+  void names(std::string_view module, std::string_view name) {
+    set_text(*arg, Argument::Type::global, module);
+    arg->name.assign(name.data(), name.size());
+  }
+};
+static_assert(detail::Builder<ArgumentBuilder>);
+
+LoadOptions options_with(const Limits& limits) {
+  LoadOptions o;
+  o.limits = limits;
+  return o;
+}
+
 }  // namespace
 
-// The same argument readers as Decoder::step, opcode by opcode. See [NOTE one-reader].
-void OpcodeWalker::Impl::read_argument(Op op, Argument& a) {
-  Reader& r = reader;
-  switch (op) {
-    // A text number the Unpickler refuses but pickletools reads is read: `dis` shows
-    // it as pickletools does. See [NOTE text-numbers].
-    case Op::int_: {
-      bool boolean = false;
-      r.int_line(parsed, boolean, refused);
-      if (boolean) {
-        a.type = Argument::Type::boolean;
-        a.boolean = parsed.value == 1;
-      } else {
-        set_int(a, parsed);
-      }
-      a.line = r.last_line();
-      return;
-    }
-    case Op::long_:
-      r.long_line(parsed, refused);
-      a.line = r.last_line();
-      return set_int(a, parsed);
-    case Op::binint: return set_int(a, r.int4("BININT"));
-    case Op::binint1: return set_int(a, r.uint1("BININT1"));
-    case Op::binint2: return set_int(a, r.uint2("BININT2"));
-    case Op::long1:
-    case Op::long4: {
-      std::string_view d = r.long_bytes(op == Op::long4);
-      auto bytes =
-          detail::minimal_twos(std::span(reinterpret_cast<const uint8_t*>(d.data()), d.size()));
-      a.type = Argument::Type::integer;
-      if (!detail::twos_to_int64(bytes, a.integer)) {
-        a.is_big = true;
-        a.big.assign(bytes.begin(), bytes.end());
-      }
-      return;
-    }
-    case Op::string: return set_text(a, Argument::Type::bytes, r.string_line(scratch));
-    case Op::binstring: return set_text(a, Argument::Type::bytes, r.binstring());
-    case Op::short_binstring:
-      return set_text(a, Argument::Type::bytes, r.counted1("SHORT_BINSTRING"));
-    case Op::binbytes: return set_text(a, Argument::Type::bytes, r.counted4("BINBYTES"));
-    case Op::short_binbytes:
-      return set_text(a, Argument::Type::bytes, r.counted1("SHORT_BINBYTES"));
-    case Op::binbytes8: return set_text(a, Argument::Type::bytes, r.counted8("BINBYTES8"));
-    case Op::bytearray8: return set_text(a, Argument::Type::bytes, r.counted8("BYTEARRAY8"));
-    case Op::unicode_: return set_text(a, Argument::Type::text, r.unicode_line(scratch));
-    case Op::short_binunicode:
-      return set_text(a, Argument::Type::text, Reader::utf8(r.counted1("SHORT_BINUNICODE")));
-    case Op::binunicode:
-      return set_text(a, Argument::Type::text, Reader::utf8(r.counted4("BINUNICODE")));
-    case Op::binunicode8:
-      return set_text(a, Argument::Type::text, Reader::utf8(r.counted8("BINUNICODE8")));
-    case Op::float_:
-      a.type = Argument::Type::floating;
-      a.floating = r.float_line(refused);
-      a.line = r.last_line();
-      return;
-    case Op::binfloat:
-      a.type = Argument::Type::floating;
-      a.floating = r.float8();
-      return;
-    case Op::get:
-      set_int(a, static_cast<int64_t>(r.index_line("GET")));
-      a.line = r.last_line();
-      return;
-    case Op::binget: return set_int(a, r.uint1("BINGET"));
-    case Op::long_binget: return set_int(a, r.uint4("LONG_BINGET"));
-    case Op::put:
-      set_int(a, static_cast<int64_t>(r.index_line("PUT")));
-      a.line = r.last_line();
-      return;
-    case Op::binput: return set_int(a, r.uint1("BINPUT"));
-    case Op::long_binput: return set_int(a, r.uint4("LONG_BINPUT"));
-    case Op::ext1:
-    case Op::ext2:
-    case Op::ext4: {
-      int64_t code = op == Op::ext1   ? r.uint1("EXT1")
-                     : op == Op::ext2 ? r.uint2("EXT2")
-                                      : r.int4("EXT4");
-      Reader::check_ext_code(code);
-      return set_int(a, code);
-    }
-    case Op::global:
-    case Op::inst: {
-      bool inst = op == Op::inst;
-      set_text(a, Argument::Type::global,
-               r.name_line(inst ? "INST module" : "GLOBAL module", inst));
-      std::string_view name = r.name_line(inst ? "INST name" : "GLOBAL name", inst);
-      a.name.assign(name.data(), name.size());
-      Reader::check_global_names(a.text, a.name);
-      return;
-    }
-    case Op::proto: return set_int(a, r.proto());
-    case Op::frame: return set_int(a, static_cast<int64_t>(r.frame()));
-    case Op::persid: return set_text(a, Argument::Type::text, r.persid_line());
-    default: break;
+struct OpcodeWalker::Impl {
+  Impl(Source& s, const Limits& l)
+      : source(s), options(options_with(l)), decoder(s, options, builder, state) {
+    builder.reader = &decoder.reader();
   }
-  if (!op_info(op).valid()) Reader::bad_opcode(static_cast<uint8_t>(op));
-}
+  Source& source;
+  LoadOptions options;
+  ArgumentBuilder builder;
+  detail::MachineState<ArgumentBuilder::Item> state;
+  detail::Decoder<ArgumentBuilder> decoder;
+  bool in_pickle = false;  // an opcode of the current pickle is next
+  bool stopped = false;    // STOP was returned; the next call returns false
+  bool started = false;    // the source's start was checked for a container
+  uint64_t start = 0;
+};
 
 OpcodeWalker::OpcodeWalker(Source& source, const Limits& limits)
     : impl_(std::make_unique<Impl>(source, limits)) {}
@@ -156,7 +165,7 @@ OpcodeWalker::~OpcodeWalker() = default;
 
 bool OpcodeWalker::next(Instruction& out) {
   Impl& m = *impl_;
-  Reader& r = m.reader;
+  Reader& r = m.decoder.reader();
   if (m.stopped) {
     m.stopped = false;
     m.in_pickle = false;
@@ -167,17 +176,9 @@ bool OpcodeWalker::next(Instruction& out) {
       m.started = true;
       detail::refuse_container(m.source);  // before the reader has read anything
     }
-    if (!r.begin_pickle())
-      throw UnpicklingError(ErrorCode::empty_input, r.op_offset(), std::nullopt,
-                            "no pickle data (the input is empty)");
+    m.decoder.start();
     m.in_pickle = true;
     m.start = r.pos();
-  }
-  uint8_t op = 0;
-  if (!r.next_opcode(op)) {
-    m.in_pickle = false;
-    throw UnpicklingError(ErrorCode::truncated, r.op_offset(), std::nullopt,
-                          "the input ended before STOP (pickle data was truncated)");
   }
   Argument& a = out.arg;
   a.type = Argument::Type::none;
@@ -186,27 +187,27 @@ bool OpcodeWalker::next(Instruction& out) {
   a.text.clear();
   a.name.clear();
   a.line.clear();
+  m.builder.arg = &a;
+  uint8_t op = 0;
+  bool stop = false;
   try {
-    m.read_argument(static_cast<Op>(op), a);
-  } catch (detail::Failure& f) {
-    r.sync_out();
+    stop = m.decoder.next(op);
+  } catch (const UnpicklingError&) {
     m.in_pickle = false;
-    throw UnpicklingError(f.code, r.op_offset(), op, std::move(f.message));
+    throw;
   }
   out.op = static_cast<Op>(op);
   out.pos = r.op_offset();
   out.end = r.pos();
-  if (out.op == Op::stop) {
-    // Hand the pickle's bytes back to the Source, as the Unpickler does at STOP: the
-    // next pickle starts after it even when at_end() is not called in between.
-    r.sync_out();
-    m.stopped = true;
-  }
+  // At STOP the Decoder has handed the pickle's bytes back to the Source, as the
+  // Unpickler does: the next pickle starts after it even when at_end() is not called
+  // in between.
+  m.stopped = stop;
   return true;
 }
 
 bool OpcodeWalker::at_end() {
-  return impl_->reader.at_end();
+  return impl_->decoder.reader().at_end();
 }
 
 uint64_t OpcodeWalker::pickle_start() const noexcept {

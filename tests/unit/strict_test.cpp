@@ -1,6 +1,6 @@
 // Strict mode with an empty allow-list (issue 12 item 9): the builtins that load as
 // native values are accepted without being listed, but only where they rebuild one
-// (docs/security.md, [NOTE strict-natives] in src/load/unpickler.cpp). The pickles of plain
+// (docs/security.md, [NOTE strict-natives] in src/load/value_builder.cpp). The pickles of plain
 // data are what CPython 3.13 writes at protocols 0-3 for
 //   {'set': {1, 2}, 'frozenset': frozenset({'a'}), 'bytearray': bytearray(b'\x00\xff'),
 //    'complex': complex(1.5, -2), 'bytes': b'\x00\xfe', 'empty_bytes': b'',

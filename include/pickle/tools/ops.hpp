@@ -6,13 +6,13 @@
 //   while (walker.next(ins))                       // every opcode up to and with STOP
 //     std::printf("%llu %s\n", (unsigned long long)ins.pos, std::string(ins.info().name).c_str());
 //
-// The walker reads through the same reader as the Unpickler (src/load/decoder.hpp), so
-// both agree on where every opcode starts and on what makes a stream unreadable:
-// an unknown opcode, truncation, a length beyond the input, a broken frame, an
-// argument the Unpickler would refuse by itself (bad UTF-8, an unsupported protocol,
-// a configured limit), except a text number (INT, LONG, FLOAT) that pickletools reads
-// and the Unpickler refuses, which it reads with pickletools' value so that `dis` can
-// show it (see [NOTE text-numbers] in src/load/decoder.hpp). What needs the stack, the memo or a
+// The walker is a builder of the Unpickler's opcode machine (src/load/decoder.hpp, with
+// the one reader of src/load/reader.hpp) that runs no stack, so both agree on where every opcode
+// starts and on what makes a stream unreadable: an unknown opcode, truncation, a length beyond the
+// input, a broken frame, an argument the Unpickler would refuse by itself (bad UTF-8, an
+// unsupported protocol, a configured limit), except a text number (INT, LONG, FLOAT) that
+// pickletools reads and the Unpickler refuses, which it reads with pickletools' value so that `dis`
+// can show it (see [NOTE text-numbers] in src/load/reader.hpp). What needs the stack, the memo or a
 // registry (a missing MARK, an unknown memo key, an unregistered extension code) is
 // not the walker's business: it reads a stream, it does not run it.
 #pragma once
