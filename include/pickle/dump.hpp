@@ -1,4 +1,4 @@
-// Dumping: Sink (where bytes go), DumpOptions, the Pickler, and dumps/dump.
+// Dumping: DumpOptions, the Pickler, and dumps/dump.
 //
 //   pickle::Graph g;
 //   pickle::Value v = g.dict({{g.str("xs"), g.list({1, 2, 3})}});
@@ -21,52 +21,10 @@
 #include "pickle/error.hpp"
 #include "pickle/opcodes.hpp"
 #include "pickle/registry.hpp"
+#include "pickle/sink.hpp"
 #include "pickle/value.hpp"
 
 namespace pickle {
-
-/// Where the Pickler writes. Implementations: StringSink, FileSink, StreamSink.
-class Sink {
- public:
-  virtual ~Sink();
-  virtual void write(const char* data, size_t size) = 0;
-  virtual void flush() {}
-};
-
-/// Appends to a std::string (owned, or the caller's).
-class StringSink final : public Sink {
- public:
-  StringSink() : out_(&own_) {}
-  explicit StringSink(std::string& out) : out_(&out) {}
-  void write(const char* data, size_t size) override { out_->append(data, size); }
-  std::string& str() noexcept { return *out_; }
-
- private:
-  std::string own_;
-  std::string* out_;
-};
-
-/// Writes to a FILE* (not closed). Throws PicklingError when a write fails.
-class FileSink final : public Sink {
- public:
-  explicit FileSink(std::FILE* file) : file_(file) {}
-  void write(const char* data, size_t size) override;
-  void flush() override;
-
- private:
-  std::FILE* file_;
-};
-
-/// Writes to a std::ostream. Throws PicklingError when the stream fails.
-class StreamSink final : public Sink {
- public:
-  explicit StreamSink(std::ostream& out) : out_(out) {}
-  void write(const char* data, size_t size) override;
-  void flush() override;
-
- private:
-  std::ostream& out_;
-};
 
 /// Returns the persistent id to write for v, or nothing to write v itself
 /// (CPython's Pickler.persistent_id). Called for every value, as CPython does.

@@ -1,9 +1,5 @@
 // The Pickler: walks a graph with an explicit stack and writes the opcodes CPython's
 // C pickler (_pickle, 3.8–3.13) chooses, so the bytes are the same.
-#if __has_include(<sys/mman.h>)
-#include <sys/mman.h>
-#endif
-
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
@@ -14,39 +10,13 @@
 #include <utility>
 #include <vector>
 
-#include "model/bigint.hpp"
+#include "dump/emitter.hpp"
 #include "pickle/dump.hpp"
 #include "text/text.hpp"
 
 namespace pickle {
 
-Sink::~Sink() = default;
-
-void FileSink::write(const char* data, size_t size) {
-  if (size && std::fwrite(data, 1, size, file_) != size)
-    throw PicklingError("write failed: " + std::string(std::strerror(errno)));
-}
-void FileSink::flush() {
-  if (std::fflush(file_) != 0)
-    throw PicklingError("flush failed: " + std::string(std::strerror(errno)));
-}
-void StreamSink::write(const char* data, size_t size) {
-  out_.write(data, static_cast<std::streamsize>(size));
-  if (!out_) throw PicklingError("write to stream failed");
-}
-void StreamSink::flush() {
-  out_.flush();
-  if (!out_) throw PicklingError("flush of stream failed");
-}
-
 namespace detail {
-
-// Slow paths kept out of line, so that the fast paths around them inline.
-#if defined(__GNUC__)
-#define PICKLE_COLD __attribute__((noinline, cold))
-#else
-#define PICKLE_COLD
-#endif
 
 namespace {
 
@@ -164,54 +134,7 @@ class ScratchGraph {
   std::vector<Value> globals_;
 };
 
-// Asks for transparent huge pages under the 2 MiB-aligned part of [p, p + size): the
-// first touch of fresh memory is what costs most in writing a large pickle, and a
-// huge page takes one fault where 4 KiB pages take 512 (as the Graph's large blocks).
-void advise_huge_pages([[maybe_unused]] void* p, [[maybe_unused]] size_t size) {
-#ifdef MADV_HUGEPAGE
-  constexpr uintptr_t kHuge = uintptr_t(2) << 20;
-  auto begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
-  auto end = (reinterpret_cast<uintptr_t>(p) + size) & ~(kHuge - 1);
-  if (begin < end) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#endif
-}
-
-// Growable raw bytes: malloc/realloc, so growing neither zero-fills nor, for large
-// blocks, copies.
-class ByteBuffer {
- public:
-  ByteBuffer() = default;
-  ~ByteBuffer() { std::free(data_); }
-  ByteBuffer(const ByteBuffer&) = delete;
-  ByteBuffer& operator=(const ByteBuffer&) = delete;
-  void swap(ByteBuffer& other) noexcept {
-    std::swap(data_, other.data_);
-    std::swap(cap_, other.cap_);
-  }
-  char* data() noexcept { return data_; }
-  size_t capacity() const noexcept { return cap_; }
-  PICKLE_COLD void grow_to(size_t n) {  // room for at least n bytes
-    size_t cap = std::max({n, 2 * cap_, size_t(4096)});
-    void* p = std::realloc(data_, cap);
-    if (!p) throw std::bad_alloc();
-    data_ = static_cast<char*>(p);
-    cap_ = cap;
-  }
-
- private:
-  char* data_ = nullptr;
-  size_t cap_ = 0;
-};
-
-constexpr size_t kFrameSizeTarget = 64 * 1024;  // CPython's _FRAME_SIZE_TARGET
-constexpr size_t kFrameSizeMin = 4;             // smaller frames get no FRAME opcode
-constexpr size_t kFrameHeader = 9;
-constexpr size_t kBatch = 1000;  // CPython's _BATCHSIZE
 constexpr size_t kPrefetch = 8;  // items (and rehashed entries) ahead whose memo slot is prefetched
-
-char op(Op o) {
-  return static_cast<char>(o);
-}
 
 // Identity memo: node address -> memo index, open addressing.
 class IdentityMemo {
@@ -413,23 +336,19 @@ Spares& thread_spares() {
 
 class Encoder {
  public:
-  // direct: the output stays in the Encoder for take_output() (dumps).
-  Encoder(Sink& sink, DumpOptions options, bool direct = false)
-      : sink_(sink), opt_(std::move(options)), direct_(direct) {
-    proto_ = opt_.protocol < 0 ? HIGHEST_PROTOCOL : opt_.protocol;
-    if (proto_ > HIGHEST_PROTOCOL)
-      throw std::invalid_argument("pickle protocol must be <= " + std::to_string(HIGHEST_PROTOCOL));
-  }
+  // sink == nullptr: the output stays in the Emitter for take_output() (dumps()).
+  Encoder(Sink* sink, DumpOptions options)
+      : opt_(std::move(options)), em_(sink, opt_.protocol), proto_(em_.protocol()) {}
 
   int protocol() const { return proto_; }
 
   // See [NOTE spare-memory]. Only between dumps.
   void adopt(Spares& s) {
-    out_.swap(s.out);
+    em_.buffer().swap(s.out);
     memo_.adopt(s.memo);
   }
   void release(Spares& s) {
-    if (out_.capacity() <= kSpareLimit) out_.swap(s.out);
+    if (em_.buffer().capacity() <= kSpareLimit) em_.buffer().swap(s.out);
     memo_.release(s.memo);
     if (s.memo.slots.size() * sizeof(IdentityMemo::Slot) > kSpareLimit)
       s.memo = IdentityMemo::Storage{};
@@ -438,38 +357,25 @@ class Encoder {
   void clear_memo() {
     memo_.clear();
     named_memo_.clear();
-    memo_count_ = 0;
+    em_.clear_memo();
     py2_converted_.clear();
     scratch_.clear();
     latin1_ = Value();  // they were scratch nodes
   }
 
   void dump(Value v) {
-    len_ = 0;
-    deferred_.clear();
-    deferred_size_ = 0;
-    frame_start_ = npos;
-    frame_limit_ = npos;
     tasks_.clear();
     in_progress_.clear();
     open_.clear();
-    size_t memo_before = memo_count_;
+    size_t memo_before = em_.memo_size();
     try {
-      if (proto_ >= 2) {
-        put(op(Op::proto));
-        put(static_cast<char>(proto_));
-      }
-      framing_ = proto_ >= 4;
+      em_.start();
       save(v);
       run();
-      put(op(Op::stop));
-      commit_frame();
-      framing_ = false;
-      flush();
-      sink_.flush();
+      em_.stop();
     } catch (...) {
-      framing_ = false;
-      if (memo_count_ != memo_before) {
+      em_.abandon();
+      if (em_.memo_size() != memo_before) {
         // A failed dump leaves no half-written memo behind for the next dump.
         clear_memo();
       }
@@ -477,144 +383,11 @@ class Encoder {
     }
   }
 
-  // dumps(): the bytes written, with the deferred payloads in their places (see
-  // [NOTE output-buffer]).
-  std::string take_output() {
-    std::string result;
-    result.reserve(len_ + deferred_size_);
-    advise_huge_pages(result.data(), len_ + deferred_size_);
-    size_t from = 0;
-    for (const Deferred& d : deferred_) {
-      result.append(out_.data() + from, d.at - from);
-      result.append(d.data);
-      from = d.at;
-    }
-    result.append(out_.data() + from, len_ - from);
-    return result;
-  }
+  // dumps(): the bytes written (see [NOTE output-buffer]).
+  std::string take_output() { return em_.take_output(); }
 
  private:
-  static constexpr size_t npos = size_t(-1);
-
-  // ---- output, framing -------------------------------------------------------
-  // [NOTE output-buffer] out_ is raw storage: its first len_ bytes are the output, the
-  // rest is room to write into (grown geometrically by realloc, which neither fills
-  // nor, for large blocks, copies; each opcode is a capacity check and a few stores).
-  // For dumps() (direct_) nothing is flushed: payloads of 64 KiB and more are not
-  // copied as they come but recorded in deferred_, and take_output() copies
-  // everything once into a string reserved to the final size (on huge pages when
-  // large, see advise_huge_pages).
-  char* room(size_t n) {
-    if (frame_start_ == npos && framing_) [[unlikely]]
-      open_frame();
-    if (out_.capacity() - len_ < n) [[unlikely]]
-      out_.grow_to(len_ + n);
-    return out_.data() + len_;
-  }
-  PICKLE_COLD void open_frame() {
-    if (out_.capacity() - len_ < kFrameHeader) out_.grow_to(len_ + kFrameHeader);
-    len_ += kFrameHeader;  // filled in by commit_frame
-    frame_start_ = len_;
-    frame_limit_ = len_ + kFrameSizeTarget;
-  }
-  void put(char c) {
-    *room(1) = c;
-    ++len_;
-  }
-  void put(std::string_view s) {
-    if (s.empty()) return;  // an empty view may have no data pointer for memcpy
-    std::memcpy(room(s.size()), s.data(), s.size());
-    len_ += s.size();
-  }
-  static void store_le(char* p, uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-  }
-  // An opcode and its n-byte little-endian argument.
-  void put_op_le(Op o, uint64_t v, int n) {
-    char* p = room(9);
-    p[0] = op(o);
-    store_le(p + 1, v, n);
-    len_ += 1 + static_cast<size_t>(n);
-  }
-  void put_op_byte(Op o, uint8_t b) {
-    char* p = room(2);
-    p[0] = op(o);
-    p[1] = static_cast<char>(b);
-    len_ += 2;
-  }
-  void commit_frame() {
-    if (frame_start_ == npos) return;
-    size_t len = len_ - frame_start_;
-    size_t header = frame_start_ - kFrameHeader;
-    if (len >= kFrameSizeMin) {
-      out_.data()[header] = op(Op::frame);
-      store_le(out_.data() + header + 1, len, 8);
-    } else {
-      std::memmove(out_.data() + header, out_.data() + frame_start_, len);
-      len_ -= kFrameHeader;
-    }
-    frame_start_ = npos;
-    frame_limit_ = npos;
-    if (len_ >= (1u << 20)) flush();
-  }
-  void flush() {
-    if (frame_start_ != npos || direct_) return;  // an open frame's header is not final yet
-    sink_.write(out_.data(), len_);
-    len_ = 0;
-  }
-  // Header and payload of a large str/bytes: outside any frame, and written straight
-  // to the sink to avoid a copy (as CPython does for 64 KiB and more). `stable`: the
-  // payload outlives dump() (it is in a graph), so dumps() may place it at the end.
-  void put_payload(std::string_view header, std::string_view payload, bool stable = true) {
-    if (payload.size() >= kFrameSizeTarget) {
-      commit_frame();
-      flush();
-      bool was_framing = std::exchange(framing_, false);
-      put(header);
-      framing_ = was_framing;
-      if (direct_ && stable) {
-        deferred_.push_back({len_, payload});
-        deferred_size_ += payload.size();
-        return;
-      }
-      if (direct_) return put_unframed(payload);
-      flush();
-      sink_.write(payload.data(), payload.size());
-      return;
-    }
-    char* p = room(header.size() + payload.size());
-    std::memcpy(p, header.data(), header.size());
-    if (!payload.empty()) std::memcpy(p + header.size(), payload.data(), payload.size());
-    len_ += header.size() + payload.size();
-  }
-  void put_unframed(std::string_view s) {
-    bool was_framing = std::exchange(framing_, false);
-    put(s);
-    framing_ = was_framing;
-  }
-
   // ---- memo --------------------------------------------------------------------
-  void put_index(Op binary_small, Op binary_large, Op text, uint64_t i) {
-    if (proto_ >= 1) {
-      if (i < 256)
-        put_op_byte(binary_small, static_cast<uint8_t>(i));
-      else
-        put_op_le(binary_large, i, 4);
-    } else {
-      put(op(text));
-      put(std::to_string(i));
-      put('\n');
-    }
-  }
-  void write_get(uint32_t i) { put_index(Op::binget, Op::long_binget, Op::get, i); }
-  uint32_t memoize_write() {
-    uint32_t i = memo_count_++;
-    if (proto_ >= 4)
-      put(op(Op::memoize));
-    else
-      put_index(Op::binput, Op::long_binput, Op::put, i);
-    return i;
-  }
   // [NOTE memo-keys] The memo is keyed by node identity. Values CPython keeps as
   // singletons are keyed by value instead, so their identity matches CPython's: a
   // global is one class object; the empty str and one-character latin-1 strs, the
@@ -665,7 +438,7 @@ class Encoder {
   void memoize(Value v) {
     if (opt_.fast) return;
     if (!(v.node()->flags & kWriterScratch)) ++user_memos_;
-    uint32_t i = memoize_write();
+    uint32_t i = em_.memoize();
     if (value_keyed(v)) named_memo_.emplace(value_key(v), i);
     memo_.insert(v.node(), i);
   }
@@ -676,10 +449,10 @@ class Encoder {
     std::string key = std::string(1, space) + std::string(s);
     if (!opt_.fast) {
       auto it = named_memo_.find(key);
-      if (it != named_memo_.end()) return write_get(it->second);
+      if (it != named_memo_.end()) return em_.get(it->second);
     }
-    write_str_opcode(s);
-    if (!opt_.fast) named_memo_.emplace(std::move(key), memoize_write());
+    em_.str(s);
+    if (!opt_.fast) named_memo_.emplace(std::move(key), em_.memoize());
   }
 
   // ---- tasks ---------------------------------------------------------------------
@@ -697,13 +470,14 @@ class Encoder {
     states
   };
   static constexpr uint8_t kNoPersistentId = 1;  // T::save phase: skip persistent_id
-  struct Task {
+  // phase, i (items or values written so far) and j (batches: where the current run
+  // ends) are the task's progress.
+  struct Task : BatchCursor {
     T kind;
-    uint8_t phase = 0;
-    uint32_t i = 0;                 // items (or values) written so far
     Value v;                        // the value whose opcodes this task writes
     const ObjectNode* o = nullptr;  // reduce: the reduction (maybe a scratch node)
-    uint32_t j = 0;                 // batches: where the current batch ends
+    Task(T k, uint8_t ph, uint32_t at, Value x, const ObjectNode* r)
+        : BatchCursor{ph, at, 0}, kind(k), v(x), o(r) {}
   };
   std::vector<Task> tasks_;
 
@@ -715,7 +489,7 @@ class Encoder {
       tasks_.pop_back();
       switch (t.kind) {
         case T::save: save(t.v, t.phase != kNoPersistentId); break;
-        case T::persid: put(op(Op::binpersid)); break;
+        case T::persid: em_.opcode(Op::binpersid); break;
         case T::tuple: tuple_step(t); break;
         case T::list: list_step(t); break;
         case T::dict: dict_step(t); break;
@@ -739,7 +513,7 @@ class Encoder {
   bool save_item(const Task& t, Value x) {
     if (!opt_.persistent_id) {
       if (!x.is_node()) {
-        if (len_ >= frame_limit_) commit_frame();
+        em_.boundary();
         save_immediate(x);
         return false;
       }
@@ -751,8 +525,8 @@ class Encoder {
       // is a GET, with no task pushed and popped around it.
       if (!opt_.fast && x.kind() != Kind::Int) {
         if (const uint32_t* i = memo_.find(x.node())) {
-          if (len_ >= frame_limit_) commit_frame();
-          write_get(*i);
+          em_.boundary();
+          em_.get(*i);
           return false;
         }
       }
@@ -766,12 +540,10 @@ class Encoder {
   }
   void save_immediate(Value v) {
     switch (v.kind()) {
-      case Kind::None: return put(op(Op::none));
-      case Kind::Bool:
-        if (proto_ >= 2) return put(op(v.raw_int() ? Op::newtrue : Op::newfalse));
-        return put(v.raw_int() ? "I01\n" : "I00\n");
+      case Kind::None: return em_.none();
+      case Kind::Bool: return em_.boolean(v.raw_int() != 0);
       case Kind::Int: return save_int(v);
-      case Kind::Float: return save_float(v.raw_float());
+      case Kind::Float: return em_.float64(v.raw_float());
       default: return;
     }
   }
@@ -787,26 +559,26 @@ class Encoder {
   void save_plain_text(Value v) {
     memo_.reserve_one();
     IdentityMemo::Slot& slot = memo_.slot(v.node());
-    if (memo_.taken(slot)) return write_get(slot.index);
+    if (memo_.taken(slot)) return em_.get(slot.index);
     // Checked and written before the memo takes it, so a failure leaves no entry.
     if (v.kind() == Kind::Str)
-      write_str_opcode(checked_text(as<StrNode>(v).text));
+      em_.str(checked_text(as<StrNode>(v).text));
     else
-      write_bytes_opcode(as<BytesNode>(v).data);
+      em_.bytes(as<BytesNode>(v).data);
     if (!(v.node()->flags & kWriterScratch)) ++user_memos_;
-    memo_.fill(slot, v.node(), memoize_write());  // writing leaves the memo as it was
+    memo_.fill(slot, v.node(), em_.memoize());  // writing leaves the memo as it was
   }
 
   // Saves v: writes it now when it is a leaf, or schedules a task.
   void save(Value v, bool ask_persistent_id = true) {
-    if (len_ >= frame_limit_) commit_frame();
+    em_.boundary();
     if (ask_persistent_id && opt_.persistent_id) {
       if (std::optional<Value> pid = opt_.persistent_id(v)) return save_persistent(*pid);
     }
     // Big ints are nodes, but never memoized (CPython does not memoize ints).
     if (v.is_node() && !opt_.fast && v.kind() != Kind::Int) {
       if (plain_text(v)) return save_plain_text(v);
-      if (const uint32_t* i = memo_find(v)) return write_get(*i);
+      if (const uint32_t* i = memo_find(v)) return em_.get(*i);
     }
     switch (v.kind()) {
       case Kind::None:
@@ -815,7 +587,7 @@ class Encoder {
       case Kind::Int: return save_int(v);
       case Kind::Str:
         if (as<StrNode>(v).flags & kPy2Str) return save_py2(v);
-        write_str_opcode(checked_text(as<StrNode>(v).text));
+        em_.str(checked_text(as<StrNode>(v).text));
         return memoize(v);
       case Kind::Bytes:
         if (as<BytesNode>(v).flags & kPy2Str) return save_py2(v);
@@ -869,7 +641,7 @@ class Encoder {
   }
   void states_step(Task t) {
     auto states = build_states(t.v);
-    if (t.i > 0) put(op(Op::build));
+    if (t.i > 0) em_.opcode(Op::build);
     if (t.i < states.size()) {
       tasks_.push_back({T::states, 0, t.i + 1, t.v, nullptr});
       save(states[t.i]);
@@ -900,64 +672,8 @@ class Encoder {
 
   // ---- leaves --------------------------------------------------------------------
   void save_int(Value v) {
-    if (!v.is_bigint()) {
-      int64_t x = v.raw_int();
-      if (proto_ >= 1) {
-        if (x >= 0 && x <= 0xff) return put_op_byte(Op::binint1, static_cast<uint8_t>(x));
-        if (x >= 0 && x <= 0xffff) return put_op_le(Op::binint2, static_cast<uint64_t>(x), 2);
-        if (x >= INT32_MIN && x <= INT32_MAX)
-          return put_op_le(Op::binint, static_cast<uint32_t>(static_cast<int32_t>(x)), 4);
-      }
-      if (proto_ >= 2) {
-        // LONG1: two's complement, little-endian, without redundant sign bytes; the
-        // bytes needed are the significant bits and a sign bit, rounded up.
-        int n = (64 - __builtin_clrsbll(x) + 7) / 8;
-        char* p = room(10);
-        p[0] = op(Op::long1);
-        p[1] = static_cast<char>(n);
-        store_le(p + 2, static_cast<uint64_t>(x), 8);
-        len_ += 2 + static_cast<size_t>(n);
-        return;
-      }
-      if (x >= INT32_MIN && x <= INT32_MAX) {
-        put(op(Op::int_));
-        put(std::to_string(x));
-        return put('\n');
-      }
-      put(op(Op::long_));
-      put(std::to_string(x));
-      return put("L\n");
-    }
-    auto bytes = v.bigint().bytes;
-    if (proto_ >= 2) return save_long_bytes(bytes);
-    put(op(Op::long_));
-    put(twos_to_decimal(bytes));
-    put("L\n");
-  }
-  void save_long_bytes(std::span<const uint8_t> bytes) {
-    if (bytes.size() < 256) {
-      put_op_byte(Op::long1, static_cast<uint8_t>(bytes.size()));
-    } else {
-      if (bytes.size() > INT32_MAX) throw PicklingError("int too large to pickle");
-      put_op_le(Op::long4, bytes.size(), 4);
-    }
-    put(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-  }
-
-  void save_float(double d) {
-    if (proto_ >= 1) {
-      uint64_t bits = std::bit_cast<uint64_t>(d);
-      char* p = room(9);
-      p[0] = op(Op::binfloat);
-      for (int i = 0; i < 8; ++i) p[1 + i] = static_cast<char>((bits >> (8 * (7 - i))) & 0xff);
-      len_ += 9;
-      return;
-    }
-    std::string s;
-    append_float_repr(s, d);
-    put(op(Op::float_));
-    put(s);
-    put('\n');
+    if (!v.is_bigint()) return em_.int64(v.raw_int());
+    em_.bigint(v.bigint().bytes);
   }
 
   // The node of v, whose kind the caller knows (Value's accessors check it again).
@@ -970,50 +686,6 @@ class Encoder {
     if (check_utf8(utf8, true) != std::string_view::npos)
       throw PicklingError("str is not valid UTF-8");
     return utf8;
-  }
-
-  // The opcode CPython chooses for a str at this protocol (no memo).
-  void write_str_opcode(std::string_view utf8) {
-    if (proto_ >= 1) {
-      size_t n = utf8.size();
-      char h[9];
-      if (n <= 0xff && proto_ >= 4) {
-        h[0] = op(Op::short_binunicode);
-        h[1] = static_cast<char>(n);
-        return put_payload(std::string_view(h, 2), utf8);
-      }
-      if (n > 0xffffffffu) {
-        if (proto_ < 4) throw PicklingError("str longer than 4 GiB needs protocol 4");
-        h[0] = op(Op::binunicode8);
-        for (int i = 0; i < 8; ++i) h[1 + i] = static_cast<char>((uint64_t(n) >> (8 * i)) & 0xff);
-        return put_payload(std::string_view(h, 9), utf8);
-      }
-      h[0] = op(Op::binunicode);
-      for (int i = 0; i < 4; ++i) h[1 + i] = static_cast<char>((uint64_t(n) >> (8 * i)) & 0xff);
-      return put_payload(std::string_view(h, 5), utf8);
-    }
-    // Protocol 0: raw-unicode-escape, with \, NUL, \n, \r and ^Z escaped too.
-    std::string s;
-    s.reserve(utf8.size() + 2);
-    s.push_back(op(Op::unicode_));
-    static const char kHex[] = "0123456789abcdef";
-    for (size_t i = 0; i < utf8.size();) {
-      auto c = static_cast<uint8_t>(utf8[i]);
-      uint32_t cp;
-      int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-      cp = len == 1 ? c : len == 2 ? c & 0x1Fu : len == 3 ? c & 0x0Fu : c & 0x07u;
-      for (int k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<uint8_t>(utf8[i + k]) & 0x3Fu);
-      i += static_cast<size_t>(len);
-      if (cp >= 0x100 || cp == '\\' || cp == 0 || cp == '\n' || cp == '\r' || cp == 0x1a) {
-        int digits = cp >= 0x10000 ? 8 : 4;
-        s += digits == 8 ? "\\U" : "\\u";
-        for (int k = digits - 1; k >= 0; --k) s.push_back(kHex[(cp >> (4 * k)) & 15]);
-      } else {
-        s.push_back(static_cast<char>(cp));
-      }
-    }
-    s.push_back('\n');
-    put(s);
   }
 
   // A Python 2 str: kept, or as DumpOptions::py2_str asks, a Python 3 str or bytes.
@@ -1080,23 +752,7 @@ class Encoder {
 
   // A Python 2 str, written back with the opcode family Python 2 used.
   void save_py2_str(Value v) {
-    std::string raw = py2_raw(v);
-    if (proto_ >= 1) {
-      if (raw.size() < 256) {
-        char h[2] = {op(Op::short_binstring), static_cast<char>(raw.size())};
-        put_payload(std::string_view(h, 2), raw, false);
-      } else {
-        if (raw.size() > INT32_MAX) throw PicklingError("Python 2 str too large");
-        char h[5] = {op(Op::binstring)};
-        for (int i = 0; i < 4; ++i) h[1 + i] = static_cast<char>((raw.size() >> (8 * i)) & 0xff);
-        put_payload(std::string_view(h, 5), raw, false);
-      }
-    } else {
-      std::string s(1, op(Op::string));
-      append_py2_str_repr(s, raw);
-      s.push_back('\n');
-      put(s);
-    }
+    em_.py2_str(py2_raw(v), false);
     memoize(v);
   }
 
@@ -1109,28 +765,8 @@ class Encoder {
       Value args = scratch_.tuple({scratch_.latin1_str(d), latin1_name()});
       return schedule_reduce(v, "_codecs", "encode", args);
     }
-    write_bytes_opcode(d);
+    em_.bytes(d);
     memoize(v);
-  }
-
-  // SHORT_BINBYTES / BINBYTES / BINBYTES8 as CPython chooses (protocol 3+, no memo).
-  void write_bytes_opcode(std::string_view d) {
-    size_t n = d.size();
-    char h[9];
-    if (n <= 0xff) {
-      h[0] = op(Op::short_binbytes);
-      h[1] = static_cast<char>(n);
-      put_payload(std::string_view(h, 2), d);
-    } else if (n > 0xffffffffu) {
-      if (proto_ < 4) throw PicklingError("bytes longer than 4 GiB need protocol 4");
-      h[0] = op(Op::binbytes8);
-      for (int i = 0; i < 8; ++i) h[1 + i] = static_cast<char>((uint64_t(n) >> (8 * i)) & 0xff);
-      put_payload(std::string_view(h, 9), d);
-    } else {
-      h[0] = op(Op::binbytes);
-      for (int i = 0; i < 4; ++i) h[1 + i] = static_cast<char>((uint64_t(n) >> (8 * i)) & 0xff);
-      put_payload(std::string_view(h, 5), d);
-    }
   }
 
   // The interned 'latin1' that CPython passes to _codecs.encode.
@@ -1145,15 +781,8 @@ class Encoder {
       Value args = d.empty() ? scratch_.tuple({}) : scratch_.tuple({scratch_.bytes(d)});
       return schedule_reduce(v, "builtins", "bytearray", args);
     }
-    write_bytearray_opcode(d);
+    em_.bytearray(d);
     memoize(v);
-  }
-
-  void write_bytearray_opcode(std::string_view d) {
-    char h[9] = {op(Op::bytearray8)};
-    for (int i = 0; i < 8; ++i)
-      h[1 + i] = static_cast<char>((uint64_t(d.size()) >> (8 * i)) & 0xff);
-    put_payload(std::string_view(h, 9), d);
   }
 
   void save_buffer(Value v) {
@@ -1162,17 +791,17 @@ class Encoder {
     bool in_band = true;
     if (opt_.buffer_callback) in_band = opt_.buffer_callback(v);
     if (!in_band) {
-      put(op(Op::next_buffer));
-      if (b.readonly()) put(op(Op::readonly_buffer));
+      em_.opcode(Op::next_buffer);
+      if (b.readonly()) em_.opcode(Op::readonly_buffer);
       return;
     }
     // In-band: the data as bytes (read-only) or bytearray, and the buffer itself is
     // memoized, as the C pickler does (a second reference is a GET).
     std::string_view d(reinterpret_cast<const char*>(b.data.data()), b.data.size());
     if (b.readonly())
-      write_bytes_opcode(d);
+      em_.bytes(d);
     else
-      write_bytearray_opcode(d);
+      em_.bytearray(d);
     memoize(v);
   }
 
@@ -1189,13 +818,7 @@ class Encoder {
     if (pid.kind() != Kind::Str && !py2_bytes)
       throw PicklingError("persistent IDs in protocol 0 must be ASCII strings, not " +
                           std::string(kind_name(pid.kind())));
-    std::string_view s = py2_bytes ? pid.bytes().data : pid.str().text;
-    for (char c : s)
-      if (static_cast<uint8_t>(c) >= 0x80 || c == '\n')
-        throw PicklingError("persistent IDs in protocol 0 must be ASCII strings");
-    put(op(Op::persid));
-    put(s);
-    put('\n');
+    em_.persid(py2_bytes ? pid.bytes().data : pid.str().text);
   }
 
   // ---- globals ---------------------------------------------------------------------
@@ -1215,14 +838,7 @@ class Encoder {
                           "' and '" + quoted_name(name) + "'");
     if (proto_ >= 2 && opt_.registry) {
       if (auto code = opt_.registry->extension_code(module, name)) {
-        uint32_t c = static_cast<uint32_t>(*code);
-        if (c <= 0xff)
-          put_op_byte(Op::ext1, static_cast<uint8_t>(c));
-        else if (c <= 0xffff)
-          put_op_le(Op::ext2, c, 2);
-        else
-          put_op_le(Op::ext4, c, 4);
-        return;
+        return em_.ext(static_cast<uint32_t>(*code));
       }
     }
     auto dotted_path = [](std::string_view n) {
@@ -1243,7 +859,7 @@ class Encoder {
     if (proto_ >= 4) {
       save_interned(module == "builtins" && builtin_function(name) ? 'F' : 'M', module);
       save_interned('N', name);
-      put(op(Op::stack_global));
+      em_.opcode(Op::stack_global);
       return memoize(v);
     }
     if (dotted_path(name)) {
@@ -1253,32 +869,8 @@ class Encoder {
       return;
     }
     text_names(g, proto_, opt_.fix_imports, module, name);
-    write_global_line(module, name);
+    em_.global(module, name);
     memoize(v);
-  }
-
-  // One GLOBAL opcode; module and name are already as they are to be written.
-  void write_global_line(std::string_view module, std::string_view name) {
-    if (module.find('\n') != std::string_view::npos || name.find('\n') != std::string_view::npos)
-      throw PicklingError("a global name with a newline needs protocol 4 or higher");
-    if (proto_ < 3) {
-      for (std::string_view s : {module, name})
-        for (char c : s)
-          if (static_cast<uint8_t>(c) >= 0x80)
-            throw PicklingError("non-ASCII global name '" + quoted_name(s) +
-                                "' needs protocol 3 or higher");
-    }
-    // A GLOBAL line is strict UTF-8: a lone surrogate (kept in a str as its 3-byte
-    // form, ED A0..BF xx) cannot be written there, as CPython cannot encode it either.
-    for (std::string_view s : {module, name})
-      for (size_t i = 0; i + 1 < s.size(); ++i)
-        if (static_cast<uint8_t>(s[i]) == 0xED && static_cast<uint8_t>(s[i + 1]) >= 0xA0)
-          throw PicklingError("a global name with a lone surrogate needs protocol 4 or higher");
-    put(op(Op::global));
-    put(module);
-    put('\n');
-    put(name);
-    put('\n');
   }
 
   void global_path_step(Task t) {
@@ -1296,18 +888,18 @@ class Encoder {
       if (t.i < attrs) {
         tasks_.push_back({T::global_path, 0, t.i + 1, t.v, nullptr});
         save(scratch_.global("builtins", "getattr"));
-        if (proto_ < 2) put(op(Op::mark));
+        if (proto_ < 2) em_.opcode(Op::mark);
         return;
       }
       std::string_view module = g.module, first = parts[0];
       if (proto_ < 3 && opt_.fix_imports) reverse_fix_import(module, first);
-      write_global_line(module, first);
+      em_.global(module, first);
       t.phase = 1;
       t.i = 0;
     }
     if (t.i > 0) {
-      put(op(proto_ < 2 ? Op::tuple : Op::tuple2));
-      put(op(Op::reduce));
+      em_.opcode(proto_ < 2 ? Op::tuple : Op::tuple2);
+      em_.opcode(Op::reduce);
     }
     if (t.i < attrs) {
       tasks_.push_back({T::global_path, 1, t.i + 1, t.v, nullptr});
@@ -1323,9 +915,9 @@ class Encoder {
     if (t.phase == 0) {
       if (n == 0) {
         leave(t.v);
-        return put(proto_ >= 1 ? std::string_view(")") : std::string_view("(t"));
+        return em_.empty_tuple();
       }
-      if (!(n <= 3 && proto_ >= 2)) put(op(Op::mark));
+      if (em_.tuple_marked(n)) em_.opcode(Op::mark);
       t.phase = 1;
     }
     while (t.i < n) {
@@ -1338,72 +930,35 @@ class Encoder {
       if (const uint32_t* i = memo_.find(t.v.node())) {
         // The tuple was written while writing its items: it is recursive. Drop what
         // the items pushed and fetch it from the memo.
-        if (n <= 3 && proto_ >= 2) {
-          for (size_t k = 0; k < n; ++k) put(op(Op::pop));
+        if (!em_.tuple_marked(n)) {
+          for (size_t k = 0; k < n; ++k) em_.opcode(Op::pop);
         } else if (proto_ >= 1) {
-          put(op(Op::pop_mark));
+          em_.opcode(Op::pop_mark);
         } else {
-          for (size_t k = 0; k <= n; ++k) put(op(Op::pop));
+          for (size_t k = 0; k <= n; ++k) em_.opcode(Op::pop);
         }
-        return write_get(*i);
+        return em_.get(*i);
       }
     }
-    if (n <= 3 && proto_ >= 2)
-      put(static_cast<char>(static_cast<uint8_t>(Op::tuple1) + n - 1));
-    else
-      put(op(Op::tuple));
+    em_.end_tuple(n);
     memoize(t.v);
   }
 
-  // [NOTE batching] CPython batches items by 1000 in two ways. Exact lists, dicts
-  // and sets (batch_list_exact, batch_dict_exact, save_set): a lone list or dict item
-  // gets APPEND/SETITEM, otherwise every batch is MARK ... APPENDS/SETITEMS/ADDITEMS,
-  // and after a full batch of a dict or set another batch starts even when nothing
-  // is left. Items of a reduction (an iterator): a batch of one gets APPEND/SETITEM,
-  // and no empty batch is written. `per` is 1 for items, 2 for key/value pairs.
-  enum : uint8_t { kStart, kOpen, kBatchStart, kBatchItem, kOneItem, kOneDone, kDone };
-
-  // Exact-container batching. Returns true while a task was pushed.
+  // Items of an exact list, dict or set, in the Emitter's runs (see [NOTE batching]).
+  // Returns true while a task was pushed.
   template <class ValueAt>
-  bool exact_batches(Task& t, size_t count, size_t per, Op many, Op one, bool empty_after_full,
-                     const ValueAt& value_at) {
-    const size_t total = count * per, full = kBatch * per;
+  bool exact_items(Task& t, size_t count, const BatchForm& form, const ValueAt& value_at) {
+    const size_t total = count * form.per;
     for (;;) {
-      switch (t.phase) {
-        case kOpen: t.phase = (proto_ == 0 || count == 1) ? kOneItem : kBatchStart; continue;
-        case kOneItem:  // key [, value], then the single-item opcode
-          if (t.i > 0 && t.i % per == 0) put(op(one));
-          if (t.i == total) return false;
-          break;
-        case kBatchStart:
-          put(op(Op::mark));
-          t.j = static_cast<uint32_t>(std::min(total, t.i + full));
-          t.phase = kBatchItem;
-          continue;
-        case kBatchItem:
-          if (t.i < t.j) {
-            // A run of immediates (ints, floats, None, bools) is written right here:
-            // the commonest items of big lists, and they schedule nothing.
-            if (!opt_.persistent_id) {
-              for (Value x; t.i < t.j && !(x = value_at(t.i)).is_node(); ++t.i) {
-                if (len_ >= frame_limit_) commit_frame();
-                save_immediate(x);
-              }
-              if (t.i == t.j) continue;
-            }
-            break;
-          }
-          put(op(many));
-          if (t.i < total) {
-            t.phase = kBatchStart;
-            continue;
-          }
-          if (empty_after_full && t.j % full == 0) {
-            put(op(Op::mark));  // the trailing empty batch
-            put(op(many));
-          }
-          return false;
-        default: return false;
+      if (t.i == t.j && !em_.next_exact_run(t, count, form)) return false;
+      // A run of immediates (ints, floats, None, bools) is written right here: the
+      // commonest items of big lists, and they schedule nothing.
+      if (!opt_.persistent_id) {
+        for (Value x; t.i < t.j && !(x = value_at(t.i)).is_node(); ++t.i) {
+          em_.boundary();
+          save_immediate(x);
+        }
+        if (t.i == t.j) continue;
       }
       if (t.i + kPrefetch < total) {
         if (Node* ahead = value_at(t.i + kPrefetch).node()) memo_.prefetch(ahead);
@@ -1415,26 +970,24 @@ class Encoder {
 
   void list_step(Task t) {
     const auto& items = as<ListNode>(t.v).items;
-    if (t.phase == kStart) {
-      put(proto_ >= 1 ? std::string_view("]") : std::string_view("(l"));
+    if (t.phase == 0) {  // the opener
+      em_.empty_list();
       memoize(t.v);
       if (items.empty()) return finish(t.v);
-      t.phase = kOpen;
+      t.phase = BatchCursor::kBatchOpen;
     }
-    if (!exact_batches(t, items.size(), 1, Op::appends, Op::append, false,
-                       [&](size_t k) { return items[k]; }))
-      finish(t.v);
+    if (!exact_items(t, items.size(), kListItems, [&](size_t k) { return items[k]; })) finish(t.v);
   }
 
   void dict_step(Task t) {
     const DictNode& d = as<DictNode>(t.v);
-    if (t.phase == kStart) {
-      put(proto_ >= 1 ? std::string_view("}") : std::string_view("(d"));
+    if (t.phase == 0) {  // the opener
+      em_.empty_dict();
       memoize(t.v);
       if (d.entries.empty()) return finish(t.v);
-      t.phase = kOpen;
+      t.phase = BatchCursor::kBatchOpen;
     }
-    if (!exact_batches(t, d.entries.size(), 2, Op::setitems, Op::setitem, true, [&](size_t k) {
+    if (!exact_items(t, d.entries.size(), kDictItems, [&](size_t k) {
           return k % 2 ? d.entries[k / 2].second : d.entries[k / 2].first;
         }))
       finish(t.v);
@@ -1442,21 +995,19 @@ class Encoder {
 
   void set_step(Task t) {
     const auto& items = as<SetNode>(t.v).items;
-    if (t.phase == kStart) {
-      put(op(Op::empty_set));
+    if (t.phase == 0) {  // the opener
+      em_.opcode(Op::empty_set);
       memoize(t.v);
       if (items.empty()) return finish(t.v);
-      t.phase = kBatchStart;  // sets always use MARK ... ADDITEMS, even for one item
+      t.phase = BatchCursor::kBatchOpen;  // sets use MARK ... ADDITEMS even for one item
     }
-    if (!exact_batches(t, items.size(), 1, Op::additems, Op::additems, true,
-                       [&](size_t k) { return items[k]; }))
-      finish(t.v);
+    if (!exact_items(t, items.size(), kSetItems, [&](size_t k) { return items[k]; })) finish(t.v);
   }
 
   void frozenset_step(Task t) {
     const auto& items = as<SetNode>(t.v).items;
     if (t.phase == 0) {
-      put(op(Op::mark));
+      em_.opcode(Op::mark);
       t.phase = 1;
     }
     if (t.i < items.size()) {
@@ -1468,11 +1019,11 @@ class Encoder {
     close(t.v);
     if (!opt_.fast) {
       if (const uint32_t* i = memo_.find(t.v.node())) {
-        put(op(Op::pop_mark));
-        return write_get(*i);
+        em_.opcode(Op::pop_mark);
+        return em_.get(*i);
       }
     }
-    put(op(Op::frozenset));
+    em_.opcode(Op::frozenset);
     memoize(t.v);
     schedule_states(t.v);  // leave() was called above, before the memo check
   }
@@ -1611,13 +1162,13 @@ class Encoder {
               auto args = o.args.tuple().items;
               for (size_t k = args.size(); k-- > 0;) push_save(args[k]);
               push_save(o.callable);
-              put(op(Op::mark));
+              em_.opcode(Op::mark);
               return;
             }
             case BuildKind::inst: {
               auto args = o.args.tuple().items;
               for (size_t k = args.size(); k-- > 0;) push_save(args[k]);
-              put(op(Op::mark));
+              em_.opcode(Op::mark);
               return;
             }
           }
@@ -1625,18 +1176,14 @@ class Encoder {
         }
         case 1: {
           switch (o.how) {
-            case BuildKind::reduce: put(op(Op::reduce)); break;
-            case BuildKind::newobj: put(op(Op::newobj)); break;
-            case BuildKind::newobj_ex: put(op(Op::newobj_ex)); break;
-            case BuildKind::obj: put(op(Op::obj)); break;
+            case BuildKind::reduce: em_.opcode(Op::reduce); break;
+            case BuildKind::newobj: em_.opcode(Op::newobj); break;
+            case BuildKind::newobj_ex: em_.opcode(Op::newobj_ex); break;
+            case BuildKind::obj: em_.opcode(Op::obj); break;
             case BuildKind::inst: {
               std::string_view module, name;
               text_names(*o.callable_global(), proto_, opt_.fix_imports, module, name);
-              put(op(Op::inst));
-              put(module);
-              put('\n');
-              put(name);
-              put('\n');
+              em_.inst(module, name);
               break;
             }
           }
@@ -1647,8 +1194,8 @@ class Encoder {
               // items and state a second time here, as its objects reduce afresh; in a
               // graph that would apply them twice on load, so a loaded pickle would not
               // load back the same.
-              put(op(Op::pop));
-              write_get(*i);
+              em_.opcode(Op::pop);
+              em_.get(*i);
               close(t.v);
               return;
             } else {
@@ -1659,19 +1206,15 @@ class Encoder {
           continue;
         }
         case 2:
-          if (!o.list_items.empty() &&
-              iterator_batches(t, o.list_items.size(), 1, Op::appends, Op::append))
-            return;
+          if (!o.list_items.empty() && iterator_item(t, o.list_items.size(), kListItems)) return;
           next(3);
           continue;
         case 3:
-          if (!o.dict_items.empty() &&
-              iterator_batches(t, o.dict_items.size(), 2, Op::setitems, Op::setitem))
-            return;
+          if (!o.dict_items.empty() && iterator_item(t, o.dict_items.size(), kDictItems)) return;
           next(4);
           continue;
         case 4:
-          if (t.i > 0) put(op(Op::build));
+          if (t.i > 0) em_.opcode(Op::build);
           if (t.i < o.states.size()) {
             Value s = o.states[t.i];
             again(4, t.i + 1);
@@ -1707,65 +1250,41 @@ class Encoder {
     switch (t.phase) {
       case 0: tasks_.push_back({T::call, 1, 0, t.v, nullptr}); return save(c.callable);
       case 1:
-        if (marked) put(op(Op::mark));
+        if (marked) em_.opcode(Op::mark);
         tasks_.push_back({T::call, 2, 0, t.v, nullptr});
         for (size_t k = args.size(); k-- > 0;) push_save(args[k]);
         return;
       default:
         if (marked)
-          put(op(Op::tuple));
+          em_.opcode(Op::tuple);
         else if (args.empty())
-          put(op(Op::empty_tuple));
+          em_.opcode(Op::empty_tuple);
         else
-          put(op(args.size() == 1 ? Op::tuple1 : args.size() == 2 ? Op::tuple2 : Op::tuple3));
-        put(op(Op::reduce));
-        put(op(Op::pop));
+          em_.opcode(args.size() == 1 ? Op::tuple1 : args.size() == 2 ? Op::tuple2 : Op::tuple3);
+        em_.opcode(Op::reduce);
+        em_.opcode(Op::pop);
         return;
     }
   }
 
-  // Items of a reduction, batched as CPython batches an iterator (see [NOTE
-  // batching]). Returns true while a task was pushed.
-  bool iterator_batches(Task& t, size_t count, size_t per, Op many, Op one) {
+  // The next item of a reduction, in the Emitter's runs (see [NOTE batching]). Returns
+  // true while a task was pushed.
+  bool iterator_item(Task& t, size_t count, const BatchForm& form) {
+    if (t.i == t.j && !em_.next_iterator_run(t, count, form)) return false;
     const ObjectNode& o = *t.o;
-    size_t total = count * per;
-    if (proto_ == 0) {  // no MARK-based opcodes: one item at a time
-      if (t.i > 0 && t.i % per == 0) put(op(one));
-      if (t.i == total) return false;
-      t.j = static_cast<uint32_t>(t.i + per);
-    } else if (t.j == 0 || t.i == t.j) {
-      if (t.j != 0) put(op(t.j - (t.j - 1) / (kBatch * per) * (kBatch * per) > per ? many : one));
-      if (t.i == total) return false;
-      size_t len = std::min(kBatch * per, total - t.i);
-      if (len > per) put(op(Op::mark));
-      t.j = static_cast<uint32_t>(t.i + len);
-    }
     size_t k = t.i++;
-    Value x = per == 1 ? o.list_items[k]
-                       : (k % 2 ? o.dict_items[k / 2].second : o.dict_items[k / 2].first);
+    Value x = form.per == 1 ? o.list_items[k]
+                            : (k % 2 ? o.dict_items[k / 2].second : o.dict_items[k / 2].first);
     tasks_.push_back(t);
     save(x);
     return true;
   }
 
-  Sink& sink_;
   DumpOptions opt_;
-  int proto_ = DEFAULT_PROTOCOL;
-  bool direct_ = false;  // see [NOTE output-buffer]
-  ByteBuffer out_;
-  size_t len_ = 0;
-  struct Deferred {
-    size_t at;  // where in out_'s bytes the payload goes
-    std::string_view data;
-  };
-  std::vector<Deferred> deferred_;
-  size_t deferred_size_ = 0;
-  size_t frame_start_ = npos;
-  size_t frame_limit_ = npos;  // commit the open frame once len_ reaches this
-  bool framing_ = false;
+  Emitter em_;
+  int proto_;
   IdentityMemo memo_;
   std::unordered_map<std::string, uint32_t> named_memo_;
-  uint32_t memo_count_ = 0;
   std::unordered_set<const void*> in_progress_;
   ScratchGraph scratch_;  // reductions made while writing; lives as long as the memo
   std::unordered_map<const Node*, Value> py2_converted_;  // see save_py2
@@ -1777,11 +1296,9 @@ class Encoder {
 
 }  // namespace detail
 
-#undef PICKLE_COLD
-
 struct Pickler::Impl {
   detail::Encoder encoder;
-  Impl(Sink& s, DumpOptions o) : encoder(s, std::move(o)) {}
+  Impl(Sink& s, DumpOptions o) : encoder(&s, std::move(o)) {}
 };
 
 Pickler::Pickler(Sink& sink, DumpOptions options)
@@ -1798,9 +1315,8 @@ int Pickler::protocol() const noexcept {
 }
 
 std::string dumps(Value v, const DumpOptions& options) {
-  StringSink unused;  // the output stays in the encoder's buffer
-  detail::Encoder encoder(unused, options, true);
-  struct Reuse {  // see [NOTE spare-memory]
+  detail::Encoder encoder(nullptr, options);  // the output stays in the Emitter
+  struct Reuse {                              // see [NOTE spare-memory]
     detail::Encoder& e;
     explicit Reuse(detail::Encoder& en) : e(en) { e.adopt(detail::thread_spares()); }
     ~Reuse() { e.release(detail::thread_spares()); }
