@@ -65,7 +65,15 @@ struct DumpOptions {
 };
 
 /// Writes pickles to a Sink. Several dump() calls share the memo, as CPython's
-/// Pickler does, until clear_memo(). Values must stay alive while the memo holds them.
+/// Pickler does, until clear_memo(): a value written before is written again as a
+/// memo reference. The memo knows nodes by their address, so it must not outlive
+/// them: dump(v, graph) sees to that itself (see there); with dump(v), call
+/// clear_memo() before the graph is cleared or destroyed.
+///
+///   pickle::Pickler p(sink);
+///   p.dump(g.list({1, 2}), g);
+///   g.clear();
+///   p.dump(g.list({3}), g);  // a new list, even where the first one was in memory
 class Pickler {
  public:
   explicit Pickler(Sink& sink, DumpOptions options = {});
@@ -75,6 +83,12 @@ class Pickler {
 
   /// Writes one pickle of v. Throws PicklingError for what cannot be written.
   void dump(Value v);
+  /// Writes one pickle of v, a value of `graph`. The memo holds nodes of one state of
+  /// one graph (Graph::epoch()): when `graph` is another graph than the last dump's,
+  /// or was cleared since, the memo is cleared first, as by clear_memo(), so a node
+  /// made where a freed one was is never written as a reference to it. Moving a
+  /// graph keeps its epoch, and the memo with it.
+  void dump(Value v, const Graph& graph);
   /// Forgets which values were written (CPython's clear_memo).
   void clear_memo();
   int protocol() const noexcept;

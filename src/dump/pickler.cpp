@@ -17,6 +17,7 @@ Spares& thread_spares() {
 
 struct Pickler::Impl {
   detail::Encoder encoder;
+  uint64_t memo_epoch = 0;  // the Graph::epoch() of the memo's nodes (0: not known)
   Impl(Sink& s, DumpOptions o) : encoder(&s, std::move(o)) {}
 };
 
@@ -24,6 +25,15 @@ Pickler::Pickler(Sink& sink, DumpOptions options)
     : impl_(std::make_unique<Impl>(sink, std::move(options))) {}
 Pickler::~Pickler() = default;
 void Pickler::dump(Value v) {
+  impl_->encoder.dump(v);
+}
+void Pickler::dump(Value v, const Graph& graph) {
+  // The memo is keyed by node address: a memo of another graph, or of this one before
+  // clear(), could take a new node for the one that was there (and write a GET).
+  if (impl_->memo_epoch != graph.epoch()) {
+    impl_->encoder.clear_memo();
+    impl_->memo_epoch = graph.epoch();
+  }
   impl_->encoder.dump(v);
 }
 void Pickler::clear_memo() {
