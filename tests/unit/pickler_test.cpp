@@ -1451,7 +1451,7 @@ TEST(PicklerOptions, ProtocolChoice) {
 
 bool value_keyed(Value v) {
   // Nodes the Pickler memoizes by value, as CPython's caches and interning make them
-  // one object: see [NOTE memo-keys] in src/dump/pickler.cpp. Globals are one class object;
+  // one object: see [NOTE memo-keys] in src/dump/encoder.hpp. Globals are one class object;
   // empty tuples and big ints are not memoized at all.
   switch (v.kind()) {
     case Kind::Str: {
