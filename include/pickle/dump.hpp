@@ -1,4 +1,4 @@
-// Dumping: Sink (where bytes go), DumpOptions, the Pickler, and dumps/dump.
+// Dumping: DumpOptions, the Pickler, and dumps/dump.
 //
 //   pickle::Graph g;
 //   pickle::Value v = g.dict({{g.str("xs"), g.list({1, 2, 3})}});
@@ -21,52 +21,10 @@
 #include "pickle/error.hpp"
 #include "pickle/opcodes.hpp"
 #include "pickle/registry.hpp"
+#include "pickle/sink.hpp"
 #include "pickle/value.hpp"
 
 namespace pickle {
-
-/// Where the Pickler writes. Implementations: StringSink, FileSink, StreamSink.
-class Sink {
- public:
-  virtual ~Sink();
-  virtual void write(const char* data, size_t size) = 0;
-  virtual void flush() {}
-};
-
-/// Appends to a std::string (owned, or the caller's).
-class StringSink final : public Sink {
- public:
-  StringSink() : out_(&own_) {}
-  explicit StringSink(std::string& out) : out_(&out) {}
-  void write(const char* data, size_t size) override { out_->append(data, size); }
-  std::string& str() noexcept { return *out_; }
-
- private:
-  std::string own_;
-  std::string* out_;
-};
-
-/// Writes to a FILE* (not closed). Throws PicklingError when a write fails.
-class FileSink final : public Sink {
- public:
-  explicit FileSink(std::FILE* file) : file_(file) {}
-  void write(const char* data, size_t size) override;
-  void flush() override;
-
- private:
-  std::FILE* file_;
-};
-
-/// Writes to a std::ostream. Throws PicklingError when the stream fails.
-class StreamSink final : public Sink {
- public:
-  explicit StreamSink(std::ostream& out) : out_(out) {}
-  void write(const char* data, size_t size) override;
-  void flush() override;
-
- private:
-  std::ostream& out_;
-};
 
 /// Returns the persistent id to write for v, or nothing to write v itself
 /// (CPython's Pickler.persistent_id). Called for every value, as CPython does.
@@ -107,7 +65,15 @@ struct DumpOptions {
 };
 
 /// Writes pickles to a Sink. Several dump() calls share the memo, as CPython's
-/// Pickler does, until clear_memo(). Values must stay alive while the memo holds them.
+/// Pickler does, until clear_memo(): a value written before is written again as a
+/// memo reference. The memo knows nodes by their address, so it must not outlive
+/// them: dump(v, graph) sees to that itself (see there); with dump(v), call
+/// clear_memo() before the graph is cleared or destroyed.
+///
+///   pickle::Pickler p(sink);
+///   p.dump(g.list({1, 2}), g);
+///   g.clear();
+///   p.dump(g.list({3}), g);  // a new list, even where the first one was in memory
 class Pickler {
  public:
   explicit Pickler(Sink& sink, DumpOptions options = {});
@@ -117,6 +83,12 @@ class Pickler {
 
   /// Writes one pickle of v. Throws PicklingError for what cannot be written.
   void dump(Value v);
+  /// Writes one pickle of v, a value of `graph`. The memo holds nodes of one state of
+  /// one graph (Graph::epoch()): when `graph` is another graph than the last dump's,
+  /// or was cleared since, the memo is cleared first, as by clear_memo(), so a node
+  /// made where a freed one was is never written as a reference to it. Moving a
+  /// graph keeps its epoch, and the memo with it.
+  void dump(Value v, const Graph& graph);
   /// Forgets which values were written (CPython's clear_memo).
   void clear_memo();
   int protocol() const noexcept;

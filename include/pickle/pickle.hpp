@@ -10,6 +10,7 @@
 #include "pickle/opcodes.hpp"
 #include "pickle/registry.hpp"
 #include "pickle/repr.hpp"
+#include "pickle/sink.hpp"
 #include "pickle/value.hpp"
 
 namespace pickle {

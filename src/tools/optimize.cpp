@@ -1,9 +1,12 @@
-// The optimizer: pickletools.optimize's output, over the opcode walker.
+// The optimizer: pickletools.optimize's output, read with the opcode walker and written
+// through the Emitter.
 #include "pickle/tools/optimize.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 #include <vector>
 
+#include "dump/emitter.hpp"
 #include "pickle/error.hpp"
 #include "pickle/opcodes.hpp"
 #include "pickle/tools/ops.hpp"
@@ -11,73 +14,6 @@
 namespace pickle::tools {
 
 namespace {
-
-// What pickle.py's _Framer does, for a whole pickle written at once.
-class Framer {
- public:
-  static constexpr size_t kFrameSizeMin = 4;
-  static constexpr size_t kFrameSizeTarget = 64 * 1024;
-
-  explicit Framer(std::string& out) : out_(out) {}
-
-  void start() { framing_ = true; }
-  void end() {
-    if (framing_ && !frame_.empty()) commit(true);
-    framing_ = false;
-  }
-  // Closes the frame once it is full (or when forced) before the next opcode.
-  void commit(bool force) {
-    if (!framing_ || (frame_.size() < kFrameSizeTarget && !force)) return;
-    if (frame_.size() >= kFrameSizeMin) {
-      out_ += static_cast<char>(Op::frame);
-      uint64_t n = frame_.size();
-      for (int i = 0; i < 8; ++i) out_ += static_cast<char>((n >> (8 * i)) & 0xff);
-    }
-    out_ += frame_;
-    frame_.clear();
-  }
-  void write(std::string_view data) { (framing_ ? frame_ : out_) += data; }
-  // An opcode too large for a frame goes straight out.
-  void write_unframed(std::string_view data) { out_ += data; }
-
- private:
-  std::string& out_;
-  std::string frame_;
-  bool framing_ = false;
-};
-
-void put_le(std::string& s, uint64_t v, int n) {
-  for (int i = 0; i < n; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff);
-}
-
-// pickle.py's Pickler.put and Pickler.get for a memo index.
-std::string put_opcode(int proto, uint64_t idx) {
-  std::string s;
-  if (proto >= 4) {
-    s += static_cast<char>(Op::memoize);
-  } else if (proto >= 1) {
-    s += static_cast<char>(idx < 256 ? Op::binput : Op::long_binput);
-    put_le(s, idx, idx < 256 ? 1 : 4);
-  } else {
-    s += static_cast<char>(Op::put);
-    s += std::to_string(idx);
-    s += '\n';
-  }
-  return s;
-}
-
-std::string get_opcode(int proto, uint64_t idx) {
-  std::string s;
-  if (proto >= 1) {
-    s += static_cast<char>(idx < 256 ? Op::binget : Op::long_binget);
-    put_le(s, idx, idx < 256 ? 1 : 4);
-  } else {
-    s += static_cast<char>(Op::get);
-    s += std::to_string(idx);
-    s += '\n';
-  }
-  return s;
-}
 
 // One pickle of the walker's source, `data` being the whole input.
 std::string optimize_one(OpcodeWalker& walker, std::span<const uint8_t> data) {
@@ -137,18 +73,18 @@ std::string optimize_one(OpcodeWalker& walker, std::span<const uint8_t> data) {
     return std::string_view(reinterpret_cast<const char*>(data.data()) + a,
                             static_cast<size_t>(b - a));
   };
-  std::string out(bytes(header_begin, header_end));
-  Framer framer(out);
-  if (proto >= 4) framer.start();
-  std::unordered_map<uint64_t, uint64_t> renumbered;  // old key -> new index
-  uint64_t next = 0;
+  // The PROTO is copied as it is; the Emitter writes the memo opcodes and the frames
+  // (at protocol 4 and above, PROTO arguments above HIGHEST_PROTOCOL included).
+  detail::Emitter em(nullptr, std::min(proto, HIGHEST_PROTOCOL));
+  em.put(bytes(header_begin, header_end));
+  em.set_framing(proto >= 4);
+  std::unordered_map<uint64_t, uint32_t> renumbered;  // old key -> new index
   for (const Item& it : items) {
     switch (it.kind) {
       case Kind::put:
         if (!read.count(it.a)) continue;
-        framer.commit(false);
-        framer.write(put_opcode(proto, next));
-        renumbered[it.a] = next++;
+        em.boundary();
+        renumbered[it.a] = em.memoize();
         break;
       case Kind::get: {
         auto found = renumbered.find(it.a);
@@ -156,24 +92,26 @@ std::string optimize_one(OpcodeWalker& walker, std::span<const uint8_t> data) {
           throw UnpicklingError(
               ErrorCode::memo_missing, it.b, static_cast<uint8_t>(data[static_cast<size_t>(it.b)]),
               "memo key " + std::to_string(it.a) + " has never been stored into by this pickle");
-        framer.commit(false);
-        framer.write(get_opcode(proto, found->second));
+        em.boundary();
+        em.get(found->second);
         break;
       }
       case Kind::copy: {
+        // As pickle.py frames: an opcode larger than a frame goes outside any.
         std::string_view op = bytes(it.a, it.b);
-        bool frameless = op.size() > Framer::kFrameSizeTarget;
-        framer.commit(frameless);
-        if (frameless)
-          framer.write_unframed(op);
-        else
-          framer.write(op);
+        if (op.size() > detail::kFrameSizeTarget) {
+          em.commit_frame();
+          em.put_unframed(op);
+        } else {
+          em.boundary();
+          em.put(op);
+        }
         break;
       }
     }
   }
-  framer.end();
-  return out;
+  em.finish();
+  return em.take_output();
 }
 
 }  // namespace

@@ -1452,7 +1452,7 @@ TEST(PicklerOptions, ProtocolChoice) {
 
 bool value_keyed(Value v) {
   // Nodes the Pickler memoizes by value, as CPython's caches and interning make them
-  // one object: see [NOTE memo-keys] in src/dump/pickler.cpp. Globals are one class object;
+  // one object: see [NOTE memo-keys] in src/dump/encoder.hpp. Globals are one class object;
   // empty tuples and big ints are not memoized at all.
   switch (v.kind()) {
     case Kind::Str: {
@@ -2109,6 +2109,55 @@ TEST_P(PicklerFeature, SeveralDumpsShareTheMemo) {
   EXPECT_TRUE(up.at_end());
   EXPECT_FALSE(r4[0].is(r1));
   EXPECT_TRUE(pickle::equal(r4[0], a));
+}
+
+// The memo knows nodes by address. After the graph is cleared, a new node may lie where
+// a memoized one was: dump(v, graph) must write it, not a GET of the old one.
+TEST(PicklerMemo, ClearedGraphStartsTheMemoAfresh) {
+  for (int p = 0; p <= pickle::HIGHEST_PROTOCOL; ++p) {
+    Graph g;
+    std::string out;
+    pickle::StringSink sink(out);
+    pickle::Pickler pk(sink, proto(p));
+    Value first = g.list({1, S(g, "old")});
+    const pickle::Node* where = first.node();
+    pk.dump(first, g);
+    size_t one = out.size();
+    g.clear();
+    Value second = g.list({2, S(g, "new")});
+    // The arena hands out the same memory again; else this test would prove nothing.
+    ASSERT_EQ(second.node(), where);
+    pk.dump(second, g);
+    EXPECT_TRUE(SameBytes(out.substr(one), pickle::dumps(second, proto(p)))) << "protocol " << p;
+    pickle::MemorySource src{std::string_view(out)};
+    pickle::Unpickler up(src);
+    Graph back;
+    (void)up.load(back);
+    EXPECT_TRUE(pickle::equal(up.load(back), second)) << "protocol " << p;
+  }
+}
+
+TEST(PicklerMemo, AnotherGraphStartsTheMemoAfresh) {
+  Graph g1, g2;
+  Value a = g1.list({1, S(g1, "a")});
+  Value b = g2.list({2, S(g2, "b")});
+  std::string out;
+  pickle::StringSink sink(out);
+  pickle::Pickler pk(sink);
+  pk.dump(a, g1);
+  size_t one = out.size();
+  pk.dump(a, g1);  // the same graph: a memo reference
+  size_t two = out.size();
+  EXPECT_LT(two - one, one);
+  pk.dump(b, g2);  // another graph: b alone, numbered from 0
+  size_t three = out.size();
+  EXPECT_TRUE(SameBytes(out.substr(two, three - two), pickle::dumps(b)));
+  pk.dump(a, g1);  // back to g1: its memo was dropped, so a is written whole
+  size_t four = out.size();
+  EXPECT_TRUE(SameBytes(out.substr(three), pickle::dumps(a)));
+  Graph moved = std::move(g1);  // moving keeps the epoch, and the memo
+  pk.dump(a, moved);
+  EXPECT_TRUE(SameBytes(out.substr(four), out.substr(one, two - one)));
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,431 @@
+// The Encoder: the Pickler's graph walk. It walks a graph with an explicit stack and a
+// memo keyed by node identity, and writes through the Emitter the opcodes CPython's C
+// pickler (_pickle, 3.8–3.13) chooses, so the bytes are the same. The walk and the
+// containers are in encoder.cpp; how kinds without an opcode of their own at the
+// protocol are written (CPython's reductions for them), and globals, in lowering.cpp.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "dump/emitter.hpp"
+#include "dump/memo.hpp"
+#include "pickle/dump.hpp"
+#include "text/text.hpp"
+
+namespace pickle::detail {
+
+// The names a global goes under in a text GLOBAL/INST line below protocol 3: the
+// Python 2 names it was read under, when fix_imports renamed it on loading (so
+// `long` stays `long`), else fix_imports' reverse renames.
+void text_names(const GlobalNode& g, int proto, bool fix_imports, std::string_view& module,
+                std::string_view& name);
+
+// The Encoder's own nodes (reductions, their argument tuples and lists, names): a
+// Graph whose every node carries kWriterScratch, so they can be told from the user's.
+class ScratchGraph {
+ public:
+  void clear() {
+    g_.clear();
+    globals_.clear();
+  }
+  std::pmr::memory_resource* resource() const { return g_.resource(); }
+  template <class T, class... A>
+  T* make(A&&... a) {
+    T* n = g_.make<T>(std::forward<A>(a)...);
+    n->flags |= kWriterScratch;
+    return n;
+  }
+  Value tuple(std::initializer_list<Value> items) { return mark(g_.tuple(items)); }
+  Value tuple(std::span<const Value> items) { return mark(g_.tuple(items)); }
+  Value list(std::span<const Value> items) { return mark(g_.list(items)); }
+  Value str(std::string_view s) { return mark(g_.str(s)); }
+  Value bytes(std::string_view d) { return mark(g_.bytes(d)); }
+  // The str whose code points are these bytes (CPython's bytes.decode('latin-1')),
+  // written straight into the graph.
+  Value latin1_str(std::string_view bytes) {
+    auto* n = make<StrNode>();
+    size_t length = utf8_length_of_latin1(bytes);
+    auto* p = static_cast<char*>(g_.allocate(length + 1, 1));
+    n->text = std::string_view(p, latin1_to_utf8(bytes, p));
+    return Value(n);
+  }
+  // The writer's own globals (_codecs.encode for every bytes below protocol 3, ...):
+  // one node per name while there are few, so that the identity memo finds it again
+  // without building a key (see [NOTE memo-keys]).
+  Value global(std::string_view module, std::string_view name) {
+    for (const Value& g : globals_)
+      if (g.global().module == module && g.global().name == name) return g;
+    Value v = mark(g_.global(module, name));
+    if (globals_.size() < 16) globals_.push_back(v);
+    return v;
+  }
+
+ private:
+  static Value mark(Value v) {
+    v.node()->flags |= kWriterScratch;
+    return v;
+  }
+  Graph g_;
+  std::vector<Value> globals_;
+};
+
+// [NOTE spare-memory] A dumps() call needs an output buffer and a memo table that
+// grow with the pickle, and fresh memory costs a page fault per 4 KiB on its first
+// touch: more than all the rest of writing small values, on the machine of
+// docs/performance.md. So each thread keeps the buffer and the memo tables of its
+// last dumps() for the next one, when they are at most kSpareLimit bytes each.
+struct Spares {
+  ByteBuffer out;
+  IdentityMemo::Storage memo;
+};
+constexpr size_t kSpareLimit = 32u << 20;
+
+class Encoder {
+ public:
+  // sink == nullptr: the output stays in the Emitter for take_output() (dumps()).
+  Encoder(Sink* sink, DumpOptions options)
+      : opt_(std::move(options)), em_(sink, opt_.protocol), proto_(em_.protocol()) {}
+
+  int protocol() const { return proto_; }
+
+  // See [NOTE spare-memory]. Only between dumps.
+  void adopt(Spares& s) {
+    em_.buffer().swap(s.out);
+    memo_.adopt(s.memo);
+  }
+  void release(Spares& s) {
+    if (em_.buffer().capacity() <= kSpareLimit) em_.buffer().swap(s.out);
+    memo_.release(s.memo);
+    if (s.memo.slots.size() * sizeof(IdentityMemo::Slot) > kSpareLimit)
+      s.memo = IdentityMemo::Storage{};
+  }
+
+  void clear_memo() {
+    memo_.clear();
+    named_memo_.clear();
+    em_.clear_memo();
+    py2_converted_.clear();
+    scratch_.clear();
+    latin1_ = Value();  // they were scratch nodes
+  }
+
+  void dump(Value v);
+  // dumps(): the bytes written (see [NOTE output-buffer]).
+  std::string take_output() { return em_.take_output(); }
+
+ private:
+  // ---- memo --------------------------------------------------------------------
+  // [NOTE memo-keys] The memo is keyed by node identity. Values CPython keeps as
+  // singletons are keyed by value instead, so their identity matches CPython's: a
+  // global is one class object; the empty str and one-character latin-1 strs, the
+  // empty bytes and one-byte bytes are cached objects; module and class names and
+  // the 'latin1' codec name are interned strings. Once such a node was found or
+  // memoized by its key, its address also goes in the identity memo, so that the next
+  // save of the same node builds no key.
+  static bool single_char(std::string_view t) {
+    return t.size() <= 1 || (t.size() == 2 && (static_cast<uint8_t>(t[0]) & 0xFE) == 0xC2);
+  }
+  static bool value_keyed(Value v) {
+    switch (v.kind()) {
+      case Kind::Global: return true;
+      case Kind::Str: return single_char(as<StrNode>(v).text) && !(as<StrNode>(v).flags & kPy2Str);
+      case Kind::Bytes:
+        return as<BytesNode>(v).data.size() <= 1 && !(as<BytesNode>(v).flags & kPy2Str);
+      default: return false;
+    }
+  }
+  std::string value_key(Value v) const;
+  const uint32_t* memo_find(Value v) {
+    if (const uint32_t* i = memo_.find(v.node())) return i;
+    if (!value_keyed(v)) return nullptr;
+    auto it = named_memo_.find(value_key(v));
+    if (it == named_memo_.end()) return nullptr;
+    memo_.insert(v.node(), it->second);
+    return &it->second;
+  }
+  void memoize(Value v) {
+    if (opt_.fast) return;
+    if (!(v.node()->flags & kWriterScratch)) ++user_memos_;
+    uint32_t i = em_.memoize();
+    if (value_keyed(v)) named_memo_.emplace(value_key(v), i);
+    memo_.insert(v.node(), i);
+  }
+  // Interned identifier strings (module and qualified names at protocol 4+).
+  // CPython shares a module's name between its globals; a qualified name is its own
+  // object, even when it spells the same as a module.
+  void save_interned(char space, std::string_view s);
+  // ---- tasks ---------------------------------------------------------------------
+  enum class T : uint8_t {
+    save,
+    tuple,
+    list,
+    dict,
+    set,
+    frozenset,
+    reduce,
+    global_path,
+    persid,
+    call,
+    states
+  };
+  static constexpr uint8_t kNoPersistentId = 1;  // T::save phase: skip persistent_id
+  // phase, i (items or values written so far) and j (batches: where the current run
+  // ends) are the task's progress.
+  struct Task : BatchCursor {
+    T kind;
+    Value v;                        // the value whose opcodes this task writes
+    const ObjectNode* o = nullptr;  // reduce: the reduction (maybe a scratch node)
+    Task(T k, uint8_t ph, uint32_t at, Value x, const ObjectNode* r)
+        : BatchCursor{ph, at, 0}, kind(k), v(x), o(r) {}
+  };
+  std::vector<Task> tasks_;
+
+  void push_save(Value v) { tasks_.push_back({T::save, 0, 0, v, nullptr}); }
+
+  void run();
+  // [NOTE inline-items] An item of a container is saved from the container's own loop,
+  // not through a task of its own: t (already advanced past the item) is pushed as
+  // the continuation, then the item saved; when that wrote the item outright (a leaf,
+  // a memo GET) and scheduled nothing, the continuation is popped again and the loop
+  // goes on. Immediates, strs and (from protocol 3) bytes, which never schedule a
+  // task, skip even that. Returns true when tasks were scheduled: the
+  // caller returns, and run() resumes it after them.
+  bool save_item(const Task& t, Value x) {
+    if (!opt_.persistent_id) {
+      if (!x.is_node()) {
+        em_.boundary();
+        save_immediate(x);
+        return false;
+      }
+      if (x.kind() == Kind::Str || (x.kind() == Kind::Bytes && proto_ >= 3)) {
+        save(x);  // never schedules a task
+        return false;
+      }
+      // An item already written (shared references, the bulk of a graph with many)
+      // is a GET, with no task pushed and popped around it.
+      if (!opt_.fast && x.kind() != Kind::Int) {
+        if (const uint32_t* i = memo_.find(x.node())) {
+          em_.boundary();
+          em_.get(*i);
+          return false;
+        }
+      }
+    }
+    tasks_.push_back(t);
+    size_t depth = tasks_.size();
+    save(x);
+    if (tasks_.size() != depth) return true;
+    tasks_.pop_back();
+    return false;
+  }
+  void save_immediate(Value v) {
+    switch (v.kind()) {
+      case Kind::None: return em_.none();
+      case Kind::Bool: return em_.boolean(v.raw_int() != 0);
+      case Kind::Int: return save_int(v);
+      case Kind::Float: return em_.float64(v.raw_float());
+      default: return;
+    }
+  }
+
+  // A str, or a bytes at protocol 3+, neither from Python 2 nor keyed by value: the
+  // commonest leaf, written with a single probe of the memo (not in fast mode).
+  bool plain_text(Value v) const {
+    if (v.kind() == Kind::Str)
+      return !(as<StrNode>(v).flags & kPy2Str) && !single_char(as<StrNode>(v).text);
+    return v.kind() == Kind::Bytes && proto_ >= 3 && !(as<BytesNode>(v).flags & kPy2Str) &&
+           as<BytesNode>(v).data.size() > 1;
+  }
+  void save_plain_text(Value v) {
+    memo_.reserve_one();
+    IdentityMemo::Slot& slot = memo_.slot(v.node());
+    if (memo_.taken(slot)) return em_.get(slot.index);
+    // Checked and written before the memo takes it, so a failure leaves no entry.
+    if (v.kind() == Kind::Str)
+      em_.str(checked_text(as<StrNode>(v).text));
+    else
+      em_.bytes(as<BytesNode>(v).data);
+    if (!(v.node()->flags & kWriterScratch)) ++user_memos_;
+    memo_.fill(slot, v.node(), em_.memoize());  // writing leaves the memo as it was
+  }
+
+  // Saves v: writes it now when it is a leaf, or schedules a task.
+  void save(Value v, bool ask_persistent_id = true) {
+    em_.boundary();
+    if (ask_persistent_id && opt_.persistent_id) {
+      if (std::optional<Value> pid = opt_.persistent_id(v)) return save_persistent(*pid);
+    }
+    // Big ints are nodes, but never memoized (CPython does not memoize ints).
+    if (v.is_node() && !opt_.fast && v.kind() != Kind::Int) {
+      if (plain_text(v)) return save_plain_text(v);
+      if (const uint32_t* i = memo_find(v)) return em_.get(*i);
+    }
+    switch (v.kind()) {
+      case Kind::None:
+      case Kind::Bool:
+      case Kind::Float: return save_immediate(v);
+      case Kind::Int: return save_int(v);
+      case Kind::Str:
+        if (as<StrNode>(v).flags & kPy2Str) return save_py2(v);
+        em_.str(checked_text(as<StrNode>(v).text));
+        return memoize(v);
+      case Kind::Bytes:
+        if (as<BytesNode>(v).flags & kPy2Str) return save_py2(v);
+        return save_bytes(v);
+      case Kind::ByteArray: return save_bytearray(v);
+      case Kind::Complex: {
+        const auto& c = v.complex();
+        return schedule_reduce(v, "builtins", "complex", scratch_.tuple({c.real, c.imag}));
+      }
+      case Kind::Tuple: return enter(T::tuple, v);
+      case Kind::List: return enter(T::list, v);
+      case Kind::Dict:
+        if (as<DictNode>(v).flags & kOrderedDict) return save_ordered_dict(v);
+        return enter(T::dict, v);
+      case Kind::Set:
+        if (proto_ >= 4) return enter(T::set, v);
+        return schedule_reduce(v, "builtins", "set",
+                               scratch_.tuple({scratch_.list(as<SetNode>(v).items)}));
+      case Kind::FrozenSet:
+        if (proto_ >= 4) {
+          open(v);
+          return enter(T::frozenset, v);
+        }
+        return schedule_reduce(v, "builtins", "frozenset",
+                               scratch_.tuple({scratch_.list(as<SetNode>(v).items)}));
+      case Kind::Global: return save_global(v);
+      case Kind::Object: return save_object(v);
+      case Kind::PersistentRef: return save_persistent(v.persistent_ref().pid);
+      case Kind::Buffer: return save_buffer(v);
+    }
+  }
+
+  // Containers in progress, for `fast` mode, which has no memo to break cycles.
+  void enter(T kind, Value v) {
+    if (opt_.fast && !in_progress_.insert(v.node()).second)
+      throw PicklingError("cannot write a recursive " + std::string(kind_name(v.kind())) +
+                          " in fast mode (no memo)");
+    tasks_.push_back({kind, 0, 0, v, nullptr});
+  }
+  void leave(Value v) {
+    if (opt_.fast) in_progress_.erase(v.node());
+  }
+  // A list, dict or set is written whole: its BUILD states follow (see [NOTE
+  // container-states]).
+  void finish(Value v) {
+    leave(v);
+    schedule_states(v);
+  }
+  void schedule_states(Value v) {
+    if (!build_states(v).empty()) tasks_.push_back({T::states, 0, 0, v, nullptr});
+  }
+  void states_step(Task t);
+  // [NOTE unwritable-cycles] A reduction (an Object, or a set, frozenset, ... written
+  // as one) is memoized only after its arguments, so a graph where it reaches itself
+  // through its own arguments makes the writer start it again and again: a set whose
+  // member's constructor arguments hold the set, below protocol 4. CPython fails there
+  // with RecursionError. A value may legitimately be started again while open (a
+  // tuple that holds itself through a list: the list was memoized in between, and the
+  // second start ends at the list's GET), but only after some node of the user's graph
+  // was memoized since it was last started; with no such progress it would loop
+  // forever. Tuples alone cannot form such a cycle (they are built from finished
+  // items), so only reductions and frozensets are tracked.
+  void open(Value v) {
+    OpenTable::Entry& o = open_.get(v.node());
+    if (o.depth > 0 && o.progress == user_memos_)
+      throw PicklingError("cannot write this " + std::string(kind_name(v.kind())) +
+                          ": it holds itself through its own constructor arguments, which "
+                          "protocol " +
+                          std::to_string(proto_) + " cannot express (CPython fails the same way)");
+    ++o.depth;
+    o.progress = user_memos_;
+  }
+  void close(Value v) { open_.close(v.node()); }
+
+  // ---- leaves (the lowered ones in lowering.cpp) ----------------------------------
+  void save_int(Value v) {
+    if (!v.is_bigint()) return em_.int64(v.raw_int());
+    em_.bigint(v.bigint().bytes);
+  }
+
+  // The node of v, whose kind the caller knows (Value's accessors check it again).
+  template <class N>
+  static N& as(Value v) {
+    return *static_cast<N*>(v.node());
+  }
+
+  std::string_view checked_text(std::string_view utf8) {
+    if (check_utf8(utf8, true) != std::string_view::npos)
+      throw PicklingError("str is not valid UTF-8");
+    return utf8;
+  }
+
+  // A Python 2 str: kept, or as DumpOptions::py2_str asks, a Python 3 str or bytes.
+  // The converted value is one scratch node per original, so that a Python 2 str
+  // referenced twice is written once and then fetched from the memo.
+  void save_py2(Value v);
+  // The bytes a Python 2 str held: loaded as bytes, or encoded again with the codec
+  // that decoded it.
+  std::string py2_raw(Value v);
+  // A Python 2 str, written back with the opcode family Python 2 used.
+  void save_py2_str(Value v);
+  void save_bytes(Value v);
+  // The interned 'latin1' that CPython passes to _codecs.encode.
+  Value latin1_name();
+  void save_bytearray(Value v);
+  void save_buffer(Value v);
+  void save_persistent(Value pid);
+  // ---- globals (lowering.cpp) -----------------------------------------------------
+  // A name as a message quotes it: escaped where not printable (one line).
+  static std::string quoted_name(std::string_view name);
+  void save_global(Value v);
+  void global_path_step(Task t);
+  // ---- tuples, lists, dicts, sets (encoder.cpp) -----------------------------------
+  void tuple_step(Task t);
+  // Items of an exact list, dict or set, in the Emitter's runs (see [NOTE batching]).
+  // Returns true while a task was pushed.
+  template <class ValueAt>
+  bool exact_items(Task& t, size_t count, const BatchForm& form, const ValueAt& value_at);
+  void list_step(Task t);
+  void dict_step(Task t);
+  void set_step(Task t);
+  void frozenset_step(Task t);
+  // ---- objects (reductions: lowering.cpp; their steps: encoder.cpp) ---------------
+  // Writes `obj` as callable(*args) through a scratch reduction node.
+  void schedule_reduce(Value obj, std::string_view module, std::string_view name, Value args,
+                       std::span<const std::pair<Value, Value>> dict_items = {});
+  void save_ordered_dict(Value v);
+  void save_object(Value v);
+  static void copy_items(ObjectNode& to, const ObjectNode& from);
+  // Phases: 0 start, 1 after callable/args (write the opcode, memo), 2 list items,
+  // 3 dict items, 4 states, 5 discarded calls (state setters).
+  void reduce_step(Task t);
+  // A call whose result is discarded: callable, the arguments as a tuple neither
+  // memoized, REDUCE, POP. CPython writes a state setter so, but with TUPLE2 even at
+  // protocols 0 and 1, which lack it; there the tuple is MARK ... TUPLE (and the
+  // empty one EMPTY_TUPLE from protocol 1), so the pickle stays of its protocol.
+  void call_step(Task t);
+  // The next item of a reduction, in the Emitter's runs (see [NOTE batching]). Returns
+  // true while a task was pushed.
+  bool iterator_item(Task& t, size_t count, const BatchForm& form);
+  DumpOptions opt_;
+  Emitter em_;
+  int proto_;
+  IdentityMemo memo_;
+  std::unordered_map<std::string, uint32_t> named_memo_;
+  std::unordered_set<const void*> in_progress_;
+  ScratchGraph scratch_;  // reductions made while writing; lives as long as the memo
+  std::unordered_map<const Node*, Value> py2_converted_;  // see save_py2
+  // See [NOTE unwritable-cycles].
+  OpenTable open_;
+  uint64_t user_memos_ = 0;  // user nodes memoized so far
+  Value latin1_;
+};
+
+}  // namespace pickle::detail
