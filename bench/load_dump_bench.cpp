@@ -40,9 +40,9 @@ std::unique_ptr<Case> make_case(const Workload& w, int protocol) {
   c->bytes = pickle::dumps(c->value, {.protocol = protocol});
   pickle::Document doc = pickle::loads(c->bytes);
   c->nodes = doc.graph.node_count();
-  if (w.comparable && !pickle::equal(doc.root, c->value))
+  if (w.comparable && !pickle::equal(doc.root(), c->value))
     c->error = "the loaded value differs from the dumped one";
-  else if (pickle::dumps(doc.root, {.protocol = protocol}) != c->bytes)
+  else if (pickle::dumps(doc.root(), {.protocol = protocol}) != c->bytes)
     c->error = "dumping the loaded value gives other bytes";
   return c;
 }
@@ -88,7 +88,7 @@ void dump(benchmark::State& state, const Workload* w, int protocol) {
   Case& c = case_for(*w, protocol);
   if (!c.error.empty()) return state.SkipWithError(c.error.c_str());
   pickle::Document doc = pickle::loads(c.bytes);
-  for (auto _ : state) benchmark::DoNotOptimize(pickle::dumps(doc.root, {.protocol = protocol}));
+  for (auto _ : state) benchmark::DoNotOptimize(pickle::dumps(doc.root(), {.protocol = protocol}));
   set_rates(state, c);
 }
 

@@ -12,7 +12,8 @@ int main() try {
   std::cout << pickle::repr(rec) << "\n";  // what Python's repr() prints
   rec.dict().set(graph.str("id"), 1043);   // rec["id"] = 1043
   std::string bytes = pickle::dumps(rec);  // protocol 4: the bytes CPython's pickle.dumps writes
-  std::cout << bytes.size() << " bytes, id " << pickle::loads(bytes).root["id"].as_int() << "\n";
+  pickle::Document doc = pickle::loads(bytes);  // a Graph of its own, and the root value
+  std::cout << bytes.size() << " bytes, id " << doc.root()["id"].as_int() << "\n";
 } catch (const std::exception& e) {  // pickle::UnpicklingError: offset(), opcode(), code()
   std::cerr << e.what() << "\n";     // "UnpicklingError at byte N (OPNAME): ..."
   return 1;

@@ -172,7 +172,7 @@ struct ErrorInfo {
 ///
 ///   pickle::Result<pickle::Document> r = pickle::try_loads(bytes);
 ///   if (!r) return log(r.error().message);
-///   use(r->root);
+///   use(r->root());
 template <class T>
 class Result {
  public:

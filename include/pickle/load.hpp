@@ -2,7 +2,7 @@
 // Where the bytes come from (Source) is the io layer, pickle/io.hpp.
 //
 //   pickle::Document doc = pickle::loads(bytes);          // bytes: any byte span
-//   std::cout << pickle::repr(doc.root) << "\n";
+//   std::cout << pickle::repr(doc.root()) << "\n";
 //
 //   pickle::FileSource src("data.pkl");
 //   pickle::Unpickler u(src);

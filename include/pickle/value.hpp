@@ -519,10 +519,21 @@ class Graph {
   uint64_t epoch_;
 };
 
-/// A loaded pickle: the graph that owns it and the root value.
-struct Document {
+/// A loaded pickle: the graph that owns it and the root value. The root is read from
+/// a Document that outlives it: `Value v = loads(bytes).root();` would keep a Value
+/// whose graph is freed at the end of the statement, so it does not compile
+/// ([NOTE dangling-views]); name the Document first.
+class Document {
+ public:
+  Document() = default;
+  Document(Graph graph, Value root) noexcept : graph(std::move(graph)), root_(root) {}
+
   Graph graph;
-  Value root;
+  Value root() const& noexcept { return root_; }
+  Value root() const&& = delete;
+
+ private:
+  Value root_;
 };
 
 }  // namespace pickle

@@ -99,14 +99,14 @@ Value loads(std::string_view data, Graph& g, const LoadOptions& options) {
   return loads(std::span(reinterpret_cast<const uint8_t*>(data.data()), data.size()), g, options);
 }
 Document loads(std::span<const uint8_t> data, const LoadOptions& options) {
-  Document doc;
-  doc.root = loads(data, doc.graph, options);
-  return doc;
+  Graph g;
+  Value root = loads(data, g, options);
+  return Document(std::move(g), root);
 }
 Document loads(std::string_view data, const LoadOptions& options) {
-  Document doc;
-  doc.root = loads(data, doc.graph, options);
-  return doc;
+  Graph g;
+  Value root = loads(data, g, options);
+  return Document(std::move(g), root);
 }
 Value load(std::istream& in, Graph& g, const LoadOptions& options) {
   StreamSource src(in);

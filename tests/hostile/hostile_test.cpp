@@ -241,7 +241,10 @@ TEST(Hostile, LongBinputFarIndex) {
   expect_hostile(data, {ErrorCode::memo_missing, 8}, kSmall);
   // The far index itself works and stays cheap.
   std::string ok = kProto2 + "N" + "r" + le(0xFFFFFFFF, 4) + "0j" + le(0xFFFFFFFF, 4) + ".";
-  size_t peak = peak_of([&] { EXPECT_TRUE(pickle::loads(ok).root.is_none()); });
+  size_t peak = peak_of([&] {
+    pickle::Document doc = pickle::loads(ok);
+    EXPECT_TRUE(doc.root().is_none());
+  });
   report(peak, kSmall);
   EXPECT_LE(peak, kSmall);
 }
@@ -436,7 +439,8 @@ TEST(Hostile, ContainerItemsLimit) {
   std::string ok = data + ".";
   LoadOptions o;
   o.limits.max_container_items = 1000;
-  EXPECT_EQ(pickle::loads(ok, o).root.size(), 1000u);
+  pickle::Document doc = pickle::loads(ok, o);
+  EXPECT_EQ(doc.root().size(), 1000u);
   std::string over = data + "K\002a.";
   expect_hostile(over, {ErrorCode::limit_exceeded, over.size() - 2}, kSmall, o);
   // Sets, dicts and tuples too.
@@ -492,7 +496,7 @@ TEST(Hostile, BillionLaughsLoadsSmallAndFailsToPrint) {
   std::optional<pickle::LimitError> error;
   size_t repr_peak = peak_of([&] {
     try {
-      pickle::repr(doc.root, budget);
+      pickle::repr(doc.root(), budget);
     } catch (const pickle::LimitError& e) {
       error = e;
     }
@@ -505,13 +509,13 @@ TEST(Hostile, BillionLaughsLoadsSmallAndFailsToPrint) {
   EXPECT_LE(repr_peak, repr_bound);
 
   // The default budget stops it too, by output size.
-  EXPECT_THROW(pickle::repr(doc.root, {.max_bytes = 8 * MiB}), pickle::LimitError);
+  EXPECT_THROW(pickle::repr(doc.root(), {.max_bytes = 8 * MiB}), pickle::LimitError);
 
   // As `pickle show` prints it: cut at the same budget, in the same memory.
   budget.cut_at_limit = true;
   std::string out;
   pickle::ReprCut cut = pickle::ReprCut::none;
-  size_t cut_peak = peak_of([&] { cut = pickle::repr_to(out, doc.root, budget); });
+  size_t cut_peak = peak_of([&] { cut = pickle::repr_to(out, doc.root(), budget); });
   EXPECT_EQ(cut, pickle::ReprCut::max_visits);
   EXPECT_TRUE(out.starts_with("[[[[[[[1], [1], ") && out.ends_with(", [...")) << out.substr(0, 20);
   report(cut_peak, repr_bound);
@@ -525,8 +529,8 @@ TEST(Hostile, BillionLaughsEqualityAndHash) {
   size_t peak = peak_of([&] {
     a = pickle::loads(data);
     b = pickle::loads(data);
-    EXPECT_EQ(pickle::hash(a.root), pickle::hash(b.root));
-    EXPECT_TRUE(pickle::equal(a.root, b.root));
+    EXPECT_EQ(pickle::hash(a.root()), pickle::hash(b.root()));
+    EXPECT_TRUE(pickle::equal(a.root(), b.root()));
   });
   size_t bound = 4 * MiB;
   report(peak, bound);
@@ -541,8 +545,8 @@ TEST(Hostile, SelfReferenceManyTimes) {
   data += "e.";
   size_t peak = peak_of([&] {
     pickle::Document doc = pickle::loads(data);
-    ASSERT_EQ(doc.root.size(), kRefs);
-    std::string out = pickle::repr(doc.root);
+    ASSERT_EQ(doc.root().size(), kRefs);
+    std::string out = pickle::repr(doc.root());
     EXPECT_EQ(out.size(), 2 + 5 * kRefs + 2 * (kRefs - 1));
     EXPECT_EQ(out.substr(0, 12), "[[...], [...");
   });
@@ -587,11 +591,11 @@ TEST(HostileDeep, TenMillionLevelsEverywhere) {
   pickle::Document a = pickle::loads(data);
   {
     pickle::Document b = pickle::loads(data);
-    EXPECT_TRUE(pickle::equal(a.root, b.root));
-    EXPECT_EQ(pickle::hash(a.root), pickle::hash(b.root));
+    EXPECT_TRUE(pickle::equal(a.root(), b.root()));
+    EXPECT_EQ(pickle::hash(a.root()), pickle::hash(b.root()));
   }  // destruction: the graph is freed at once, by its arena
   {
-    std::string text = pickle::repr(a.root);
+    std::string text = pickle::repr(a.root());
     ASSERT_EQ(text.size(), 3 * kDepth + 2);
     EXPECT_EQ(text.substr(0, 4), "((((");
     EXPECT_EQ(text.substr(text.size() - 6), ",),),)");

@@ -44,10 +44,10 @@ const std::string_view kProtocol4 =
 int main() {
   try {
     pickle::Document doc = pickle::loads(kProtocol2);
-    std::cout << pickle::repr(doc.root) << "\n";
+    std::cout << pickle::repr(doc.root()) << "\n";
     pickle::DumpOptions options;  // not {.protocol = 4}: g++ 12 warns (GCC bug 96868)
     options.protocol = 4;
-    const std::string again = pickle::dumps(doc.root, options);
+    const std::string again = pickle::dumps(doc.root(), options);
     std::cout << "protocol 4: "
               << (again == kProtocol4 ? "the bytes CPython writes" : "other bytes") << "\n";
   } catch (const pickle::PickleError& e) {
@@ -57,7 +57,7 @@ int main() {
 
   try {
     const pickle::Document doc = pickle::loads("\x80\x04K"sv);  // BININT1 without its byte
-    std::cout << "loaded " << pickle::repr(doc.root) << " from a truncated pickle\n";
+    std::cout << "loaded " << pickle::repr(doc.root()) << " from a truncated pickle\n";
     return 1;
   } catch (const pickle::UnpicklingError& e) {
     std::cout << "caught " << pickle::error_code_name(e.code()) << " at byte " << e.offset()

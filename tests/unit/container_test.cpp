@@ -127,9 +127,9 @@ TEST(Containers, RefusedByTheUnpicklerNoloadAndTheWalker) {
 // decoder.
 TEST(Containers, OnlyWholeMagicsAreClaimed) {
   pickle::Document d = pickle::loads(R"(PK\n.)"_pk);  // PERSID 'K'
-  EXPECT_EQ(d.root.kind(), pickle::Kind::PersistentRef);
+  EXPECT_EQ(d.root().kind(), pickle::Kind::PersistentRef);
   d = pickle::loads(R"(B\x01\x00\x00\x00a.)"_pk);  // BINBYTES
-  EXPECT_EQ(d.root.as_bytes(), "a");
+  EXPECT_EQ(d.root().as_bytes(), "a");
   for (const char* head :
        {"P", "PK", "PK\\x03", "PK\\x03\\x05", "\\x1f", "\\x1f\\x8c", "BZ", "BZh", "BZh0", "BZhA",
         "\\xfd7zXZ", "\\x93NUMP", "\\x93NUMPy", "x", "x\\x00", "x\\xbc", "\\x78\\x9d"}) {

@@ -681,7 +681,8 @@ TEST(Dis, TextNumbersAsPickletoolsShowsThem) {
   EXPECT_EQ(dis_text("F1\x00\n."_pk, {}, &e), "");
   ASSERT_TRUE(e);
   EXPECT_EQ(e->offset(), 0u);
-  EXPECT_EQ(pickle::loads("F1\x00\n."_pk).root.as_float(), 1.0);
+  pickle::Document doc = pickle::loads("F1\x00\n."_pk);
+  EXPECT_EQ(doc.root().as_float(), 1.0);
 }
 
 TEST(Dis, ErrorsNameTheOpcode) {
@@ -746,7 +747,7 @@ TEST(Dis, LiteralsAsShowPrintsThem) {
         pickle::LoadOptions latin1;
         latin1.py2_str.encoding = "latin1";
         pickle::Document doc = pickle::loads(bytes, latin1);
-        std::string shown = pickle::repr(doc.root);
+        std::string shown = pickle::repr(doc.root());
         std::string text = dis_text(bytes, {});
         std::string name = std::string(" ") + f.name;
         size_t at = text.find(name);

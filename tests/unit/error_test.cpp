@@ -151,7 +151,7 @@ void expect_same_as_loads(std::string_view data, const LoadOptions& options = {}
   try {
     Document doc = loads(data, options);
     ASSERT_TRUE(result.has_value()) << result.error().message;
-    EXPECT_TRUE(equal(result->root, doc.root));
+    EXPECT_TRUE(equal(result->root(), doc.root()));
   } catch (const UnpicklingError& e) {
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().code, e.code());

@@ -49,8 +49,8 @@ TEST(Noload, PersistentIdsWithTheirValues) {
   EXPECT_EQ(ids[0].offset, 102u);
   // The values are what load() gives the same ids.
   pickle::Document d = pickle::loads(bytes);
-  EXPECT_TRUE(pickle::equal(ids[0].id, d.root["w"].persistent_ref().pid));
-  EXPECT_TRUE(pickle::equal(ids[3].id, d.root["name"].persistent_ref().pid));
+  EXPECT_TRUE(pickle::equal(ids[0].id, d.root()["w"].persistent_ref().pid));
+  EXPECT_TRUE(pickle::equal(ids[3].id, d.root()["name"].persistent_ref().pid));
   // The result owns them: they outlive the Unpickler and later noloads.
   pickle::NoloadResult moved = std::move(r);
   EXPECT_EQ(pickle::repr(moved.persistent_ids[1].id.items()[2]), "'1'");

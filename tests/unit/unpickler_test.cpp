@@ -1500,7 +1500,7 @@ TEST_F(UnpicklerOps, TrailingBytesAfterStopAreIgnored) {
   EXPECT_TRUE(IsInt(load(R"(K\x01.\xff\xff\xff)"_pk), 1));
   EXPECT_TRUE(IsInt(load(R"(K\x01..)"_pk), 1));
   pickle::Document doc = pickle::loads(std::string_view("K\x02.\x00\x00", 5));
-  EXPECT_TRUE(IsInt(doc.root, 2));
+  EXPECT_TRUE(IsInt(doc.root(), 2));
 }
 
 TEST_F(UnpicklerOps, LoadFromAStream) {
