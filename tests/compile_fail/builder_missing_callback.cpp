@@ -36,17 +36,29 @@ struct CountingBuilder {
   void add(At, Item&, std::span<Item>) {}
   void setitems(At, Item&, std::span<Item>) {}
 #ifdef PICKLE_CONTROL
-  Item global(At, std::string_view, std::string_view) { return 0; }
+  Item global(At, std::string_view, std::string_view) {
+    return 0;
+  }
 #endif
   bool stack_global(At, const Item&, const Item&, std::string_view&, std::string_view&) {
     return true;
   }
-  Item reduce(At, Item, Item) { return 0; }
+  Item reduce(At, Item, Item) {
+    return 0;
+  }
   void build(At, Item&, Item) {}
-  Item instantiate(At, Item, std::span<Item>, BuildKind) { return 0; }
-  Item newobj(At, Item, Item, Item*) { return 0; }
-  Item persistent_text(At, std::string_view) { return 0; }
-  Item persistent_binary(At, Item) { return 0; }
+  Item instantiate(At, Item, std::span<Item>, BuildKind) {
+    return 0;
+  }
+  Item newobj(At, Item, Item, Item*) {
+    return 0;
+  }
+  Item persistent_text(At, std::string_view) {
+    return 0;
+  }
+  Item persistent_binary(At, Item) {
+    return 0;
+  }
   void used(At, Item) {}
   void memoized(At, Item) {}
   void discarded(At, Item) {}
