@@ -8,13 +8,14 @@
 
 namespace pickle::detail {
 
-// [NOTE dangling-views] A MemorySource, a Buffer value and a Document's root point
-// into memory somebody else owns. An owning range passed as an rvalue (a temporary
-// std::string or std::vector, or std::move of one) is freed when the statement ends,
-// so a view of it dangles at once; such calls are deleted overloads, constrained by
-// this concept, and refuse to compile. Views (std::span, std::string_view) and
-// lvalues still bind: they are the caller's promise to keep the bytes alive.
-// tests/compile_fail holds one snippet per guarded call.
+// [NOTE dangling-views] A MemorySource points into bytes somebody else owns, and a
+// Document's root into the Document's graph. An owning range passed as an rvalue (a
+// temporary std::string or std::vector, or std::move of one) is freed when the
+// statement ends, so a view of it dangles at once: MemorySource's constructor from
+// such a range is a deleted overload, constrained by this concept, and refuses to
+// compile. Views (std::span, std::string_view) and lvalues still bind: they are the
+// caller's promise to keep the bytes alive. Document::root() of an rvalue Document is
+// deleted the same way. tests/compile_fail holds one snippet per guarded call.
 template <class R>
 concept dangling_range = !std::is_lvalue_reference_v<R> && std::ranges::contiguous_range<R> &&
                          !std::ranges::borrowed_range<R>;
