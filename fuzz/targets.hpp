@@ -23,21 +23,16 @@
 
 namespace pickle::fuzz {
 
-/// Tight limits keep each run small; the limits themselves are under test too.
-inline LoadOptions tight_options() {
+/// Loading never crashes, hangs or leaks; every failure is an UnpicklingError. Each
+/// loaded value is also printed (repr) and written back at some protocol.
+inline void load_target(const uint8_t* data, size_t size) {
   LoadOptions options;
+  // Tight limits keep each run small; the limits themselves are under test too.
   options.limits.max_memo_entries = 1 << 12;
   options.limits.max_stack = 1 << 14;
   options.limits.max_marks = 1 << 12;
   options.limits.max_int_digits = 2000;
   options.limits.max_long_bytes = 1 << 12;
-  return options;
-}
-
-/// Loading never crashes, hangs or leaks; every failure is an UnpicklingError. Each
-/// loaded value is also printed (repr) and written back at some protocol.
-inline void load_target(const uint8_t* data, size_t size) {
-  LoadOptions options = tight_options();
   options.py2_str.undecodable_as_bytes = (size & 1) != 0;
   MemorySource source(std::span<const uint8_t>(data, size));
   Unpickler unpickler(source, options);
@@ -65,7 +60,12 @@ inline void load_target(const uint8_t* data, size_t size) {
 
 /// Load, dump at every protocol, load again: the same data comes back.
 inline void roundtrip_target(const uint8_t* data, size_t size) {
-  LoadOptions options = tight_options();
+  LoadOptions options;
+  options.limits.max_memo_entries = 1 << 12;
+  options.limits.max_stack = 1 << 14;
+  options.limits.max_marks = 1 << 12;
+  options.limits.max_int_digits = 2000;
+  options.limits.max_long_bytes = 1 << 12;
   Graph graph;
   Value v;
   try {
@@ -293,7 +293,12 @@ inline void dis_target(const uint8_t* data, size_t size) {
   using detail_targets::finding;
   using detail_targets::Outcome;
   using detail_targets::Walk;
-  LoadOptions options = tight_options();
+  LoadOptions options;
+  options.limits.max_memo_entries = 1 << 12;
+  options.limits.max_stack = 1 << 14;
+  options.limits.max_marks = 1 << 12;
+  options.limits.max_int_digits = 2000;
+  options.limits.max_long_bytes = 1 << 12;
   const Limits& limits = options.limits;
   auto bytes = std::span<const uint8_t>(data, size);
   const size_t chunk = 1 + size % 7;
@@ -481,7 +486,12 @@ inline void builders_target(const uint8_t* data, size_t size) {
   using detail_targets::finding;
   using detail_targets::Outcome;
   using detail_targets::Walk;
-  LoadOptions options = tight_options();
+  LoadOptions options;
+  options.limits.max_memo_entries = 1 << 12;
+  options.limits.max_stack = 1 << 14;
+  options.limits.max_marks = 1 << 12;
+  options.limits.max_int_digits = 2000;
+  options.limits.max_long_bytes = 1 << 12;
   options.limits.max_container_items = 1 << 10;
   options.limits.max_nodes_per_byte = 1 + size % 4;
   auto bytes = std::span<const uint8_t>(data, size);
