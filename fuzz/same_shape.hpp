@@ -177,7 +177,17 @@ inline bool same_shape(Value a, Value b, std::string* why = nullptr) {
             ox.dict_items.size() != oy.dict_items.size())
           return no("object parts differ");
         todo.push_back({ox.callable, oy.callable});
-        todo.push_back({ox.args, oy.args});
+        // A NEWOBJ's argument tuple is rebuilt below protocol 2, where it goes into
+        // copyreg.__newobj__(cls, *args): Python never sees it again, so its items are
+        // compared and its identity is not.
+        if (norm_how(ox) == BuildKind::newobj && ox.args.kind() == Kind::Tuple &&
+            oy.args.kind() == Kind::Tuple) {
+          auto xa = ox.args.tuple().items, ya = oy.args.tuple().items;
+          if (xa.size() != ya.size()) return no("object arguments differ");
+          for (size_t i = 0; i < xa.size(); ++i) todo.push_back({xa[i], ya[i]});
+        } else {
+          todo.push_back({ox.args, oy.args});
+        }
         if (norm_how(ox) == BuildKind::newobj_ex) todo.push_back({ox.kwargs, oy.kwargs});
         for (size_t i = 0; i < ox.states.size(); ++i) todo.push_back({ox.states[i], oy.states[i]});
         for (size_t i = 0; i < ox.list_items.size(); ++i)
