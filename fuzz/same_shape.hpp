@@ -18,44 +18,18 @@
 #include <vector>
 
 #include "load/decoder.hpp"
+#include "reductions/names.hpp"
 #include "pickle/value.hpp"
 
 namespace pickle::fuzz {
 
 namespace detail_shape {
 
-struct Rename2 {
-  std::string_view from, to;
-};
-struct Rename4 {
-  std::string_view from_module, from_name, to_module, to_name;
-};
-#define PICKLE_IMPORT_2TO3(...)
-#define PICKLE_NAME_2TO3(...)
-#define PICKLE_IMPORT_3TO2(...) inline constexpr Rename2 kImport3to2[] = {__VA_ARGS__};
-#define PICKLE_NAME_3TO2(...) inline constexpr Rename4 kName3to2[] = {__VA_ARGS__};
-#include "reductions/compat_names.inc"
-#undef PICKLE_IMPORT_2TO3
-#undef PICKLE_NAME_2TO3
-#undef PICKLE_IMPORT_3TO2
-#undef PICKLE_NAME_3TO2
-
 // The name a Python 3 global comes back under after a trip through a protocol below
 // 3: fix_imports' reverse renames, then its renames. They are not inverses of each
 // other (`_functools.reduce` comes back as `functools.reduce`), in CPython as here.
 inline void py2_trip(std::string_view& module, std::string_view& name) {
-  bool renamed = false;
-  for (const auto& r : kName3to2)
-    if (r.from_module == module && r.from_name == name) {
-      module = r.to_module, name = r.to_name, renamed = true;
-      break;
-    }
-  if (!renamed)
-    for (const auto& r : kImport3to2)
-      if (r.from == module) {
-        module = r.to;
-        break;
-      }
+  detail::reverse_fix_import(module, name);
   detail::fix_import(module, name);
 }
 

@@ -5,41 +5,11 @@
 #include <algorithm>
 
 #include "dump/encoder.hpp"
+#include "reductions/names.hpp"
 
 namespace pickle::detail {
 
 namespace {
-
-struct Rename4 {
-  std::string_view from_module, from_name, to_module, to_name;
-};
-struct Rename2 {
-  std::string_view from, to;
-};
-#define PICKLE_IMPORT_2TO3(...)
-#define PICKLE_NAME_2TO3(...)
-#define PICKLE_IMPORT_3TO2(...) constexpr Rename2 kImport3to2[] = {__VA_ARGS__};
-#define PICKLE_NAME_3TO2(...) constexpr Rename4 kName3to2[] = {__VA_ARGS__};
-#include "reductions/compat_names.inc"
-#undef PICKLE_IMPORT_2TO3
-#undef PICKLE_NAME_2TO3
-#undef PICKLE_IMPORT_3TO2
-#undef PICKLE_NAME_3TO2
-
-// Python 3 -> 2 names, as CPython's fix_imports writes them below protocol 3.
-void reverse_fix_import(std::string_view& module, std::string_view& name) {
-  for (const auto& r : kName3to2)
-    if (r.from_module == module && r.from_name == name) {
-      module = r.to_module;
-      name = r.to_name;
-      return;
-    }
-  for (const auto& r : kImport3to2)
-    if (r.from == module) {
-      module = r.to;
-      return;
-    }
-}
 
 // [NOTE builtins-module] CPython's builtin functions all carry one `'builtins'` str
 // object as __module__ and its builtin types another, so at protocol 4+ (where

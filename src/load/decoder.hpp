@@ -20,11 +20,9 @@
 #include "pickle/error.hpp"
 #include "pickle/load.hpp"
 #include "pickle/opcodes.hpp"
+#include "reductions/names.hpp"
 
 namespace pickle::detail {
-
-/// The Python 2 <-> 3 renames of CPython's _compat_pickle, applied by fix_imports.
-void fix_import(std::string_view& module, std::string_view& name);
 
 /// State that outlives one load(): the memo (CPython keeps it between loads).
 template <class Item>
