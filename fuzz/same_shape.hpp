@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "load/decoder.hpp"
-#include "reductions/names.hpp"
 #include "pickle/value.hpp"
+#include "reductions/names.hpp"
 
 namespace pickle::fuzz {
 
@@ -69,6 +69,17 @@ inline bool same_shape(Value a, Value b, std::string* why = nullptr) {
   while (!todo.empty()) {
     auto [x, y] = todo.back();
     todo.pop_back();
+    if (x.kind() == Kind::Buffer &&
+        y.kind() == (x.buffer().readonly() ? Kind::Bytes : Kind::ByteArray)) {
+      // An in-band buffer is written as CPython writes a PickleBuffer in band: as
+      // bytes when read-only, as a bytearray otherwise, and comes back as that.
+      auto p = x.buffer().data;
+      std::string_view q = y.bytes().data;
+      if (p.size() != q.size() ||
+          !std::equal(p.begin(), p.end(), reinterpret_cast<const std::byte*>(q.data())))
+        return no("in-band buffer differs");
+      continue;
+    }
     if (x.kind() != y.kind()) {
       // A newobj Object of builtins.object... kinds must match everywhere else.
       return no(std::string("kind ") + std::string(kind_name(x.kind())) + " vs " +
