@@ -23,6 +23,8 @@
 
 #include "load/decoder.hpp"
 #include "pickle/value.hpp"
+#include "reductions/names.hpp"
+#include "reductions/table.hpp"
 #include "text/text.hpp"
 
 namespace pickle::fuzz {
@@ -138,8 +140,7 @@ inline GraphProgram build_graph(const uint8_t* data, size_t size, Graph& g) {
     Value cls = g.global(module, qual);
     std::string_view m = module, n = qual;
     pickle::detail::fix_import(m, n);
-    if (cls.global().known != KnownGlobal::none ||
-        g.global(m, n).global().known != KnownGlobal::none)
+    if (pickle::detail::builtin_reduction(module, qual) || pickle::detail::builtin_reduction(m, n))
       cls = g.global("__main__", "C");
     return cls;
   };

@@ -208,23 +208,6 @@ enum class BuildKind : uint8_t {
   obj,        ///< protocol 1 class instance            (OBJ)
 };
 
-/// Well-known globals the engine maps to native kinds.
-enum class KnownGlobal : uint8_t {
-  none,
-  builtins_set,
-  builtins_frozenset,
-  builtins_bytearray,
-  builtins_bytes,
-  builtins_complex,
-  builtins_object,
-  codecs_encode,
-  copyreg_reconstructor,
-  copyreg_newobj,
-  copyreg_newobj_ex,
-  collections_ordered_dict,
-  builtins_getattr,
-};
-
 /// Node header shared by every node kind.
 struct Node {
   Kind kind;
@@ -347,7 +330,6 @@ struct SetNode : Node {
 struct GlobalNode : Node {
   std::string_view module;
   std::string_view name;  ///< qualified name, may contain dots
-  KnownGlobal known = KnownGlobal::none;
   /// The Python 2 names this global was read under when fix_imports renamed it
   /// (`__builtin__` `long` for builtins.int); empty otherwise. Written back below
   /// protocol 3, so a Python 2 pickle keeps its names.

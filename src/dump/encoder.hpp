@@ -16,6 +16,7 @@
 #include "dump/emitter.hpp"
 #include "dump/memo.hpp"
 #include "pickle/dump.hpp"
+#include "reductions/table.hpp"
 #include "text/text.hpp"
 
 namespace pickle::detail {
@@ -28,11 +29,13 @@ void text_names(const GlobalNode& g, int proto, bool fix_imports, std::string_vi
 
 // The Encoder's own nodes (reductions, their argument tuples and lists, names): a
 // Graph whose every node carries kWriterScratch, so they can be told from the user's.
-class ScratchGraph {
+// The reductions table's lower functions make their nodes here (see [NOTE reductions]).
+class ScratchGraph final : public Lowerer {
  public:
   void clear() {
     g_.clear();
     globals_.clear();
+    constants_.clear();
   }
   std::pmr::memory_resource* resource() const { return g_.resource(); }
   template <class T, class... A>
@@ -42,27 +45,34 @@ class ScratchGraph {
     return n;
   }
   Value tuple(std::initializer_list<Value> items) { return mark(g_.tuple(items)); }
-  Value tuple(std::span<const Value> items) { return mark(g_.tuple(items)); }
-  Value list(std::span<const Value> items) { return mark(g_.list(items)); }
-  Value str(std::string_view s) { return mark(g_.str(s)); }
-  Value bytes(std::string_view d) { return mark(g_.bytes(d)); }
+  Value tuple(std::span<const Value> items) override { return mark(g_.tuple(items)); }
+  Value list(std::span<const Value> items) override { return mark(g_.list(items)); }
+  Value str(std::string_view s) override { return mark(g_.str(s)); }
+  Value bytes(std::string_view d) override { return mark(g_.bytes(d)); }
   // The str whose code points are these bytes (CPython's bytes.decode('latin-1')),
   // written straight into the graph.
-  Value latin1_str(std::string_view bytes) {
+  Value latin1_str(std::string_view bytes) override {
     auto* n = make<StrNode>();
     size_t length = utf8_length_of_latin1(bytes);
     auto* p = static_cast<char*>(g_.allocate(length + 1, 1));
     n->text = std::string_view(p, latin1_to_utf8(bytes, p));
     return Value(n);
   }
-  // The writer's own globals (_codecs.encode for every bytes below protocol 3, ...):
-  // one node per name while there are few, so that the identity memo finds it again
-  // without building a key (see [NOTE memo-keys]).
-  Value global(std::string_view module, std::string_view name) {
+  // The writer's own globals (_codecs.encode for every bytes below protocol 3, ...)
+  // and constant strs ('latin1'): one node per name while there are few, so that the
+  // identity memo finds it again without building a key (see [NOTE memo-keys]).
+  Value global(std::string_view module, std::string_view name) override {
     for (const Value& g : globals_)
       if (g.global().module == module && g.global().name == name) return g;
     Value v = mark(g_.global(module, name));
     if (globals_.size() < 16) globals_.push_back(v);
+    return v;
+  }
+  Value constant_str(std::string_view text) override {
+    for (const Value& c : constants_)
+      if (c.str().text == text) return c;
+    Value v = str(text);
+    if (constants_.size() < 16) constants_.push_back(v);
     return v;
   }
 
@@ -73,6 +83,7 @@ class ScratchGraph {
   }
   Graph g_;
   std::vector<Value> globals_;
+  std::vector<Value> constants_;
 };
 
 // [NOTE spare-memory] A dumps() call needs an output buffer and a memo table that
@@ -90,7 +101,10 @@ class Encoder {
  public:
   // sink == nullptr: the output stays in the Emitter for take_output() (dumps()).
   Encoder(Sink* sink, DumpOptions options)
-      : opt_(std::move(options)), em_(sink, opt_.protocol), proto_(em_.protocol()) {}
+      : opt_(std::move(options)), em_(sink, opt_.protocol), proto_(em_.protocol()) {
+    for (size_t f = 0; f < std::size(lowered_); ++f)
+      lowered_[f] = proto_ < lowering(static_cast<Form>(f)).native_from;
+  }
 
   int protocol() const { return proto_; }
 
@@ -112,7 +126,6 @@ class Encoder {
     em_.clear_memo();
     py2_converted_.clear();
     scratch_.clear();
-    latin1_ = Value();  // they were scratch nodes
   }
 
   void dump(Value v);
@@ -279,26 +292,22 @@ class Encoder {
         if (as<BytesNode>(v).flags & kPy2Str) return save_py2(v);
         return save_bytes(v);
       case Kind::ByteArray: return save_bytearray(v);
-      case Kind::Complex: {
-        const auto& c = v.complex();
-        return schedule_reduce(v, "builtins", "complex", scratch_.tuple({c.real, c.imag}));
-      }
+      case Kind::Complex: return save_lowered(Form::complex, v);
       case Kind::Tuple: return enter(T::tuple, v);
       case Kind::List: return enter(T::list, v);
-      case Kind::Dict:
-        if (as<DictNode>(v).flags & kOrderedDict) return save_ordered_dict(v);
+      case Kind::Dict: {
+        const DictNode& d = as<DictNode>(v);
+        if (d.flags & kOrderedDict)
+          return save_lowered(Form::ordered_dict, v, std::span(d.entries.data(), d.entries.size()));
         return enter(T::dict, v);
+      }
       case Kind::Set:
-        if (proto_ >= 4) return enter(T::set, v);
-        return schedule_reduce(v, "builtins", "set",
-                               scratch_.tuple({scratch_.list(as<SetNode>(v).items)}));
+        if (lowered(Form::set)) return save_lowered(Form::set, v);
+        return enter(T::set, v);
       case Kind::FrozenSet:
-        if (proto_ >= 4) {
-          open(v);
-          return enter(T::frozenset, v);
-        }
-        return schedule_reduce(v, "builtins", "frozenset",
-                               scratch_.tuple({scratch_.list(as<SetNode>(v).items)}));
+        if (lowered(Form::frozenset)) return save_lowered(Form::frozenset, v);
+        open(v);
+        return enter(T::frozenset, v);
       case Kind::Global: return save_global(v);
       case Kind::Object: return save_object(v);
       case Kind::PersistentRef: return save_persistent(v.persistent_ref().pid);
@@ -376,8 +385,6 @@ class Encoder {
   // A Python 2 str, written back with the opcode family Python 2 used.
   void save_py2_str(Value v);
   void save_bytes(Value v);
-  // The interned 'latin1' that CPython passes to _codecs.encode.
-  Value latin1_name();
   void save_bytearray(Value v);
   void save_buffer(Value v);
   void save_persistent(Value pid);
@@ -398,9 +405,14 @@ class Encoder {
   void frozenset_step(Task t);
   // ---- objects (reductions: lowering.cpp; their steps: encoder.cpp) ---------------
   // Writes `obj` as callable(*args) through a scratch reduction node.
-  void schedule_reduce(Value obj, std::string_view module, std::string_view name, Value args,
+  void schedule_reduce(Value obj, Lowered call,
                        std::span<const std::pair<Value, Value>> dict_items = {});
-  void save_ordered_dict(Value v);
+  // Writes v as the call that the reductions table lowers its form to.
+  void save_lowered(Form form, Value v, std::span<const std::pair<Value, Value>> dict_items = {}) {
+    schedule_reduce(v, lowering(form).lower(scratch_, v), dict_items);
+  }
+  // Whether a form is written as a reduction at this protocol (see [NOTE reductions]).
+  bool lowered(Form form) const { return lowered_[static_cast<size_t>(form)]; }
   void save_object(Value v);
   static void copy_items(ObjectNode& to, const ObjectNode& from);
   // Phases: 0 start, 1 after callable/args (write the opcode, memo), 2 list items,
@@ -425,7 +437,7 @@ class Encoder {
   // See [NOTE unwritable-cycles].
   OpenTable open_;
   uint64_t user_memos_ = 0;  // user nodes memoized so far
-  Value latin1_;
+  bool lowered_[static_cast<size_t>(Form::count)];
 };
 
 }  // namespace pickle::detail

@@ -110,30 +110,14 @@ void Encoder::save_py2_str(Value v) {
 }
 
 void Encoder::save_bytes(Value v) {
-  std::string_view d = as<BytesNode>(v).data;
-  if (proto_ < 3) {
-    if (d.empty()) return schedule_reduce(v, "builtins", "bytes", scratch_.tuple({}));
-    // _codecs.encode(text, 'latin1'): text is the bytes read as latin-1.
-    // [NOTE latin1-text]
-    Value args = scratch_.tuple({scratch_.latin1_str(d), latin1_name()});
-    return schedule_reduce(v, "_codecs", "encode", args);
-  }
-  em_.bytes(d);
+  if (lowered(Form::bytes)) return save_lowered(Form::bytes, v);
+  em_.bytes(as<BytesNode>(v).data);
   memoize(v);
 }
 
-Value Encoder::latin1_name() {
-  if (latin1_.kind() != Kind::Str) latin1_ = scratch_.str("latin1");
-  return latin1_;
-}
-
 void Encoder::save_bytearray(Value v) {
-  std::string_view d = as<BytesNode>(v).data;
-  if (proto_ < 5) {
-    Value args = d.empty() ? scratch_.tuple({}) : scratch_.tuple({scratch_.bytes(d)});
-    return schedule_reduce(v, "builtins", "bytearray", args);
-  }
-  em_.bytearray(d);
+  if (lowered(Form::bytearray)) return save_lowered(Form::bytearray, v);
+  em_.bytearray(as<BytesNode>(v).data);
   memoize(v);
 }
 
@@ -201,10 +185,7 @@ void Encoder::save_global(Value v) {
     // Loaded from an explicit getattr(Outer, 'name') reduction: written the same way,
     // with the tuple and result memoized as a reduction is (CPython's bytes for a
     // method descriptor such as str.upper).
-    size_t dot = name.rfind('.');
-    Value args = scratch_.tuple(
-        {scratch_.global(module, name.substr(0, dot)), scratch_.str(name.substr(dot + 1))});
-    return schedule_reduce(v, "builtins", "getattr", args);
+    return save_lowered(Form::getattr, v);
   }
   if (proto_ >= 4) {
     save_interned(module == "builtins" && builtin_function(name) ? 'F' : 'M', module);
@@ -259,11 +240,11 @@ void Encoder::global_path_step(Task t) {
   memoize(t.v);
 }
 
-void Encoder::schedule_reduce(Value obj, std::string_view module, std::string_view name, Value args,
+void Encoder::schedule_reduce(Value obj, Lowered call,
                               std::span<const std::pair<Value, Value>> dict_items) {
   ObjectNode* o = scratch_.make<ObjectNode>(scratch_.resource());
-  o->callable = scratch_.global(module, name);
-  o->args = args;
+  o->callable = call.callable;
+  o->args = call.args;
   o->how = BuildKind::reduce;
   o->dict_items.assign(dict_items.begin(), dict_items.end());
   auto states = build_states(obj);  // see [NOTE container-states]
@@ -272,12 +253,6 @@ void Encoder::schedule_reduce(Value obj, std::string_view module, std::string_vi
     throw PicklingError("cannot write a recursive value in fast mode (no memo)");
   open(obj);
   tasks_.push_back({T::reduce, 0, 0, obj, o});
-}
-
-void Encoder::save_ordered_dict(Value v) {
-  const DictNode& d = as<DictNode>(v);
-  schedule_reduce(v, "collections", "OrderedDict", scratch_.tuple({}),
-                  std::span(d.entries.data(), d.entries.size()));
 }
 
 void Encoder::save_object(Value v) {
@@ -308,34 +283,24 @@ void Encoder::save_object(Value v) {
       throw PicklingError("INST needs a class with an ASCII name at protocol 0");
     how = BuildKind::inst;
   }
-  // Forms the target protocol lacks become what CPython writes or loads equally.
-  // What was built by _reconstructor goes back that way at every protocol: it calls
-  // object.__new__, where NEWOBJ would run the class's own __new__ (which may set
-  // attributes the original never had).
+  // Forms the target protocol lacks become the reductions CPython writes (see
+  // [NOTE reductions]); so does what copyreg._reconstructor built, at every protocol.
   bool reconstructed =
       how == BuildKind::newobj && o.args.tuple().items.empty() && (o.flags & kReconstructed);
-  if (how == BuildKind::newobj && (proto_ < 2 || reconstructed)) {
+  Form form = Form::count;
+  if (how == BuildKind::newobj && reconstructed)
+    form = Form::reconstructed;
+  else if (how == BuildKind::newobj && lowered(Form::newobj))
+    form = Form::newobj;
+  else if (how == BuildKind::newobj_ex && lowered(Form::newobj_ex))
+    form = Form::newobj_ex;
+  if (form != Form::count && lowered(form)) {
     ObjectNode* s = scratch_.make<ObjectNode>(scratch_.resource());
     copy_items(*s, o);
     s->how = BuildKind::reduce;
-    // Anything else uses __newobj__, which also builds subclasses of builtins
-    // (object.__new__ can't).
-    if (reconstructed) {
-      s->callable = scratch_.global("copyreg", "_reconstructor");
-      s->args = scratch_.tuple({o.callable, scratch_.global("builtins", "object"), nullptr});
-    } else {
-      s->callable = scratch_.global("copyreg", "__newobj__");
-      std::vector<Value> a{o.callable};
-      for (Value x : o.args.tuple().items) a.push_back(x);
-      s->args = scratch_.tuple(a);
-    }
-    r = s;
-  } else if (how == BuildKind::newobj_ex && proto_ < 4) {
-    ObjectNode* s = scratch_.make<ObjectNode>(scratch_.resource());
-    copy_items(*s, o);
-    s->how = BuildKind::reduce;
-    s->callable = scratch_.global("copyreg", "__newobj_ex__");
-    s->args = scratch_.tuple({o.callable, o.args, o.kwargs});
+    Lowered call = lowering(form).lower(scratch_, v);
+    s->callable = call.callable;
+    s->args = call.args;
     r = s;
   } else if (how != o.how) {
     ObjectNode* s = scratch_.make<ObjectNode>(scratch_.resource());

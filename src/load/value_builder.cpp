@@ -12,25 +12,17 @@
 #include "load/builder.hpp"
 #include "load/decoder.hpp"
 #include "pickle/load.hpp"
+#include "pickle/registry.hpp"
+#include "reductions/table.hpp"
 #include "text/text.hpp"
 
 namespace pickle::detail {
 
 namespace {
 
-struct NativeName {
-  std::string_view module, name;
-};
-constexpr NativeName kStrictNatives[] = {
-    {"builtins", "set"},          {"builtins", "frozenset"},      {"builtins", "bytearray"},
-    {"builtins", "bytes"},        {"builtins", "complex"},        {"builtins", "object"},
-    {"_codecs", "encode"},        {"copyreg", "_reconstructor"},  {"copyreg", "__newobj__"},
-    {"copyreg", "__newobj_ex__"}, {"collections", "OrderedDict"},
-};
-
 bool strict_native(std::string_view module, std::string_view name) {
-  return std::any_of(std::begin(kStrictNatives), std::end(kStrictNatives),
-                     [&](const NativeName& n) { return n.module == module && n.name == name; });
+  const Reduction* r = builtin_reduction(module, name);
+  return r && r->strict_unlisted;
 }
 
 std::string kind_article(Value v) {
@@ -39,11 +31,13 @@ std::string kind_article(Value v) {
   return std::string(vowel ? "an " : "a ") + std::string(k);
 }
 
-// Builds Values in a Graph. [NOTE natives] Well-known reconstructions (builtins set,
-// frozenset, bytearray, bytes, complex; _codecs.encode; copyreg._reconstructor and
-// __newobj__; collections.OrderedDict) become native kinds when their arguments have
-// the shape CPython writes; anything else stays a lossless generic Object.
-class ValueBuilder {
+// Builds Values in a Graph. [NOTE natives] Calls of the reductions table's globals
+// (builtins set, frozenset, bytearray, bytes, complex; _codecs.encode; copyreg's
+// _reconstructor, __newobj__ and __newobj_ex__; collections.OrderedDict; getattr; and
+// the caller's entries in their Registry) become what the entry makes when their
+// arguments have the shape CPython writes; anything else stays a lossless generic
+// Object. See [NOTE reductions].
+class ValueBuilder final : public Rebuild {
  public:
   using Item = Value;
 
@@ -228,10 +222,11 @@ class ValueBuilder {
       return reduce_deferred(f, args);
     if (f.kind() == Kind::Global) {
       Value native;
-      if (reduce_native(f.global(), args.tuple().items, native)) {
+      const Reduction* by = nullptr;
+      if (rebuild(f.global(), args.tuple().items, native, by)) {
         // A memoized argument tuple means an explicit getattr reduction (a method
         // descriptor's __reduce__), not a nested name written below protocol 4.
-        if (f.global().known == KnownGlobal::builtins_getattr && (args.node()->flags & kMemoized))
+        if (by && by->form == Form::getattr && (args.node()->flags & kMemoized))
           native.node()->flags |= kGetattrForm;
         return native;
       }
@@ -356,14 +351,15 @@ class ValueBuilder {
   Value reduce_deferred(Value f, Value args) {
     Value native;
     auto a = args.tuple().items;
-    if (f.kind() != Kind::Global || !reduce_native(f.global(), a, native)) {
+    const Reduction* by = nullptr;
+    if (f.kind() != Kind::Global || !rebuild(f.global(), a, native, by)) {
       const std::string* name = deferred_name(f);
       for (size_t i = 0; !name && i < a.size(); ++i) name = deferred_name(a[i]);
       refuse_deferred_global(name ? *name : std::string("?"));
     }
     for (size_t i = 0; i < a.size(); ++i) {
-      bool base = f.global().known == KnownGlobal::copyreg_reconstructor && i == 1 &&
-                  is_global(a[i], KnownGlobal::builtins_object);
+      bool base =
+          by && by->form == Form::reconstructed && i == 1 && is_global(a[i], "builtins", "object");
       if (!base)
         if (const std::string* name = deferred_name(a[i])) refuse_deferred_global(*name);
     }
@@ -392,7 +388,8 @@ class ValueBuilder {
     }
   }
 
-  void add_all(SetNode& s, std::span<Value> items) {
+  Graph& graph() override { return g_; }
+  void add_all(SetNode& s, std::span<Value> items) override {
     check_items(s.size(), items.size(), s.kind == Kind::Set ? "set" : "frozenset");
     try {
       for (Value v : items) s.add(v);
@@ -402,7 +399,7 @@ class ValueBuilder {
       fail(ErrorCode::limit_exceeded, e.what());
     }
   }
-  void set_all(DictNode& d, std::span<Value> pairs) {
+  void set_all(DictNode& d, std::span<Value> pairs) override {
     check_items(d.size(), pairs.size() / 2, "dict");
     if (d.size() == 0) d.reserve(pairs.size() / 2);  // later batches grow geometrically
     try {
@@ -418,7 +415,7 @@ class ValueBuilder {
   // `pickle convert` loads them): where CPython requires text (STACK_GLOBAL's names,
   // getattr's), a Python 2 str serves as text, as it does with the default encoding.
   // Its bytes are taken as latin-1, which maps every byte (Python 2 names are ASCII).
-  bool text_of(Value v, std::string_view& out) {
+  bool text_of(Value v, std::string_view& out) override {
     if (v.kind() == Kind::Str) {
       out = v.str().text;
       return true;
@@ -435,155 +432,21 @@ class ValueBuilder {
     return true;
   }
 
-  static bool is_global(Value v, KnownGlobal k) {
-    return v.kind() == Kind::Global && v.global().known == k;
-  }
-  static bool iterable(Value v) {
-    Kind k = v.kind();
-    return k == Kind::List || k == Kind::Tuple || k == Kind::Set || k == Kind::FrozenSet;
-  }
-  // str -> bytes with one of the codecs CPython's reductions name.
-  // bytes(text, encoding) or bytearray(...), made straight in the graph: a 64 MiB
-  // payload below protocol 3 is decoded once, into its node, with no temporary.
-  bool encode_text(Value text, Value encoding, Kind kind, Value& out) {
-    if (text.kind() != Kind::Str || encoding.kind() != Kind::Str) return false;
-    std::string enc = normalize_encoding(encoding.str().text);
-    std::string_view t = text.str().text;
-    BytesNode* node;
-    if (enc == "utf-8") {
-      if (check_utf8(t, false) != std::string_view::npos) return false;
-      node = g_.make<BytesNode>(kind);
-      node->data = g_.copy(t);
-    } else if (enc == "latin1" || enc == "ascii") {
-      // See [NOTE latin1-text]: protocols 0-2 write every bytes object this way.
-      uint32_t limit = enc == "ascii" ? 0x80 : 0x100;
-      size_t length = latin1_length(t, limit);
-      if (length == std::string_view::npos) return false;
-      auto* p = static_cast<char*>(g_.allocate(length + 8, 1));
-      size_t n = utf8_to_latin1(t, limit, p);
-      if (n == std::string_view::npos) return false;  // only for text not valid UTF-8
-      node = g_.make<BytesNode>(kind);
-      node->data = std::string_view(n ? p : nullptr, n);
-    } else {
-      return false;
+  // A call of a reductions table entry (the caller's first, then the builtins) as the
+  // value it rebuilds; `by` is the builtin entry that did it.
+  bool rebuild(const GlobalNode& f, std::span<const Value> a, Value& out, const Reduction*& by) {
+    if (opt_.registry && opt_.registry->has_reductions()) [[unlikely]] {
+      if (const Registry::LoadReduction* load = opt_.registry->reduction(f.module, f.name)) {
+        try {
+          return (*load)(g_, a, out);
+        } catch (const std::exception& e) {
+          fail(ErrorCode::bad_argument,
+               "the reduction of '" + dotted(f.module, f.name) + "' failed: " + e.what());
+        }
+      }
     }
-    out = Value(node);
-    return true;
-  }
-
-  bool reduce_native(const GlobalNode& f, std::span<const Value> a, Value& out) {
-    switch (f.known) {
-      case KnownGlobal::builtins_set:
-      case KnownGlobal::builtins_frozenset: {
-        if (a.size() > 1 || (a.size() == 1 && !iterable(a[0]))) return false;
-        Value s = f.known == KnownGlobal::builtins_set ? g_.set() : g_.frozenset();
-        if (a.size() == 1) {
-          auto items = a[0].items();
-          std::vector<Value> copy(items.begin(), items.end());
-          add_all(s.set(), copy);
-        }
-        out = s;
-        return true;
-      }
-      case KnownGlobal::builtins_bytearray:
-      case KnownGlobal::builtins_bytes: {
-        bool ba = f.known == KnownGlobal::builtins_bytearray;
-        std::string data;
-        if (a.size() == 2) return encode_text(a[0], a[1], ba ? Kind::ByteArray : Kind::Bytes, out);
-        if (a.empty()) {
-        } else if (a.size() == 1 &&
-                   (a[0].kind() == Kind::Bytes || a[0].kind() == Kind::ByteArray)) {
-          data.assign(a[0].bytes().data);
-        } else if (a.size() == 1 && a[0].kind() == Kind::List) {
-          for (Value x : a[0].list().items) {
-            if (x.kind() != Kind::Int || x.is_bigint() || x.raw_int() < 0 || x.raw_int() > 255)
-              return false;
-            data.push_back(static_cast<char>(x.raw_int()));
-          }
-        } else {
-          return false;
-        }
-        out = ba ? g_.bytearray(data) : g_.bytes(data);
-        return true;
-      }
-      case KnownGlobal::codecs_encode: {
-        return a.size() == 2 && encode_text(a[0], a[1], Kind::Bytes, out);
-      }
-      case KnownGlobal::builtins_complex: {
-        auto num = [](Value v, double& d) {
-          if (v.kind() == Kind::Float)
-            d = v.raw_float();
-          else if (v.kind() == Kind::Int || v.kind() == Kind::Bool) {
-            try {
-              d = v.as_float();
-            } catch (const std::exception&) {
-              return false;
-            }
-          } else
-            return false;
-          return true;
-        };
-        double re = 0, im = 0;
-        if (a.size() > 2 || (!a.empty() && !num(a[0], re)) || (a.size() == 2 && !num(a[1], im)))
-          return false;
-        out = g_.complex(re, im);
-        return true;
-      }
-      case KnownGlobal::copyreg_reconstructor:
-        if (a.size() == 3 && a[0].kind() == Kind::Global &&
-            is_global(a[1], KnownGlobal::builtins_object) && a[2].is_none()) {
-          out = g_.object(a[0], g_.tuple({}), BuildKind::newobj);
-          out.node()->flags |= kReconstructed;
-          return true;
-        }
-        return false;
-      case KnownGlobal::copyreg_newobj:
-        if (!a.empty() && a[0].kind() == Kind::Global) {
-          out = g_.object(a[0], g_.tuple(a.subspan(1)), BuildKind::newobj);
-          return true;
-        }
-        return false;
-      case KnownGlobal::copyreg_newobj_ex:
-        if (a.size() == 3 && a[0].kind() == Kind::Global && a[1].kind() == Kind::Tuple &&
-            a[2].kind() == Kind::Dict) {
-          out = g_.object(a[0], a[1], BuildKind::newobj_ex, a[2]);
-          return true;
-        }
-        return false;
-      case KnownGlobal::builtins_getattr: {
-        // getattr(module.Outer, 'inner') is how protocols < 4 name a nested
-        // qualified name: it loads as the global module.Outer.inner.
-        std::string_view inner;
-        if (a.size() == 2 && a[0].kind() == Kind::Global && text_of(a[1], inner) &&
-            !inner.empty()) {
-          const GlobalNode& outer = a[0].global();
-          std::string name(outer.name);
-          name += '.';
-          name += inner;
-          out = g_.global(outer.module, name);
-          return true;
-        }
-        return false;
-      }
-      case KnownGlobal::collections_ordered_dict: {
-        if (a.size() > 1 || (a.size() == 1 && !iterable(a[0]))) return false;
-        std::vector<Value> pairs;
-        if (a.size() == 1) {
-          for (Value kv : a[0].items()) {
-            if ((kv.kind() != Kind::List && kv.kind() != Kind::Tuple) || kv.items().size() != 2)
-              return false;
-            pairs.push_back(kv.items()[0]);
-            pairs.push_back(kv.items()[1]);
-          }
-        }
-        Value d = g_.dict();
-        d.dict().flags |= kOrderedDict;
-        set_all(d.dict(), pairs);
-        out = d;
-        return true;
-      }
-      default: return false;
-    }
+    by = builtin_reduction(f.module, f.name);
+    return by && by->load && by->load(*this, a, out);
   }
 
   Graph& g_;

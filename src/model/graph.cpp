@@ -103,26 +103,6 @@ Value Graph::global(std::string_view module, std::string_view name) {
   auto* n = make<GlobalNode>();
   n->module = copy(module);
   n->name = copy(name);
-  struct Known {
-    std::string_view module, name;
-    KnownGlobal known;
-  };
-  static constexpr Known kKnown[] = {
-      {"builtins", "set", KnownGlobal::builtins_set},
-      {"builtins", "frozenset", KnownGlobal::builtins_frozenset},
-      {"builtins", "bytearray", KnownGlobal::builtins_bytearray},
-      {"builtins", "bytes", KnownGlobal::builtins_bytes},
-      {"builtins", "complex", KnownGlobal::builtins_complex},
-      {"builtins", "object", KnownGlobal::builtins_object},
-      {"_codecs", "encode", KnownGlobal::codecs_encode},
-      {"copyreg", "_reconstructor", KnownGlobal::copyreg_reconstructor},
-      {"copyreg", "__newobj__", KnownGlobal::copyreg_newobj},
-      {"copyreg", "__newobj_ex__", KnownGlobal::copyreg_newobj_ex},
-      {"collections", "OrderedDict", KnownGlobal::collections_ordered_dict},
-      {"builtins", "getattr", KnownGlobal::builtins_getattr},
-  };
-  for (const auto& k : kKnown)
-    if (k.module == module && k.name == name) n->known = k.known;
   return Value(n);
 }
 

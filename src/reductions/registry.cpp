@@ -40,4 +40,26 @@ std::optional<int32_t> Registry::extension_code(std::string_view module,
   return it->second;
 }
 
+void Registry::add_reduction(std::string module, std::string name, LoadReduction load) {
+  if (module.empty() || name.empty())
+    throw UsageError("a reduction needs a module name and a name");
+  if (!load) throw UsageError("a reduction needs a load function");
+  reductions_[std::move(module)][std::move(name)] = std::move(load);
+}
+
+void Registry::remove_reduction(std::string_view module, std::string_view name) {
+  auto m = reductions_.find(module);
+  if (m == reductions_.end()) return;
+  if (auto n = m->second.find(name); n != m->second.end()) m->second.erase(n);
+  if (m->second.empty()) reductions_.erase(m);
+}
+
+const Registry::LoadReduction* Registry::reduction(std::string_view module,
+                                                   std::string_view name) const {
+  auto m = reductions_.find(module);
+  if (m == reductions_.end()) return nullptr;
+  auto n = m->second.find(name);
+  return n == m->second.end() ? nullptr : &n->second;
+}
+
 }  // namespace pickle
