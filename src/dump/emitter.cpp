@@ -169,15 +169,6 @@ void Emitter::py2_str(std::string_view raw, bool stable) {
   put(s);
 }
 
-namespace {
-// A name as a message quotes it: escaped where not printable (one line).
-std::string quoted_name(std::string_view name) {
-  std::string s;
-  append_name_repr(s, name);
-  return s;
-}
-}  // namespace
-
 void Emitter::global(std::string_view module, std::string_view name) {
   if (module.find('\n') != std::string_view::npos || name.find('\n') != std::string_view::npos)
     throw PicklingError("a global name with a newline needs protocol 4 or higher");

@@ -389,8 +389,6 @@ class Encoder {
   void save_buffer(Value v);
   void save_persistent(Value pid);
   // ---- globals (lowering.cpp) -----------------------------------------------------
-  // A name as a message quotes it: escaped where not printable (one line).
-  static std::string quoted_name(std::string_view name);
   void save_global(Value v);
   void global_path_step(Task t);
   // ---- tuples, lists, dicts, sets (encoder.cpp) -----------------------------------

@@ -157,12 +157,6 @@ void Encoder::save_persistent(Value pid) {
   em_.persid(py2_bytes ? pid.bytes().data : pid.str().text);
 }
 
-std::string Encoder::quoted_name(std::string_view name) {
-  std::string s;
-  append_name_repr(s, name);
-  return s;
-}
-
 void Encoder::save_global(Value v) {
   const GlobalNode& g = as<GlobalNode>(v);
   std::string_view module = g.module, name = g.name;

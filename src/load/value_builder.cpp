@@ -173,11 +173,7 @@ class ValueBuilder final : public Rebuild {
 
   // module.name as a message quotes it (See detail::append_name_repr).
   static std::string dotted(std::string_view module, std::string_view name) {
-    std::string s;
-    detail::append_name_repr(s, module);
-    s += '.';
-    detail::append_name_repr(s, name);
-    return s;
+    return quoted_name(module) + '.' + quoted_name(name);
   }
 
   Value global(At, std::string_view module, std::string_view name) {

@@ -229,6 +229,12 @@ void append_name_repr(std::string& out, std::string_view name) {
   append_escaped(out, name, 0);
 }
 
+std::string quoted_name(std::string_view name) {
+  std::string s;
+  append_name_repr(s, name);
+  return s;
+}
+
 namespace {
 
 /// A bytes literal as bytes and bytearray print it (`prefix` "b"), or as Python 2

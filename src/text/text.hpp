@@ -120,6 +120,8 @@ void append_str_repr(std::string& out, std::string_view utf8);
 /// \ud800, \U000e0001), so a name never breaks a line. No quotes, and \ and quotes
 /// are not escaped.
 void append_name_repr(std::string& out, std::string_view name);
+/// The same as a new string.
+std::string quoted_name(std::string_view name);
 
 /// Python's repr(bytes): b'...' with the quote choice and escapes CPython uses.
 void append_bytes_repr(std::string& out, std::string_view data);

@@ -29,3 +29,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def script(name):
     """The path of cpython/NAME, for a child interpreter to run."""
     return os.path.join(CPYTHON_DIR, name)
+
+
+def first_difference(a, b):
+    """The index of the first item where two sequences differ (the shorter's length
+    when one is a prefix of the other)."""
+    n = min(len(a), len(b))
+    for i in range(n):
+        if a[i] != b[i]:
+            return i
+    return n

@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 
-from pickletests import pythons, script
+from pickletests import first_difference, pythons, script
 from pickletests.pythons import SYSTEM_PYTHON, clean_env, pyenv_root
 from pickletests.wellformed import problems
 
@@ -160,13 +160,6 @@ def convert_many(cli, work, files, protocol, extra=()):
 def show(data, limit=160):
     text = repr(data[:limit])
     return text + ('... (%d bytes)' % len(data) if len(data) > limit else '')
-
-
-def first_difference(a, b):
-    n = 0
-    while n < len(a) and n < len(b) and a[n] == b[n]:
-        n += 1
-    return n
 
 
 def write_zoo(python, out):

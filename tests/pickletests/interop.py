@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 
-from pickletests import script
+from pickletests import first_difference, script
 from pickletests.pythons import (SYSTEM_PYTHON, clean_env, find_interpreters,
                                  label_name, pyenv_root, report_inventory)
 
@@ -80,14 +80,6 @@ def variant_options(key):
         if k == key:
             return ['--encoding', encoding, '--errors', errors]
     return []
-
-
-def first_difference(a, b):
-    n = min(len(a), len(b))
-    for i in range(n):
-        if a[i] != b[i]:
-            return i
-    return n
 
 
 def window(text, column, width=70):

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 
-from pickletests import ROOT, script
+from pickletests import ROOT, first_difference, script
 from pickletests.pythons import clean_env, find_interpreters, report_inventory
 
 ZOO_GEN = script('zoo_gen.py')
@@ -71,14 +71,6 @@ def oracle(python, files, variants, workdir, optimize):
     run_python(python, [script('oracle.py'), job, result], 'oracle.py')
     with open(result) as f:
         return json.load(f)
-
-
-def first_difference(a, b):
-    n = min(len(a), len(b))
-    for i in range(n):
-        if a[i] != b[i]:
-            return i
-    return n
 
 
 def describe(expected, got, limit=3):
