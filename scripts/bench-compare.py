@@ -303,6 +303,10 @@ def main():
                     help="where to write the chart ('' for none)")
     ap.add_argument("--json", default="", help="also write every figure to this file")
     ap.add_argument("--keep", default="", help="write the workload pickles to this directory and keep them")
+    ap.add_argument("--baseline", default="",
+                    help="another optimised build (a directory like --build-dir, e.g. of an earlier "
+                         "commit) run in the same rounds: adds its figures and pickle++'s time over "
+                         "the baseline's per workload, to compare two versions at the same time")
     ap.add_argument("--markdown", default="",
                     help="also write the tables of docs/performance.md (ratios, blob rates, peak memory) to this file")
     args = ap.parse_args()
@@ -316,7 +320,8 @@ def main():
                         "--target", "pickle_cli", "memcpy_bw"], cwd=ROOT, check=True)
     cli = os.path.join(args.build_dir, "pickle")
     memcpy_bw = os.path.join(args.build_dir, "bench", "memcpy_bw")
-    for exe in (cli, memcpy_bw):
+    args.baseline_cli = os.path.join(args.baseline, "pickle") if args.baseline else ""
+    for exe in (cli, memcpy_bw) + ((args.baseline_cli,) if args.baseline else ()):
         if not os.access(exe, os.X_OK):
             sys.exit(f"bench-compare: {exe} not found; pass --build or --build-dir")
 
@@ -355,6 +360,8 @@ def main():
 
     summary = summarize(rows)
     print_summary(summary)
+    if args.baseline:
+        print_baseline(rows, args.baseline)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": info, "memcpy": bw, "repeat": repeat, "rounds": args.rounds, "quick": args.quick,
@@ -362,6 +369,8 @@ def main():
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(markdown(rows, summary, bw))
+            if args.baseline:
+                f.write("\n" + baseline_markdown(rows))
     if args.png:
         chart(rows, args.png, info, args.quick)
 
@@ -392,6 +401,9 @@ def measure(name, obj, proto, kwargs, repeat, cli, workdir, args):
             del loaded
         ours = run_json([cli, "bench", path, "--repeat", str(repeat), "--protocol", str(proto)])
         r.update({"pp_" + k: v for k, v in ours.items()})
+        if args.baseline_cli:
+            base = run_json([args.baseline_cli, "bench", path, "--repeat", str(repeat), "--protocol", str(proto)])
+            r.update({"base_" + k: v for k, v in base.items()})
         rounds.append(r)
     for k, v in rounds[0].items():
         numeric = isinstance(v, (int, float)) and not isinstance(v, bool)
@@ -402,6 +414,10 @@ def measure(name, obj, proto, kwargs, repeat, cli, workdir, args):
                 r[f"py_{side}_cpu_ns"] / max(1, r[f"pp_{side}_cpu_ns"]) for r in rounds)
             row[side + "_ratio_wall"] = statistics.median(
                 r[f"py_{side}_ns"] / max(1, r[f"pp_{side}_ns"]) for r in rounds)
+    if args.baseline_cli:
+        for side in ("load", "dump"):
+            row[side + "_vs_baseline"] = statistics.median(
+                r[f"pp_{side}_cpu_ns"] / max(1, r[f"base_{side}_cpu_ns"]) for r in rounds)
     # Byte identity of what we write, as the design promises.
     out = path + ".out"
     subprocess.run([cli, "convert", "--protocol", str(proto), path, out], check=True)
@@ -478,6 +494,36 @@ def print_summary(s):
         print(f"# {what}: median ratio {d['median']:.2f}, lowest {d['min']:.2f}; "
               f"below 3x: {', '.join(d['below_3x']) or 'none'}; "
               f"below 1.5x: {', '.join(d['below_1_5x']) or 'none'}")
+
+
+def geomean(xs):
+    xs = list(xs)
+    return statistics.geometric_mean(xs) if xs else float("nan")
+
+
+def print_baseline(rows, baseline):
+    print(f"# against {baseline}: CPU time of this build over the baseline's (below 1: faster)")
+    for r in rows:
+        print(f"{r['workload']:<14}{r['protocol']:>2}  load {r['load_vs_baseline']:6.3f}  "
+              f"dump {r['dump_vs_baseline']:6.3f}")
+    print(f"# geometric mean: load {geomean(r['load_vs_baseline'] for r in rows):.3f}, "
+          f"dump {geomean(r['dump_vs_baseline'] for r in rows):.3f}")
+
+
+def baseline_markdown(rows):
+    out = ["| workload | proto | baseline load ms | load ms | **load after/before** "
+           "| baseline dump ms | dump ms | **dump after/before** |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        out.append(
+            f"| {r['workload']} | {r['protocol']} | {r['base_load_cpu_ns'] / 1e6:,.1f} "
+            f"| {r['pp_load_cpu_ns'] / 1e6:,.1f} | **{r['load_vs_baseline']:.3f}** "
+            f"| {r['base_dump_cpu_ns'] / 1e6:,.1f} | {r['pp_dump_cpu_ns'] / 1e6:,.1f} "
+            f"| **{r['dump_vs_baseline']:.3f}** |")
+    out += ["", f"Geometric mean, after over before: load "
+            f"{geomean(r['load_vs_baseline'] for r in rows):.3f}, dump "
+            f"{geomean(r['dump_vs_baseline'] for r in rows):.3f}.", ""]
+    return "\n".join(out)
 
 
 def markdown(rows, summary, bw):
