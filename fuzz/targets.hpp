@@ -58,6 +58,15 @@ inline void load_target(const uint8_t* data, size_t size) {
   }
 }
 
+/// Whether our own pickle was refused as a container: a protocol 0 pickle whose first
+/// opcode is a PERSID of an id beginning with \x03\x04, \x05\x06 or \x07\x08 starts
+/// as a zip file does. The loader claims those magics on purpose ([NOTE
+/// container-magic]: no pickler writes such an id, while every zip file starts so); the
+/// writer writes what CPython writes.
+inline bool refused_as_zip(const UnpicklingError& e, std::string_view bytes) {
+  return e.code() == ErrorCode::container && bytes.substr(0, 2) == "PK";
+}
+
 /// Load, dump at every protocol, load again: the same data comes back.
 inline void roundtrip_target(const uint8_t* data, size_t size) {
   LoadOptions options;
@@ -88,7 +97,13 @@ inline void roundtrip_target(const uint8_t* data, size_t size) {
       continue;  // e.g. a non-ASCII persistent id at protocol 0
     }
     Graph again;
-    Value w = loads(bytes, again, back);  // must load: an error here is a finding
+    Value w;
+    try {
+      w = loads(bytes, again, back);  // must load: an error here is a finding
+    } catch (const UnpicklingError& e) {
+      if (!refused_as_zip(e, bytes)) throw;
+      continue;
+    }
     std::string why;
     if (!same_shape(v, w, &why)) {
       fprintf(stderr, "round trip at protocol %d changed the data: %s\n", protocol, why.c_str());
@@ -151,6 +166,7 @@ inline void graph_target(const uint8_t* data, size_t size) {
     try {
       back = loads(bytes, again, options);
     } catch (const UnpicklingError& e) {
+      if (refused_as_zip(e, bytes)) continue;
       finding("graph_target", "protocol " + std::to_string(protocol) +
                                   ": our own pickle does not load: " + e.what());
     }
