@@ -20,6 +20,7 @@
 
 #include "pickle/error.hpp"
 #include "pickle/opcodes.hpp"
+#include "pickle/pool.hpp"
 #include "pickle/registry.hpp"
 #include "pickle/sink.hpp"
 #include "pickle/value.hpp"
@@ -62,6 +63,11 @@ struct DumpOptions {
   BufferCallback buffer_callback;
   /// Extension codes written as EXT1/EXT2/EXT4 at protocol 2+; may be null.
   const Registry* registry = nullptr;
+  /// Memory to draw from and give back to (see [NOTE memory-pool] in pickle/pool.hpp):
+  /// the writer's output buffer and memo table (kept in the pool between dumps()
+  /// calls, and by a Pickler for its lifetime) and the graph of its own temporary
+  /// nodes. nullptr (the default): the system's. Must outlive what uses it.
+  MemoryPool* pool = nullptr;
 };
 
 /// Writes pickles to a Sink. Several dump() calls share the memo, as CPython's

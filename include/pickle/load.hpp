@@ -27,6 +27,7 @@
 
 #include "pickle/error.hpp"
 #include "pickle/io.hpp"
+#include "pickle/pool.hpp"
 #include "pickle/registry.hpp"
 #include "pickle/value.hpp"
 
@@ -117,6 +118,10 @@ struct LoadOptions {
   /// Extension codes for EXT1/EXT2/EXT4 (copyreg.add_extension); may be null.
   const Registry* registry = nullptr;
   Limits limits;
+  /// Memory to draw from and give back to (see [NOTE memory-pool] in pickle/pool.hpp):
+  /// the graph loads() makes, and the Unpickler's large tables. nullptr (the default):
+  /// the system's. Must outlive what uses it.
+  MemoryPool* pool = nullptr;
 };
 
 /// What noload() saw of one pickle: its persistent ids, with their values.

@@ -30,6 +30,7 @@
 
 #include "pickle/detail/model.hpp"
 #include "pickle/error.hpp"
+#include "pickle/pool.hpp"
 
 namespace pickle {
 
@@ -394,13 +395,21 @@ struct BufferNode : Node {
 
 /// Owns nodes. Movable, not copyable. Everything is freed at once by clear() or the
 /// destructor. [NOTE arena-blocks] Nodes live in blocks of memory that are never freed
-/// one by one. clear() keeps the graph's blocks for the next load; a destroyed graph
-/// hands its blocks to a process-wide cache (at most cache_limit() bytes, 256 MiB by
-/// default) that new graphs draw from. Touching fresh memory pages costs more than
-/// loading into them on many machines, and CPython's allocator keeps freed memory too.
+/// one by one. clear() keeps the graph's blocks for the next load. A destroyed graph
+/// returns its blocks to the system, or to the MemoryPool it was made with, which new
+/// graphs of that pool draw from (see [NOTE memory-pool] in pickle/pool.hpp: touching
+/// fresh memory pages costs more than loading into them on many machines). Without a
+/// pool, a Value used after its graph was destroyed is a use-after-free that
+/// AddressSanitizer reports. A moved-from graph is empty and usable.
 class Graph {
  public:
+  /// A graph whose memory comes from, and goes back to, the system.
   Graph();
+  /// A graph that draws its blocks from `pool` and gives them back to it when
+  /// destroyed. The pool must outlive the graph.
+  explicit Graph(MemoryPool& pool);
+  /// As Graph(*pool), or Graph() when pool is null.
+  explicit Graph(MemoryPool* pool);
   ~Graph();
   Graph(Graph&&) noexcept;
   Graph& operator=(Graph&&) noexcept;
@@ -410,14 +419,14 @@ class Graph {
   /// Frees every node; Values from this graph become invalid. The graph keeps its
   /// memory for what is made next.
   void clear();
-  std::pmr::memory_resource* resource() const noexcept;
+  /// The memory resource of the nodes' vectors (made on first use; may throw
+  /// bad_alloc then).
+  std::pmr::memory_resource* resource() const;
   /// Bytes of memory blocks the graph uses for nodes since construction or the last
   /// clear() (whether the blocks are new or reused).
-  size_t bytes_allocated() const noexcept { return cursor_ ? cursor_->in_use : 0; }
-  /// Bytes of freed graph memory kept process-wide for new graphs (see
-  /// [NOTE arena-blocks]); set_cache_limit(0) returns freed memory to the system at once.
-  static size_t cache_limit() noexcept;
-  static void set_cache_limit(size_t bytes) noexcept;
+  size_t bytes_allocated() const noexcept { return cursor_.in_use; }
+  /// The pool the graph draws from, or nullptr.
+  MemoryPool* pool() const noexcept { return pool_; }
   /// Nodes made since construction or the last clear().
   size_t node_count() const noexcept { return nodes_; }
   /// Names the nodes this graph holds now: a value no other graph, and no earlier
@@ -498,11 +507,11 @@ class Graph {
   }
   void* allocate(size_t size, size_t align) {
     // The fast path: bump within the current block. align is a power of two.
-    auto at = reinterpret_cast<uintptr_t>(cursor_->cur);
+    auto at = reinterpret_cast<uintptr_t>(cursor_.cur);
     uintptr_t p = (at + (align - 1)) & ~uintptr_t(align - 1);
-    size_t avail = static_cast<size_t>(cursor_->end - cursor_->cur), pad = p - at;
+    size_t avail = static_cast<size_t>(cursor_.end - cursor_.cur), pad = p - at;
     if (pad <= avail && size <= avail - pad) [[likely]] {
-      cursor_->cur = reinterpret_cast<char*>(p + size);
+      cursor_.cur = reinterpret_cast<char*>(p + size);
       return reinterpret_cast<void*>(p);
     }
     return allocate_slow(size, align);
@@ -513,8 +522,10 @@ class Graph {
  private:
   void* allocate_slow(size_t size, size_t align);
   struct Arena;
-  std::unique_ptr<Arena> arena_;
-  detail::ArenaCursor* cursor_ = nullptr;  // inside *arena_
+  Arena& arena() const;         // made on first use (see [NOTE moved-from-graph])
+  detail::ArenaCursor cursor_;  // the bump pointer in the arena's current block
+  mutable std::unique_ptr<Arena> arena_;
+  MemoryPool* pool_ = nullptr;
   size_t nodes_ = 0;
   uint64_t epoch_;
 };

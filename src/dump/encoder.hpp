@@ -5,6 +5,8 @@
 // protocol are written (CPython's reductions for them), and globals, in lowering.cpp.
 #pragma once
 
+#include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,6 +17,7 @@
 
 #include "dump/emitter.hpp"
 #include "dump/memo.hpp"
+#include "model/pool.hpp"
 #include "pickle/dump.hpp"
 #include "text/text.hpp"
 
@@ -30,6 +33,7 @@ void text_names(const GlobalNode& g, int proto, bool fix_imports, std::string_vi
 // Graph whose every node carries kWriterScratch, so they can be told from the user's.
 class ScratchGraph {
  public:
+  explicit ScratchGraph(MemoryPool* pool) : g_(pool) {}
   void clear() {
     g_.clear();
     globals_.clear();
@@ -75,12 +79,18 @@ class ScratchGraph {
   std::vector<Value> globals_;
 };
 
-// [NOTE spare-memory] A dumps() call needs an output buffer and a memo table that
-// grow with the pickle, and fresh memory costs a page fault per 4 KiB on its first
-// touch: more than all the rest of writing small values, on the machine of
-// docs/performance.md. So each thread keeps the buffer and the memo tables of its
-// last dumps() for the next one, when they are at most kSpareLimit bytes each.
-struct Spares {
+// [NOTE spare-memory] A dump needs an output buffer and a memo table that grow with
+// the pickle, and fresh memory costs a page fault per 4 KiB on its first touch: more
+// than all the rest of writing small values, on the machine of docs/performance.md.
+// So with a MemoryPool (DumpOptions::pool), the buffer and the memo tables of a
+// dumps() call (or of a Pickler, when it is destroyed) are kept in the pool for the
+// next one, when they are at most kSpareLimit bytes each. Without a pool they are
+// freed.
+struct Spares final : PoolItem {
+  Spares() noexcept : PoolItem(Kind::writer_spares) {}
+  size_t bytes() const noexcept override {
+    return out.capacity() + memo.slots.capacity() * sizeof(IdentityMemo::Slot);
+  }
   ByteBuffer out;
   IdentityMemo::Storage memo;
 };
@@ -89,22 +99,38 @@ constexpr size_t kSpareLimit = 32u << 20;
 class Encoder {
  public:
   // sink == nullptr: the output stays in the Emitter for take_output() (dumps()).
+  // With a pool, starts with the spares it keeps (see [NOTE spare-memory]).
   Encoder(Sink* sink, DumpOptions options)
-      : opt_(std::move(options)), em_(sink, opt_.protocol), proto_(em_.protocol()) {}
-
-  int protocol() const { return proto_; }
-
-  // See [NOTE spare-memory]. Only between dumps.
-  void adopt(Spares& s) {
-    em_.buffer().swap(s.out);
-    memo_.adopt(s.memo);
+      : opt_(std::move(options)),
+        em_(sink, opt_.protocol),
+        proto_(em_.protocol()),
+        scratch_(opt_.pool) {
+    if (!opt_.pool) return;
+    std::unique_ptr<PoolItem> item =
+        PoolAccess::take_item(*opt_.pool, PoolItem::Kind::writer_spares);
+    if (!item) return;
+    spares_.reset(static_cast<Spares*>(item.release()));
+    em_.buffer().swap(spares_->out);
+    memo_.adopt(spares_->memo);
   }
-  void release(Spares& s) {
+  // With a pool, gives it the buffer and the memo table.
+  ~Encoder() {
+    if (!opt_.pool) return;
+    if (!spares_) {
+      spares_.reset(new (std::nothrow) Spares);
+      if (!spares_) return;
+    }
+    Spares& s = *spares_;
     if (em_.buffer().capacity() <= kSpareLimit) em_.buffer().swap(s.out);
     memo_.release(s.memo);
     if (s.memo.slots.size() * sizeof(IdentityMemo::Slot) > kSpareLimit)
       s.memo = IdentityMemo::Storage{};
+    PoolAccess::give_item(*opt_.pool, std::move(spares_));
   }
+  Encoder(const Encoder&) = delete;
+  Encoder& operator=(const Encoder&) = delete;
+
+  int protocol() const { return proto_; }
 
   void clear_memo() {
     memo_.clear();
@@ -426,6 +452,7 @@ class Encoder {
   OpenTable open_;
   uint64_t user_memos_ = 0;  // user nodes memoized so far
   Value latin1_;
+  std::unique_ptr<Spares> spares_;  // see [NOTE spare-memory]
 };
 
 }  // namespace pickle::detail

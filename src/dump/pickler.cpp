@@ -4,17 +4,6 @@
 
 namespace pickle {
 
-namespace detail {
-namespace {
-
-Spares& thread_spares() {
-  thread_local Spares spares;
-  return spares;
-}
-
-}  // namespace
-}  // namespace detail
-
 struct Pickler::Impl {
   detail::Encoder encoder;
   uint64_t memo_epoch = 0;  // the Graph::epoch() of the memo's nodes (0: not known)
@@ -44,12 +33,9 @@ int Pickler::protocol() const noexcept {
 }
 
 std::string dumps(Value v, const DumpOptions& options) {
-  detail::Encoder encoder(nullptr, options);  // the output stays in the Emitter
-  struct Reuse {                              // see [NOTE spare-memory]
-    detail::Encoder& e;
-    explicit Reuse(detail::Encoder& en) : e(en) { e.adopt(detail::thread_spares()); }
-    ~Reuse() { e.release(detail::thread_spares()); }
-  } reuse(encoder);
+  // The output stays in the Emitter; with a pool, the Encoder takes its spares from it
+  // and gives them back (see [NOTE spare-memory]).
+  detail::Encoder encoder(nullptr, options);
   encoder.dump(v);
   return encoder.take_output();
 }
