@@ -230,6 +230,10 @@ enum class KnownGlobal : uint8_t {
 struct Node {
   Kind kind;
   uint8_t flags = 0;
+  /// The low 32 bits of the Graph::epoch() of the graph state that made the node (0
+  /// for a node no Graph made). The writer's memo keys nodes by address and stamp, so
+  /// a node made where a freed one was is never taken for it ([NOTE node-stamp]).
+  uint32_t stamp = 0;
   explicit Node(Kind k) noexcept : kind(k) {}
 };
 
@@ -393,6 +397,26 @@ struct BufferNode : Node {
   bool readonly() const noexcept { return flags & kReadOnly; }
 };
 
+// [NOTE node-stamp] The stamp sits in the header's padding: every node kind holds
+// 8-byte members, so no node grew when it was added. The writer's memo also needs every
+// node 8-byte aligned (src/dump/memo.hpp).
+#define PICKLE_NODE_SIZE(T, n) \
+  static_assert(sizeof(T) == (n) && alignof(T) == 8, #T " changed size")
+static_assert(sizeof(Node) == 8);
+PICKLE_NODE_SIZE(BigIntNode, 24);
+PICKLE_NODE_SIZE(ComplexNode, 24);
+PICKLE_NODE_SIZE(StrNode, 40);
+PICKLE_NODE_SIZE(BytesNode, 24);
+PICKLE_NODE_SIZE(TupleNode, 32);
+PICKLE_NODE_SIZE(ListNode, 48);
+PICKLE_NODE_SIZE(DictNode, 112);
+PICKLE_NODE_SIZE(SetNode, 120);
+PICKLE_NODE_SIZE(GlobalNode, 80);
+PICKLE_NODE_SIZE(ObjectNode, 176);
+PICKLE_NODE_SIZE(PersistentRefNode, 24);
+PICKLE_NODE_SIZE(BufferNode, 32);
+#undef PICKLE_NODE_SIZE
+
 /// Owns nodes. Movable, not copyable. Everything is freed at once by clear() or the
 /// destructor. [NOTE arena-blocks] Nodes live in blocks of memory that are never freed
 /// one by one. clear() keeps the graph's blocks for the next load. A destroyed graph
@@ -440,6 +464,7 @@ class Graph {
     void* p = allocate(sizeof(StrNode) + utf8.size(), alignof(StrNode));
     ++nodes_;
     auto* n = new (p) StrNode();
+    n->stamp = static_cast<uint32_t>(epoch_);
     if (!utf8.empty()) {
       char* text = reinterpret_cast<char*>(n + 1);
       std::memcpy(text, utf8.data(), utf8.size());
@@ -503,7 +528,9 @@ class Graph {
   T* make(A&&... a) {
     void* p = allocate(sizeof(T), alignof(T));
     ++nodes_;
-    return new (p) T(std::forward<A>(a)...);
+    T* n = new (p) T(std::forward<A>(a)...);
+    n->stamp = static_cast<uint32_t>(epoch_);
+    return n;
   }
   void* allocate(size_t size, size_t align) {
     // The fast path: bump within the current block. align is a power of two.

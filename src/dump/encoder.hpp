@@ -96,6 +96,20 @@ struct Spares final : PoolItem {
 };
 constexpr size_t kSpareLimit = 32u << 20;
 
+// A map key for a node, that tells it from a freed node at its address by the stamp
+// ([NOTE node-stamp]): what the Encoder made of a node is never used for another.
+struct StampedNode {
+  const Node* node;
+  uint32_t stamp;
+  StampedNode(const Node* n) noexcept : node(n), stamp(n->stamp) {}  // implicit: a key
+  bool operator==(const StampedNode&) const = default;
+};
+struct StampedNodeHash {
+  size_t operator()(const StampedNode& k) const noexcept {
+    return std::hash<const void*>()(k.node) ^ k.stamp;
+  }
+};
+
 class Encoder {
  public:
   // sink == nullptr: the output stays in the Emitter for take_output() (dumps()).
@@ -271,7 +285,7 @@ class Encoder {
   void save_plain_text(Value v) {
     memo_.reserve_one();
     IdentityMemo::Slot& slot = memo_.slot(v.node());
-    if (memo_.taken(slot)) return em_.get(slot.index);
+    if (memo_.taken(slot, v.node())) return em_.get(slot.index);
     // Checked and written before the memo takes it, so a failure leaves no entry.
     if (v.kind() == Kind::Str)
       em_.str(checked_text(as<StrNode>(v).text));
@@ -447,7 +461,7 @@ class Encoder {
   std::unordered_map<std::string, uint32_t> named_memo_;
   std::unordered_set<const void*> in_progress_;
   ScratchGraph scratch_;  // reductions made while writing; lives as long as the memo
-  std::unordered_map<const Node*, Value> py2_converted_;  // see save_py2
+  std::unordered_map<StampedNode, Value, StampedNodeHash> py2_converted_;  // see save_py2
   // See [NOTE unwritable-cycles].
   OpenTable open_;
   uint64_t user_memos_ = 0;  // user nodes memoized so far

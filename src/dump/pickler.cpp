@@ -17,8 +17,9 @@ void Pickler::dump(Value v) {
   impl_->encoder.dump(v);
 }
 void Pickler::dump(Value v, const Graph& graph) {
-  // The memo is keyed by node address: a memo of another graph, or of this one before
-  // clear(), could take a new node for the one that was there (and write a GET).
+  // The memo tells a node from a freed one at its address by its stamp ([NOTE
+  // node-stamp]); dropping the memo of another graph, or of this one before clear(),
+  // keeps it to the nodes of one graph state, as documented, and its size bounded.
   if (impl_->memo_epoch != graph.epoch()) {
     impl_->encoder.clear_memo();
     impl_->memo_epoch = graph.epoch();
