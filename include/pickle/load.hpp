@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "pickle/detail/lifetime.hpp"
 #include "pickle/error.hpp"
 #include "pickle/io.hpp"
 #include "pickle/pool.hpp"
@@ -96,7 +97,9 @@ using PersistentLoad = std::function<Value(Graph& g, Value pid)>;
 
 /// An out-of-band buffer given for NEXT_BUFFER (protocol 5).
 struct OutOfBandBuffer {
-  std::span<const std::byte> data;
+  /// The caller's bytes, which must outlive the graph loaded with them (a span; not
+  /// from a temporary owning range, see [NOTE dangling-views]).
+  detail::BorrowedBytes data;
   bool readonly = false;
 };
 

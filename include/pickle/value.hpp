@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "pickle/detail/lifetime.hpp"
 #include "pickle/detail/model.hpp"
 #include "pickle/error.hpp"
 #include "pickle/pool.hpp"
@@ -521,7 +522,14 @@ class Graph {
   /// attributes: a dict or a (dict, dict) pair, else TypeError; a None state on a
   /// container is dropped (it changes nothing in Python). TypeError for other kinds.
   void add_state(Value target, Value state);
-  Value buffer(std::span<const std::byte> data, bool readonly, size_t index = 0);
+  /// A protocol 5 Buffer over the caller's bytes, which must outlive the node (they
+  /// are not copied). A temporary owning range would dangle at once, so it does not
+  /// compile ([NOTE dangling-views]).
+  Value buffer(std::span<const std::byte> data PICKLE_LIFETIMEBOUND, bool readonly,
+               size_t index = 0);
+  template <class R>
+  requires detail::dangling_range<R> Value buffer(R&& temporary, bool readonly, size_t index = 0)
+  = delete;
 
   // Low-level makers for the engine.
   template <class T, class... A>
