@@ -17,8 +17,10 @@
 namespace pickle {
 
 namespace detail {
-struct PoolAccess;
-}
+// The layers that draw from a pool (src/model/pool.hpp); not exported, see
+// [NOTE visibility].
+struct __attribute__((visibility("hidden"))) PoolAccess;
+}  // namespace detail
 
 /// [NOTE memory-pool] Memory a pickle++ object freed, kept for the next one: the blocks
 /// of destroyed Graphs, the Unpickler's large scratch tables, and the Pickler's output

@@ -51,8 +51,8 @@ struct PoolItem {
   const Kind kind;
 };
 
-/// A pool's internals, for the layers that draw from it.
-struct PoolAccess {
+/// A pool's internals, for the layers that draw from it (hidden: not part of the API).
+struct __attribute__((visibility("hidden"))) PoolAccess {
   /// The smallest fitting block the pool keeps (unpoisoned, `next` null), or nullptr.
   static Block* take_block(MemoryPool& pool, size_t size);
   /// Keeps the chain's blocks while they fit under the limit (poisoned); frees the rest.
