@@ -20,6 +20,7 @@
 
 #include "pickle/error.hpp"
 #include "pickle/opcodes.hpp"
+#include "pickle/pool.hpp"
 #include "pickle/registry.hpp"
 #include "pickle/sink.hpp"
 #include "pickle/value.hpp"
@@ -62,13 +63,18 @@ struct DumpOptions {
   BufferCallback buffer_callback;
   /// Extension codes written as EXT1/EXT2/EXT4 at protocol 2+; may be null.
   const Registry* registry = nullptr;
+  /// Memory to draw from and give back to (see [NOTE memory-pool] in pickle/pool.hpp):
+  /// the writer's output buffer and memo table (kept in the pool between dumps()
+  /// calls, and by a Pickler for its lifetime) and the graph of its own temporary
+  /// nodes. nullptr (the default): the system's. Must outlive what uses it.
+  MemoryPool* pool = nullptr;
 };
 
 /// Writes pickles to a Sink. Several dump() calls share the memo, as CPython's
 /// Pickler does, until clear_memo(): a value written before is written again as a
-/// memo reference. The memo knows nodes by their address, so it must not outlive
-/// them: dump(v, graph) sees to that itself (see there); with dump(v), call
-/// clear_memo() before the graph is cleared or destroyed.
+/// memo reference. The memo knows a node by its address and its stamp (Node::stamp,
+/// the graph state that made it), so a node made where a freed one was is written
+/// afresh, never as a reference to the freed one, with dump(v) as with dump(v, graph).
 ///
 ///   pickle::Pickler p(sink);
 ///   p.dump(g.list({1, 2}), g);
@@ -85,9 +91,9 @@ class Pickler {
   void dump(Value v);
   /// Writes one pickle of v, a value of `graph`. The memo holds nodes of one state of
   /// one graph (Graph::epoch()): when `graph` is another graph than the last dump's,
-  /// or was cleared since, the memo is cleared first, as by clear_memo(), so a node
-  /// made where a freed one was is never written as a reference to it. Moving a
-  /// graph keeps its epoch, and the memo with it.
+  /// or was cleared since, the memo is cleared first, as by clear_memo(), so it never
+  /// grows with the nodes of graph states that are gone. Moving a graph keeps its
+  /// epoch, and the memo with it.
   void dump(Value v, const Graph& graph);
   /// Forgets which values were written (CPython's clear_memo).
   void clear_memo();

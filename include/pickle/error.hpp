@@ -187,8 +187,14 @@ class Result {
   T&& value() && noexcept { return std::move(*std::get_if<0>(&v_)); }
   T& operator*() & noexcept { return value(); }
   const T& operator*() const& noexcept { return value(); }
-  T* operator->() noexcept { return &value(); }
-  const T* operator->() const noexcept { return &value(); }
+  /// Of a temporary Result: the value moved out, as std::optional does.
+  T&& operator*() && noexcept { return std::move(*this).value(); }
+  T* operator->() & noexcept { return &value(); }
+  const T* operator->() const& noexcept { return &value(); }
+  /// Not of a temporary: `try_loads(bytes)->root()` would keep a Value of a graph
+  /// freed at the end of the statement ([NOTE dangling-views]). Name the Result first,
+  /// or move the value out with `*` or value().
+  T* operator->() && = delete;
   /// The error; only when !has_value().
   const ErrorInfo& error() const noexcept { return *std::get_if<1>(&v_); }
 

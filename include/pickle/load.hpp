@@ -25,8 +25,10 @@
 #include <utility>
 #include <vector>
 
+#include "pickle/detail/lifetime.hpp"
 #include "pickle/error.hpp"
 #include "pickle/io.hpp"
+#include "pickle/pool.hpp"
 #include "pickle/registry.hpp"
 #include "pickle/value.hpp"
 
@@ -95,7 +97,9 @@ using PersistentLoad = std::function<Value(Graph& g, Value pid)>;
 
 /// An out-of-band buffer given for NEXT_BUFFER (protocol 5).
 struct OutOfBandBuffer {
-  std::span<const std::byte> data;
+  /// The caller's bytes, which must outlive the graph loaded with them (a span; not
+  /// from a temporary owning range, see [NOTE dangling-views]).
+  detail::BorrowedBytes data;
   bool readonly = false;
 };
 
@@ -117,6 +121,10 @@ struct LoadOptions {
   /// Extension codes for EXT1/EXT2/EXT4 (copyreg.add_extension); may be null.
   const Registry* registry = nullptr;
   Limits limits;
+  /// Memory to draw from and give back to (see [NOTE memory-pool] in pickle/pool.hpp):
+  /// the graph loads() makes, and the Unpickler's large tables. nullptr (the default):
+  /// the system's. Must outlive what uses it.
+  MemoryPool* pool = nullptr;
 };
 
 /// What noload() saw of one pickle: its persistent ids, with their values.

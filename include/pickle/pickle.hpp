@@ -8,6 +8,7 @@
 #include "pickle/io.hpp"
 #include "pickle/load.hpp"
 #include "pickle/opcodes.hpp"
+#include "pickle/pool.hpp"
 #include "pickle/registry.hpp"
 #include "pickle/repr.hpp"
 #include "pickle/sink.hpp"

@@ -28,8 +28,10 @@
 #include <utility>
 #include <vector>
 
+#include "pickle/detail/lifetime.hpp"
 #include "pickle/detail/model.hpp"
 #include "pickle/error.hpp"
+#include "pickle/pool.hpp"
 
 namespace pickle {
 
@@ -212,6 +214,10 @@ enum class BuildKind : uint8_t {
 struct Node {
   Kind kind;
   uint8_t flags = 0;
+  /// The low 32 bits of the Graph::epoch() of the graph state that made the node (0
+  /// for a node no Graph made). The writer's memo keys nodes by address and stamp, so
+  /// a node made where a freed one was is never taken for it ([NOTE node-stamp]).
+  uint32_t stamp = 0;
   explicit Node(Kind k) noexcept : kind(k) {}
 };
 
@@ -374,15 +380,43 @@ struct BufferNode : Node {
   bool readonly() const noexcept { return flags & kReadOnly; }
 };
 
+// [NOTE node-stamp] The stamp sits in the header's padding: every node kind holds
+// 8-byte members, so no node grew when it was added. The writer's memo also needs every
+// node 8-byte aligned (src/dump/memo.hpp).
+#define PICKLE_NODE_SIZE(T, n) \
+  static_assert(sizeof(T) == (n) && alignof(T) == 8, #T " changed size")
+static_assert(sizeof(Node) == 8);
+PICKLE_NODE_SIZE(BigIntNode, 24);
+PICKLE_NODE_SIZE(ComplexNode, 24);
+PICKLE_NODE_SIZE(StrNode, 40);
+PICKLE_NODE_SIZE(BytesNode, 24);
+PICKLE_NODE_SIZE(TupleNode, 32);
+PICKLE_NODE_SIZE(ListNode, 48);
+PICKLE_NODE_SIZE(DictNode, 112);
+PICKLE_NODE_SIZE(SetNode, 120);
+PICKLE_NODE_SIZE(GlobalNode, 72);
+PICKLE_NODE_SIZE(ObjectNode, 176);
+PICKLE_NODE_SIZE(PersistentRefNode, 24);
+PICKLE_NODE_SIZE(BufferNode, 32);
+#undef PICKLE_NODE_SIZE
+
 /// Owns nodes. Movable, not copyable. Everything is freed at once by clear() or the
 /// destructor. [NOTE arena-blocks] Nodes live in blocks of memory that are never freed
-/// one by one. clear() keeps the graph's blocks for the next load; a destroyed graph
-/// hands its blocks to a process-wide cache (at most cache_limit() bytes, 256 MiB by
-/// default) that new graphs draw from. Touching fresh memory pages costs more than
-/// loading into them on many machines, and CPython's allocator keeps freed memory too.
+/// one by one. clear() keeps the graph's blocks for the next load. A destroyed graph
+/// returns its blocks to the system, or to the MemoryPool it was made with, which new
+/// graphs of that pool draw from (see [NOTE memory-pool] in pickle/pool.hpp: touching
+/// fresh memory pages costs more than loading into them on many machines). Without a
+/// pool, a Value used after its graph was destroyed is a use-after-free that
+/// AddressSanitizer reports. A moved-from graph is empty and usable.
 class Graph {
  public:
+  /// A graph whose memory comes from, and goes back to, the system.
   Graph();
+  /// A graph that draws its blocks from `pool` and gives them back to it when
+  /// destroyed. The pool must outlive the graph.
+  explicit Graph(MemoryPool& pool);
+  /// As Graph(*pool), or Graph() when pool is null.
+  explicit Graph(MemoryPool* pool);
   ~Graph();
   Graph(Graph&&) noexcept;
   Graph& operator=(Graph&&) noexcept;
@@ -392,14 +426,14 @@ class Graph {
   /// Frees every node; Values from this graph become invalid. The graph keeps its
   /// memory for what is made next.
   void clear();
-  std::pmr::memory_resource* resource() const noexcept;
+  /// The memory resource of the nodes' vectors (made on first use; may throw
+  /// bad_alloc then).
+  std::pmr::memory_resource* resource() const;
   /// Bytes of memory blocks the graph uses for nodes since construction or the last
   /// clear() (whether the blocks are new or reused).
-  size_t bytes_allocated() const noexcept { return cursor_ ? cursor_->in_use : 0; }
-  /// Bytes of freed graph memory kept process-wide for new graphs (see
-  /// [NOTE arena-blocks]); set_cache_limit(0) returns freed memory to the system at once.
-  static size_t cache_limit() noexcept;
-  static void set_cache_limit(size_t bytes) noexcept;
+  size_t bytes_allocated() const noexcept { return cursor_.in_use; }
+  /// The pool the graph draws from, or nullptr.
+  MemoryPool* pool() const noexcept { return pool_; }
   /// Nodes made since construction or the last clear().
   size_t node_count() const noexcept { return nodes_; }
   /// Names the nodes this graph holds now: a value no other graph, and no earlier
@@ -413,6 +447,7 @@ class Graph {
     void* p = allocate(sizeof(StrNode) + utf8.size(), alignof(StrNode));
     ++nodes_;
     auto* n = new (p) StrNode();
+    n->stamp = static_cast<uint32_t>(epoch_);
     if (!utf8.empty()) {
       char* text = reinterpret_cast<char*>(n + 1);
       std::memcpy(text, utf8.data(), utf8.size());
@@ -469,22 +504,31 @@ class Graph {
   /// attributes: a dict or a (dict, dict) pair, else TypeError; a None state on a
   /// container is dropped (it changes nothing in Python). TypeError for other kinds.
   void add_state(Value target, Value state);
-  Value buffer(std::span<const std::byte> data, bool readonly, size_t index = 0);
+  /// A protocol 5 Buffer over the caller's bytes, which must outlive the node (they
+  /// are not copied). A temporary owning range would dangle at once, so it does not
+  /// compile ([NOTE dangling-views]).
+  Value buffer(std::span<const std::byte> data PICKLE_LIFETIMEBOUND, bool readonly,
+               size_t index = 0);
+  template <class R>
+  requires detail::dangling_range<R> Value buffer(R&& temporary, bool readonly, size_t index = 0)
+  = delete;
 
   // Low-level makers for the engine.
   template <class T, class... A>
   T* make(A&&... a) {
     void* p = allocate(sizeof(T), alignof(T));
     ++nodes_;
-    return new (p) T(std::forward<A>(a)...);
+    T* n = new (p) T(std::forward<A>(a)...);
+    n->stamp = static_cast<uint32_t>(epoch_);
+    return n;
   }
   void* allocate(size_t size, size_t align) {
     // The fast path: bump within the current block. align is a power of two.
-    auto at = reinterpret_cast<uintptr_t>(cursor_->cur);
+    auto at = reinterpret_cast<uintptr_t>(cursor_.cur);
     uintptr_t p = (at + (align - 1)) & ~uintptr_t(align - 1);
-    size_t avail = static_cast<size_t>(cursor_->end - cursor_->cur), pad = p - at;
+    size_t avail = static_cast<size_t>(cursor_.end - cursor_.cur), pad = p - at;
     if (pad <= avail && size <= avail - pad) [[likely]] {
-      cursor_->cur = reinterpret_cast<char*>(p + size);
+      cursor_.cur = reinterpret_cast<char*>(p + size);
       return reinterpret_cast<void*>(p);
     }
     return allocate_slow(size, align);
@@ -495,8 +539,10 @@ class Graph {
  private:
   void* allocate_slow(size_t size, size_t align);
   struct Arena;
-  std::unique_ptr<Arena> arena_;
-  detail::ArenaCursor* cursor_ = nullptr;  // inside *arena_
+  Arena& arena() const;         // made on first use (see [NOTE moved-from-graph])
+  detail::ArenaCursor cursor_;  // the bump pointer in the arena's current block
+  mutable std::unique_ptr<Arena> arena_;
+  MemoryPool* pool_ = nullptr;
   size_t nodes_ = 0;
   uint64_t epoch_;
 };

@@ -5,6 +5,8 @@
 // protocol are written (CPython's reductions for them), and globals, in lowering.cpp.
 #pragma once
 
+#include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,6 +17,7 @@
 
 #include "dump/emitter.hpp"
 #include "dump/memo.hpp"
+#include "model/pool.hpp"
 #include "pickle/dump.hpp"
 #include "reductions/table.hpp"
 #include "text/text.hpp"
@@ -32,6 +35,7 @@ void text_names(const GlobalNode& g, int proto, bool fix_imports, std::string_vi
 // The reductions table's lower functions make their nodes here (see [NOTE reductions]).
 class ScratchGraph final : public Lowerer {
  public:
+  explicit ScratchGraph(MemoryPool* pool) : g_(pool) {}
   void clear() {
     g_.clear();
     globals_.clear();
@@ -86,39 +90,74 @@ class ScratchGraph final : public Lowerer {
   std::vector<Value> constants_;
 };
 
-// [NOTE spare-memory] A dumps() call needs an output buffer and a memo table that
-// grow with the pickle, and fresh memory costs a page fault per 4 KiB on its first
-// touch: more than all the rest of writing small values, on the machine of
-// docs/performance.md. So each thread keeps the buffer and the memo tables of its
-// last dumps() for the next one, when they are at most kSpareLimit bytes each.
-struct Spares {
+// [NOTE spare-memory] A dump needs an output buffer and a memo table that grow with
+// the pickle, and fresh memory costs a page fault per 4 KiB on its first touch: more
+// than all the rest of writing small values, on the machine of docs/performance.md.
+// So with a MemoryPool (DumpOptions::pool), the buffer and the memo tables of a
+// dumps() call (or of a Pickler, when it is destroyed) are kept in the pool for the
+// next one, when they are at most kSpareLimit bytes each. Without a pool they are
+// freed.
+struct Spares final : PoolItem {
+  Spares() noexcept : PoolItem(Kind::writer_spares) {}
+  size_t bytes() const noexcept override {
+    return out.capacity() + memo.slots.capacity() * sizeof(IdentityMemo::Slot);
+  }
   ByteBuffer out;
   IdentityMemo::Storage memo;
 };
 constexpr size_t kSpareLimit = 32u << 20;
 
+// A map key for a node, that tells it from a freed node at its address by the stamp
+// ([NOTE node-stamp]): what the Encoder made of a node is never used for another.
+struct StampedNode {
+  const Node* node;
+  uint32_t stamp;
+  StampedNode(const Node* n) noexcept : node(n), stamp(n->stamp) {}  // implicit: a key
+  bool operator==(const StampedNode&) const = default;
+};
+struct StampedNodeHash {
+  size_t operator()(const StampedNode& k) const noexcept {
+    return std::hash<const void*>()(k.node) ^ k.stamp;
+  }
+};
+
 class Encoder {
  public:
   // sink == nullptr: the output stays in the Emitter for take_output() (dumps()).
+  // With a pool, starts with the spares it keeps (see [NOTE spare-memory]).
   Encoder(Sink* sink, DumpOptions options)
-      : opt_(std::move(options)), em_(sink, opt_.protocol), proto_(em_.protocol()) {
+      : opt_(std::move(options)),
+        em_(sink, opt_.protocol),
+        proto_(em_.protocol()),
+        scratch_(opt_.pool) {
     for (size_t f = 0; f < std::size(lowered_); ++f)
       lowered_[f] = proto_ < lowering(static_cast<Form>(f)).native_from;
+    if (!opt_.pool) return;
+    std::unique_ptr<PoolItem> item =
+        PoolAccess::take_item(*opt_.pool, PoolItem::Kind::writer_spares);
+    if (!item) return;
+    spares_.reset(static_cast<Spares*>(item.release()));
+    em_.buffer().swap(spares_->out);
+    memo_.adopt(spares_->memo);
   }
-
-  int protocol() const { return proto_; }
-
-  // See [NOTE spare-memory]. Only between dumps.
-  void adopt(Spares& s) {
-    em_.buffer().swap(s.out);
-    memo_.adopt(s.memo);
-  }
-  void release(Spares& s) {
+  // With a pool, gives it the buffer and the memo table.
+  ~Encoder() {
+    if (!opt_.pool) return;
+    if (!spares_) {
+      spares_.reset(new (std::nothrow) Spares);
+      if (!spares_) return;
+    }
+    Spares& s = *spares_;
     if (em_.buffer().capacity() <= kSpareLimit) em_.buffer().swap(s.out);
     memo_.release(s.memo);
     if (s.memo.slots.size() * sizeof(IdentityMemo::Slot) > kSpareLimit)
       s.memo = IdentityMemo::Storage{};
+    PoolAccess::give_item(*opt_.pool, std::move(spares_));
   }
+  Encoder(const Encoder&) = delete;
+  Encoder& operator=(const Encoder&) = delete;
+
+  int protocol() const { return proto_; }
 
   void clear_memo() {
     memo_.clear();
@@ -258,7 +297,7 @@ class Encoder {
   void save_plain_text(Value v) {
     memo_.reserve_one();
     IdentityMemo::Slot& slot = memo_.slot(v.node());
-    if (memo_.taken(slot)) return em_.get(slot.index);
+    if (memo_.taken(slot, v.node())) return em_.get(slot.index);
     // Checked and written before the memo takes it, so a failure leaves no entry.
     if (v.kind() == Kind::Str)
       em_.str(checked_text(as<StrNode>(v).text));
@@ -431,11 +470,12 @@ class Encoder {
   std::unordered_map<std::string, uint32_t> named_memo_;
   std::unordered_set<const void*> in_progress_;
   ScratchGraph scratch_;  // reductions made while writing; lives as long as the memo
-  std::unordered_map<const Node*, Value> py2_converted_;  // see save_py2
+  std::unordered_map<StampedNode, Value, StampedNodeHash> py2_converted_;  // see save_py2
   // See [NOTE unwritable-cycles].
   OpenTable open_;
   uint64_t user_memos_ = 0;  // user nodes memoized so far
   bool lowered_[static_cast<size_t>(Form::count)];
+  std::unique_ptr<Spares> spares_;  // see [NOTE spare-memory]
 };
 
 }  // namespace pickle::detail

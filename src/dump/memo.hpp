@@ -8,68 +8,74 @@
 #include <vector>
 
 #include "io/sink.hpp"  // PICKLE_COLD
+#include "pickle/value.hpp"
 
 namespace pickle::detail {
 
 constexpr size_t kPrefetch = 8;  // items (and rehashed entries) ahead whose memo slot is prefetched
 
-// Identity memo: node address -> memo index, open addressing.
+// Identity memo: node -> memo index, open addressing. [NOTE node-stamp] A node is
+// known by its address and its stamp (the epoch of the graph state that made it): a
+// node made where a freed one was, after its graph was cleared or destroyed, has another
+// stamp, so the entry of the freed one is a miss, and is replaced. Dumps that mix
+// graphs, or outlive a graph, without clear_memo() can never write a GET of a node that
+// is gone.
 class IdentityMemo {
  public:
   struct Slot {
-    const void* key = nullptr;
+    // The node's address, with the table's generation in the low bits (nodes are
+    // 8-byte aligned, pickle/value.hpp): the slot is taken when they are the table's
+    // generation. Keeps a slot at 16 bytes with the stamp beside it.
+    uintptr_t tag = 0;
     uint32_t index = 0;
-    uint32_t gen = 0;  // the slot is taken when this is the table's generation
+    uint32_t stamp = 0;
   };
 
-  const uint32_t* find(const void* key) const {
+  const uint32_t* find(const Node* n) const {
     if (slots_.empty()) return nullptr;
-    size_t mask = slots_.size() - 1;
-    for (size_t i = hash(key) & mask;; i = (i + 1) & mask) {
-      if (slots_[i].gen != gen_) return nullptr;
-      if (slots_[i].key == key) return &slots_[i].index;
+    const uintptr_t tag = address(n) | gen_;
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = hash(address(n)) & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.tag == tag) return s.stamp == n->stamp ? &s.index : nullptr;
+      if ((s.tag & kGenMask) != gen_) return nullptr;
     }
   }
-  void insert(const void* key, uint32_t index) {
+  void insert(const Node* n, uint32_t index) {
     reserve_one();
-    fill(slot(key), key, index);
+    fill(slot(n), n, index);
   }
   // One probe for a lookup and the insertion that may follow: reserve_one(), then
-  // slot(key) is key's entry (taken()) or the free slot where it goes, valid until the
-  // next insertion; fill() takes it.
+  // slot(n) is the entry for n's address (n's own when taken(), else a freed node's)
+  // or the free slot where it goes, valid until the next insertion; fill() takes it.
   void reserve_one() {
     if (2 * (count_ + 1) > slots_.size()) grow();
   }
-  bool taken(const Slot& s) const { return s.gen == gen_; }
-  Slot& slot(const void* key) {
-    size_t mask = slots_.size() - 1;
-    size_t i = hash(key) & mask;
-    while (slots_[i].gen == gen_ && slots_[i].key != key) i = (i + 1) & mask;
-    return slots_[i];
+  bool taken(const Slot& s, const Node* n) const {
+    return s.tag == (address(n) | gen_) && s.stamp == n->stamp;
   }
-  void fill(Slot& s, const void* key, uint32_t index) {
-    s = {key, index, gen_};
-    ++count_;
-  }
-  // Empties the memo in O(1): a new generation frees every slot at once.
+  Slot& slot(const Node* n) { return probe(address(n)); }
+  void fill(Slot& s, const Node* n, uint32_t index) { put(s, address(n), n->stamp, index); }
+  // Empties the memo in O(1): a new generation frees every slot at once (and every
+  // kGenMask generations, the table is wiped so the generation can start again).
   void clear() {
     count_ = 0;
-    if (++gen_ == 0) {  // wrapped: slots of generation 0 must not look taken
+    if (++gen_ > kGenMask) {
       std::fill(slots_.begin(), slots_.end(), Slot{});
       gen_ = 1;
     }
   }
   // Asks for key's first slot to be loaded into the cache (a lookup of it follows).
-  void prefetch([[maybe_unused]] const void* key) const {
+  void prefetch([[maybe_unused]] const Node* n) const {
 #if defined(__GNUC__)
-    if (!slots_.empty()) __builtin_prefetch(&slots_[hash(key) & (slots_.size() - 1)]);
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash(address(n)) & (slots_.size() - 1)]);
 #endif
   }
 
   // The table, handed from one memo to the next (see [NOTE spare-memory]).
   struct Storage {
     std::vector<Slot> slots;
-    uint32_t gen = 1;
+    uintptr_t gen = 1;
     size_t last_count = 0;  // entries the last memo held
   };
   // Takes the table of the last dumps() in this thread, emptied by a new generation:
@@ -82,7 +88,8 @@ class IdentityMemo {
     count_ = 0;
     size_t fit = 64;
     while (fit < 4 * from.last_count) fit *= 2;
-    if (slots_.size() > 4 * fit) slots_.assign(fit, Slot{}), gen_ = 0;
+    if (slots_.size() > 4 * fit || gen_ == 0 || gen_ > kGenMask)
+      slots_.assign(fit, Slot{}), gen_ = 0;
     clear();
   }
   void release(Storage& to) {
@@ -93,6 +100,24 @@ class IdentityMemo {
   }
 
  private:
+  static constexpr uintptr_t kGenMask = 7;
+  static uintptr_t address(const Node* n) {
+    return reinterpret_cast<uintptr_t>(n);
+  }
+  // The slot of this address (taken, by a node of any stamp) or the free slot where
+  // it goes.
+  Slot& probe(uintptr_t a) {
+    const uintptr_t tag = a | gen_;
+    const size_t mask = slots_.size() - 1;
+    size_t i = hash(a) & mask;
+    while (slots_[i].tag != tag && (slots_[i].tag & kGenMask) == gen_) i = (i + 1) & mask;
+    return slots_[i];
+  }
+  void put(Slot& s, uintptr_t a, uint32_t stamp, uint32_t index) {
+    // A freed node's entry replaced counts as one more: count_ only paces the growth.
+    ++count_;
+    s = {a | gen_, index, stamp};
+  }
   // Nodes are mostly written in the order they were allocated, so neighbours in
   // memory are looked up one after another. The slot is the address / 8 (neighbours
   // get neighbouring slots: the table is walked as a stream, which the hardware
@@ -102,27 +127,31 @@ class IdentityMemo {
   // takes about half the time it took with a mixing hash. Nodes laid out to collide
   // must lie a table size (16 bytes per entry, times two) apart, so the probing a
   // graph can cause this way stays in proportion to the memory it occupies.
-  static size_t hash(const void* p) {
-    auto x = reinterpret_cast<uintptr_t>(p);
+  static size_t hash(uintptr_t x) {
     return static_cast<size_t>((x >> 3) + (x >> 22) * 0x9e3779b97f4a7c15ULL);
   }
   PICKLE_COLD void grow() {
     std::vector<Slot> old;
     old.swap(slots_);
-    uint32_t old_gen = gen_;
+    const uintptr_t old_gen = gen_;
     // By four while small, then by two, as CPython's memo table grows.
     size_t size = old.size() < (size_t(1) << 17) ? old.size() * 4 : old.size() * 2;
     slots_.assign(std::max<size_t>(64, size), Slot{});
     gen_ = 1;
     count_ = 0;
     for (size_t k = 0; k < old.size(); ++k) {  // the new slots are prefetched ahead
-      if (k + kPrefetch < old.size() && old[k + kPrefetch].gen == old_gen)
-        prefetch(old[k + kPrefetch].key);
-      if (old[k].gen == old_gen) fill(slot(old[k].key), old[k].key, old[k].index);
+      if (k + kPrefetch < old.size() && (old[k + kPrefetch].tag & kGenMask) == old_gen) {
+#if defined(__GNUC__)
+        __builtin_prefetch(&slots_[hash(old[k + kPrefetch].tag & ~kGenMask) & (slots_.size() - 1)]);
+#endif
+      }
+      if ((old[k].tag & kGenMask) != old_gen) continue;
+      uintptr_t a = old[k].tag & ~kGenMask;
+      put(probe(a), a, old[k].stamp, old[k].index);
     }
   }
   std::vector<Slot> slots_;
-  uint32_t gen_ = 1;
+  uintptr_t gen_ = 1;  // 1..kGenMask
   size_t count_ = 0;
 };
 

@@ -4,17 +4,6 @@
 
 namespace pickle {
 
-namespace detail {
-namespace {
-
-Spares& thread_spares() {
-  thread_local Spares spares;
-  return spares;
-}
-
-}  // namespace
-}  // namespace detail
-
 struct Pickler::Impl {
   detail::Encoder encoder;
   uint64_t memo_epoch = 0;  // the Graph::epoch() of the memo's nodes (0: not known)
@@ -28,8 +17,9 @@ void Pickler::dump(Value v) {
   impl_->encoder.dump(v);
 }
 void Pickler::dump(Value v, const Graph& graph) {
-  // The memo is keyed by node address: a memo of another graph, or of this one before
-  // clear(), could take a new node for the one that was there (and write a GET).
+  // The memo tells a node from a freed one at its address by its stamp ([NOTE
+  // node-stamp]); dropping the memo of another graph, or of this one before clear(),
+  // keeps it to the nodes of one graph state, as documented, and its size bounded.
   if (impl_->memo_epoch != graph.epoch()) {
     impl_->encoder.clear_memo();
     impl_->memo_epoch = graph.epoch();
@@ -44,12 +34,9 @@ int Pickler::protocol() const noexcept {
 }
 
 std::string dumps(Value v, const DumpOptions& options) {
-  detail::Encoder encoder(nullptr, options);  // the output stays in the Emitter
-  struct Reuse {                              // see [NOTE spare-memory]
-    detail::Encoder& e;
-    explicit Reuse(detail::Encoder& en) : e(en) { e.adopt(detail::thread_spares()); }
-    ~Reuse() { e.release(detail::thread_spares()); }
-  } reuse(encoder);
+  // The output stays in the Emitter; with a pool, the Encoder takes its spares from it
+  // and gives them back (see [NOTE spare-memory]).
+  detail::Encoder encoder(nullptr, options);
   encoder.dump(v);
   return encoder.take_output();
 }

@@ -30,6 +30,11 @@ struct MachineState {
   Memo<Item> memo;
   std::vector<Item, ScratchAllocator<Item>> stack;
   std::vector<size_t> marks;
+  /// Draws the large tables from this pool (nullptr: the system); before any load.
+  void use_pool(MemoryPool* pool) {
+    memo.use_pool(pool);
+    stack = std::vector<Item, ScratchAllocator<Item>>(ScratchAllocator<Item>(pool));
+  }
 };
 
 /// Runs pickles through a Builder (builder.hpp). See [NOTE builder-contract].

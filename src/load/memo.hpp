@@ -46,6 +46,12 @@ class Memo {
     return it == sparse_.end() ? nullptr : &it->second;
   }
   size_t size() const noexcept { return count_; }
+  /// Draws the dense table from this pool (nullptr: the system); empties the memo.
+  void use_pool(MemoryPool* pool) {
+    clear();
+    dense_ = std::vector<Item, ScratchAllocator<Item>>(ScratchAllocator<Item>(pool));
+    present_ = std::vector<uint8_t, ScratchAllocator<uint8_t>>(ScratchAllocator<uint8_t>(pool));
+  }
   void clear() {
     dense_.clear();
     present_.clear();

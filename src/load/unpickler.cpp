@@ -23,7 +23,10 @@ struct Unpickler::Impl {
   uint64_t memo_epoch = 0;          // the Graph::epoch() the memo's Values belong to
   detail::StrictDeferred deferred;  // lives with the memo; see [NOTE strict-natives]
   bool started = false;             // the source's start was checked for a container
-  Impl(Source& s, LoadOptions o) : source(s), options(std::move(o)) {}
+  Impl(Source& s, LoadOptions o) : source(s), options(std::move(o)), noload_graph(options.pool) {
+    state.use_pool(options.pool);
+    null_state.use_pool(options.pool);
+  }
   void check_start() {
     if (started) return;
     started = true;
@@ -69,6 +72,7 @@ NoloadResult Unpickler::noload() {
     m.unbuilt = m.noload_graph.global("", "<not built by noload>");
   }
   NoloadResult r;
+  if (m.options.pool) r.graph = Graph(m.options.pool);
   detail::NoloadBuilder b(m.noload_graph, m.unbuilt, r, m.options, m.py2_encoding);
   detail::Decoder<detail::NoloadBuilder> d(m.source, m.options, b, m.null_state);
   d.run();
@@ -99,12 +103,12 @@ Value loads(std::string_view data, Graph& g, const LoadOptions& options) {
   return loads(std::span(reinterpret_cast<const uint8_t*>(data.data()), data.size()), g, options);
 }
 Document loads(std::span<const uint8_t> data, const LoadOptions& options) {
-  Graph g;
+  Graph g(options.pool);
   Value root = loads(data, g, options);
   return Document(std::move(g), root);
 }
 Document loads(std::string_view data, const LoadOptions& options) {
-  Graph g;
+  Graph g(options.pool);
   Value root = loads(data, g, options);
   return Document(std::move(g), root);
 }

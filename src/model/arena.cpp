@@ -1,13 +1,11 @@
-// The Graph's arena: memory blocks, the process-wide block cache, scratch buffers.
-#include <sys/mman.h>
-
+// The Graph's arena: its memory blocks (from its MemoryPool, or the system), and the
+// loader's scratch buffers.
 #include <algorithm>
 #include <atomic>
 #include <limits>
-#include <mutex>
 #include <new>
-#include <vector>
 
+#include "model/pool.hpp"
 #include "model/scratch_alloc.hpp"
 #include "pickle/value.hpp"
 
@@ -19,195 +17,110 @@ namespace pickle {
 // See [NOTE arena-blocks] for where blocks come from and go.
 namespace {
 
-struct Block {
-  Block* next;
-  size_t size;  // bytes, this header included
-  bool mapped;  // from mmap (large blocks), else from operator new
-};
-constexpr size_t kHeader = 64;  // room for the header, a multiple of every node's alignment
+using detail::Block;
+using detail::kBlockHeader;
+using detail::PoolAccess;
+
 constexpr size_t kFirstBlock = size_t(64) << 10;
 constexpr size_t kMaxBlock = size_t(4) << 20;  // blocks double up to this size
 constexpr size_t kOwnBlock = size_t(1) << 20;  // larger requests get a block of their own
-constexpr size_t kMapBlock = size_t(2) << 20;  // blocks this large come from mmap
-constexpr size_t kHugePage = size_t(2) << 20;
-
-Block* new_block(size_t size) {
-  void* p;
-  bool mapped = size >= kMapBlock;
-  if (mapped) {
-    size = (size + kHugePage - 1) & ~(kHugePage - 1);
-    p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-    // Fewer page faults for a large block: first touches are the costly part.
-    ::madvise(p, size, MADV_HUGEPAGE);
-#endif
-  } else {
-    p = ::operator new(size);
-  }
-  return new (p) Block{nullptr, size, mapped};
-}
-
-void free_block(Block* b) {
-  if (b->mapped)
-    ::munmap(b, b->size);
-  else
-    ::operator delete(b);
-}
-
-// Whether a block of n bytes should serve a request of `size`: large enough, and not
-// more than about twice as large: a graph's bytes_allocated() counts whole blocks, and
-// a small load must not count (or hold) a large block that a big load left behind.
-bool fits(size_t n, size_t size) {
-  return n >= size && n <= 2 * size + kFirstBlock;
-}
 
 // The smallest fitting block of a list, or nullptr.
 Block** best_fit(Block** list, size_t size) {
   Block** best = nullptr;
   for (Block** b = list; *b; b = &(*b)->next) {
     size_t n = (*b)->size;
-    if (fits(n, size) && (!best || n < (*best)->size)) best = b;
+    if (detail::block_fits(n, size) && (!best || n < (*best)->size)) best = b;
   }
   return best;
 }
 
-// Freed blocks, kept for the next graphs up to a limit. See [NOTE arena-blocks]. They
-// are held in a vector, not linked through each other: a leak checker does not scan
-// mmap'd blocks, so a block reachable only from one would look leaked.
-class BlockCache {
- public:
-  // The smallest fitting block, or nullptr.
-  Block* take(size_t size) {
-    std::lock_guard lock(mutex_);
-    size_t best = blocks_.size();
-    for (size_t i = 0; i < blocks_.size(); ++i) {
-      size_t n = blocks_[i]->size;
-      if (fits(n, size) && (best == blocks_.size() || n < blocks_[best]->size)) best = i;
-    }
-    if (best == blocks_.size()) return nullptr;
-    Block* r = blocks_[best];
-    blocks_[best] = blocks_.back();
-    blocks_.pop_back();
-    bytes_ -= r->size;
-    r->next = nullptr;
-    return r;
+// Frees a chain of blocks, to the pool when there is one.
+void give_back(MemoryPool* pool, Block* chain) noexcept {
+  if (pool) return PoolAccess::give_blocks(*pool, chain);
+  while (chain) {
+    Block* next = chain->next;
+    detail::free_block(chain);
+    chain = next;
   }
-  // Keeps the chain's blocks while they fit under the limit, frees the others.
-  void give(Block* chain) noexcept {
-    std::lock_guard lock(mutex_);
-    while (chain) {
-      Block* next = chain->next;
-      chain->next = nullptr;
-      if (!keep(chain)) free_block(chain);
-      chain = next;
-    }
-  }
-  void trim(size_t limit) noexcept {
-    std::lock_guard lock(mutex_);
-    limit_ = limit;
-    while (bytes_ > limit_ && !blocks_.empty()) {
-      bytes_ -= blocks_.back()->size;
-      free_block(blocks_.back());
-      blocks_.pop_back();
-    }
-  }
-  size_t limit() {
-    std::lock_guard lock(mutex_);
-    return limit_;
-  }
-
- private:
-  bool keep(Block* b) noexcept {
-    if (bytes_ + b->size > limit_) return false;
-    try {
-      blocks_.push_back(b);
-    } catch (const std::bad_alloc&) {
-      return false;
-    }
-    bytes_ += b->size;
-    return true;
-  }
-  std::mutex mutex_;
-  std::vector<Block*> blocks_;
-  size_t bytes_ = 0;
-  size_t limit_ = size_t(256) << 20;
-};
-
-BlockCache& block_cache() {
-  // Never destroyed: a graph that is a static object may be destroyed after it.
-  static BlockCache* cache = new BlockCache;
-  return *cache;
 }
 
 }  // namespace
 
 namespace detail {
 
-// Below this, scratch buffers come from operator new; larger ones from the block
-// cache, since glibc hands freed memory at the top of its heap back to the system.
-constexpr size_t kScratchCached = size_t(16) << 10;
+// Below this, scratch buffers come from operator new; larger ones from the pool's
+// blocks when there is a pool, since glibc hands freed memory at the top of its heap
+// back to the system.
+constexpr size_t kScratchPooled = size_t(16) << 10;
 
-void* scratch_allocate(size_t bytes) {
-  if (bytes < kScratchCached) return ::operator new(bytes);
-  size_t need = bytes + kHeader;
-  Block* b = block_cache().take(need);
+void* scratch_allocate(MemoryPool* pool, size_t bytes) {
+  if (!pool || bytes < kScratchPooled) return ::operator new(bytes);
+  size_t need = bytes + kBlockHeader;
+  Block* b = PoolAccess::take_block(*pool, need);
   if (!b) b = new_block(need);
-  return reinterpret_cast<char*>(b) + kHeader;
+  return reinterpret_cast<char*>(b) + kBlockHeader;
 }
 
-void scratch_deallocate(void* p, size_t bytes) noexcept {
-  if (bytes < kScratchCached) return ::operator delete(p);
-  auto* b = reinterpret_cast<Block*>(static_cast<char*>(p) - kHeader);
+void scratch_deallocate(MemoryPool* pool, void* p, size_t bytes) noexcept {
+  if (!pool || bytes < kScratchPooled) return ::operator delete(p);
+  auto* b = reinterpret_cast<Block*>(static_cast<char*>(p) - kBlockHeader);
   b->next = nullptr;
-  block_cache().give(b);
+  PoolAccess::give_blocks(*pool, b);
 }
 
 }  // namespace detail
 
 struct Graph::Arena final : std::pmr::memory_resource {
-  detail::ArenaCursor cursor;
   Graph* graph;
+  MemoryPool* pool;
   Block* used = nullptr;   // blocks in use, the current one first
-  Block* spare = nullptr;  // blocks kept by clear()
+  Block* spare = nullptr;  // blocks kept by clear() (poisoned, see [NOTE pool-poison])
   size_t next_size = kFirstBlock;
 
-  explicit Arena(Graph* g) : graph(g) {}
+  Arena(Graph* g, MemoryPool* p) noexcept : graph(g), pool(p) {
+    if (pool) PoolAccess::attach(*pool);
+  }
   ~Arena() override {
     release_to(&spare);
-    block_cache().give(spare);
+    give_back(pool, spare);
+    if (pool) PoolAccess::detach(*pool);
   }
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
   void* do_allocate(size_t n, size_t a) override { return graph->allocate(n, a); }
   void do_deallocate(void*, size_t, size_t) override {}  // freed all at once
   bool do_is_equal(const memory_resource& o) const noexcept override { return this == &o; }
 
-  void release_to(Block** list) {
+  void release_to(Block** list) noexcept {
     while (used) {
       Block* b = used;
       used = b->next;
+      detail::poison_block(b);
       b->next = *list;
       *list = b;
     }
-    cursor = {};
+    graph->cursor_ = {};
     next_size = kFirstBlock;
   }
 
-  // A block of at least `size` bytes: one this graph kept, one from the cache, or new.
+  // A block of at least `size` bytes: one this graph kept, one from the pool, or new.
   Block* obtain(size_t size) {
     Block* b = nullptr;
     if (Block** best = best_fit(&spare, size)) {
       b = *best;
       *best = b->next;
-    } else if (!(b = block_cache().take(size))) {
-      b = new_block(size);
+      detail::unpoison_block(b);
+    } else if (!pool || !(b = PoolAccess::take_block(*pool, size))) {
+      b = detail::new_block(size);
     }
-    cursor.in_use += b->size;
+    graph->cursor_.in_use += b->size;
     return b;
   }
 
   void* allocate(size_t n, size_t align) {
     if (n > std::numeric_limits<size_t>::max() / 2) throw std::bad_alloc();
-    size_t need = n + align + kHeader;
+    size_t need = n + align + kBlockHeader;
     if (need > kOwnBlock) {
       // A large payload gets its own block, behind the current one, so that the
       // rest of the current block is still used.
@@ -219,15 +132,16 @@ struct Graph::Arena final : std::pmr::memory_resource {
         b->next = nullptr;
         used = b;
       }
-      auto p = (reinterpret_cast<uintptr_t>(b) + kHeader + (align - 1)) & ~uintptr_t(align - 1);
+      auto p =
+          (reinterpret_cast<uintptr_t>(b) + kBlockHeader + (align - 1)) & ~uintptr_t(align - 1);
       return reinterpret_cast<void*>(p);
     }
     Block* b = obtain(std::max(next_size, need));
     next_size = std::min(next_size * 2, kMaxBlock);
     b->next = used;
     used = b;
-    cursor.cur = reinterpret_cast<char*>(b) + kHeader;
-    cursor.end = reinterpret_cast<char*>(b) + b->size;
+    graph->cursor_.cur = reinterpret_cast<char*>(b) + kBlockHeader;
+    graph->cursor_.end = reinterpret_cast<char*>(b) + b->size;
     return graph->allocate(n, align);
   }
 };
@@ -239,20 +153,26 @@ uint64_t next_epoch() noexcept {
 }
 }  // namespace
 
-Graph::Graph()
-    : arena_(std::make_unique<Arena>(this)), cursor_(&arena_->cursor), epoch_(next_epoch()) {}
+Graph::Graph() : Graph(static_cast<MemoryPool*>(nullptr)) {}
+Graph::Graph(MemoryPool& pool) : Graph(&pool) {}
+Graph::Graph(MemoryPool* pool) : pool_(pool), epoch_(next_epoch()) {}
 Graph::~Graph() = default;
+
+// [NOTE moved-from-graph] A moved-from graph is empty and usable: no arena (its next
+// allocation makes one, from the same pool), a new epoch, no nodes.
 Graph::Graph(Graph&& o) noexcept
-    : arena_(std::move(o.arena_)),
-      cursor_(std::exchange(o.cursor_, nullptr)),
+    : cursor_(std::exchange(o.cursor_, {})),
+      arena_(std::move(o.arena_)),
+      pool_(o.pool_),
       nodes_(std::exchange(o.nodes_, 0)),
       epoch_(std::exchange(o.epoch_, next_epoch())) {
   if (arena_) arena_->graph = this;
 }
 Graph& Graph::operator=(Graph&& o) noexcept {
   if (this != &o) {
-    arena_ = std::move(o.arena_);
-    cursor_ = std::exchange(o.cursor_, nullptr);
+    arena_ = std::move(o.arena_);  // frees this graph's blocks first
+    cursor_ = std::exchange(o.cursor_, {});
+    pool_ = o.pool_;
     nodes_ = std::exchange(o.nodes_, 0);
     epoch_ = std::exchange(o.epoch_, next_epoch());
     if (arena_) arena_->graph = this;
@@ -265,19 +185,18 @@ void Graph::clear() {
   nodes_ = 0;
   epoch_ = next_epoch();
 }
-std::pmr::memory_resource* Graph::resource() const noexcept {
-  return arena_.get();
+
+Graph::Arena& Graph::arena() const {
+  if (!arena_) arena_ = std::make_unique<Arena>(const_cast<Graph*>(this), pool_);
+  return *arena_;
 }
-size_t Graph::cache_limit() noexcept {
-  return block_cache().limit();
-}
-void Graph::set_cache_limit(size_t bytes) noexcept {
-  block_cache().trim(bytes);
+
+std::pmr::memory_resource* Graph::resource() const {
+  return &arena();
 }
 
 void* Graph::allocate_slow(size_t size, size_t align) {
-  if (!arena_) throw UsageError("pickle::Graph used after it was moved from");
-  return arena_->allocate(size, align);
+  return arena().allocate(size, align);
 }
 
 }  // namespace pickle

@@ -2137,6 +2137,61 @@ TEST(PicklerMemo, ClearedGraphStartsTheMemoAfresh) {
   }
 }
 
+// The same with plain dump(v) (issue 13): no graph to compare epochs with, so the memo
+// tells the new list from the freed one at its address by the node's stamp ([NOTE
+// node-stamp]). Python, reading both pickles with one Unpickler, must get the new list.
+TEST(PicklerMemo, PlainDumpTellsANewNodeFromAFreedOneAtItsAddress) {
+  for (int p = 0; p <= pickle::HIGHEST_PROTOCOL; ++p) {
+    Graph g;
+    std::string out;
+    pickle::StringSink sink(out);
+    pickle::Pickler pk(sink, proto(p));
+    Value first = g.list({1, S(g, "old")});
+    const pickle::Node* where = first.node();
+    pk.dump(first);
+    g.clear();
+    Value second = g.list({2, S(g, "new")});
+    ASSERT_EQ(second.node(), where);  // else this test would prove nothing
+    pk.dump(second);
+    pickle::MemorySource src{std::string_view(out)};
+    pickle::Unpickler up(src);
+    Graph back;
+    (void)up.load(back);
+    EXPECT_EQ(pickle::repr(up.load(back)), "[2, 'new']") << "protocol " << p;
+    // Nodes still alive are memo references as before: the same list again is a GET.
+    size_t before = out.size();
+    pk.dump(second);
+    EXPECT_LT(out.size() - before, 12u) << "protocol " << p;
+  }
+}
+
+// A Python 2 str written as text is converted once per node: the conversion of a freed
+// node must not be taken for a new node at its address either.
+TEST(PicklerMemo, Py2StrConversionOfAFreedNodeIsNotReused) {
+  Graph g;
+  std::string out;
+  pickle::StringSink sink(out);
+  pickle::Pickler pk(sink, {.py2_str = pickle::Py2Str::text});
+  auto py2 = [&](std::string_view text) {
+    Value v = g.str(text);
+    v.str().flags |= pickle::kPy2Str;
+    v.str().py2_encoding = "ASCII";
+    return v;
+  };
+  Value first = py2("old");
+  const pickle::Node* where = first.node();
+  pk.dump(first);
+  g.clear();
+  Value second = py2("new");
+  ASSERT_EQ(second.node(), where);
+  pk.dump(second);
+  pickle::MemorySource src{std::string_view(out)};
+  pickle::Unpickler up(src);
+  Graph back;
+  (void)up.load(back);
+  EXPECT_EQ(pickle::repr(up.load(back)), "'new'");
+}
+
 TEST(PicklerMemo, AnotherGraphStartsTheMemoAfresh) {
   Graph g1, g2;
   Value a = g1.list({1, S(g1, "a")});
