@@ -459,7 +459,7 @@ def print_row(r, bw):
         mem = " " * 14
     blob = ""
     if r["workload"] in BLOB_WORKLOADS:
-        # A fresh graph draws warm blocks from the block cache, so both rates are
+        # A fresh graph draws warm blocks from the pool (pickle bench uses one), so both rates are
         # compared with memcpy between touched buffers.
         fresh = r["bytes"] / (r["pp_load_ns"] / 1e9)
         reuse = r["bytes"] / (r["pp_load_reuse_ns"] / 1e9)
