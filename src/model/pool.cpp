@@ -27,6 +27,14 @@ namespace detail {
 
 namespace {
 constexpr size_t kMapBlock = size_t(2) << 20;  // blocks this large come from mmap
+// Under AddressSanitizer every block comes from operator new, so that a use after it
+// is freed is reported as such (an unmapped block would be a bare SEGV, and a block
+// mapped again later no error at all).
+#ifdef PICKLE_ASAN
+constexpr bool kMapLargeBlocks = false;
+#else
+constexpr bool kMapLargeBlocks = true;
+#endif
 constexpr size_t kHugePage = size_t(2) << 20;
 constexpr size_t kFirstBlock = size_t(64) << 10;
 constexpr size_t kMaxItems = 8;  // writer spares kept: about one per thread that dumps at once
@@ -34,14 +42,7 @@ constexpr size_t kMaxItems = 8;  // writer spares kept: about one per thread tha
 
 Block* new_block(size_t size) {
   void* p;
-#ifdef PICKLE_ASAN
-  // Under AddressSanitizer every block comes from operator new, so that a use after
-  // it is freed is reported as such (an unmapped block would be a bare SEGV, and a
-  // block mapped again later no error at all).
-  const bool mapped = false;
-#else
-  const bool mapped = size >= kMapBlock;
-#endif
+  const bool mapped = kMapLargeBlocks && size >= kMapBlock;
   if (mapped) {
     size = (size + kHugePage - 1) & ~(kHugePage - 1);
     p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
