@@ -17,6 +17,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "pickle/error.hpp"
 #include "pickle/opcodes.hpp"
@@ -26,6 +27,8 @@
 #include "pickle/value.hpp"
 
 namespace pickle {
+
+class Writer;
 
 /// Returns the persistent id to write for v, or nothing to write v itself
 /// (CPython's Pickler.persistent_id). Called for every value, as CPython does.
@@ -68,6 +71,10 @@ struct DumpOptions {
   /// calls, and by a Pickler for its lifetime) and the graph of its own temporary
   /// nodes. nullptr (the default): the system's. Must outlive what uses it.
   MemoryPool* pool = nullptr;
+  /// Typed dumps (pickle/typed.hpp): how deep C++ values may nest before
+  /// PicklingError. Only a recursive C++ structure gets near it; CPython's recursion
+  /// limit is 1000 too.
+  size_t typed_max_depth = 1000;
 };
 
 /// Writes pickles to a Sink. Several dump() calls share the memo, as CPython's
@@ -95,9 +102,15 @@ class Pickler {
   /// grows with the nodes of graph states that are gone. Moving a graph keeps its
   /// epoch, and the memo with it.
   void dump(Value v, const Graph& graph);
+  /// Writes one pickle of a C++ value through its codec (pickle/typed.hpp, which
+  /// defines it); the memo is shared with the other dumps, as above.
+  template <class T>
+  requires(!std::is_convertible_v<const T&, Value>) void dump(const T& x);
   /// Forgets which values were written (CPython's clear_memo).
   void clear_memo();
   int protocol() const noexcept;
+  /// What dump(const T&) calls: `write` writes *x through the Writer.
+  void dump_erased(void (*write)(Writer& w, const void* x), const void* x);
 
  private:
   struct Impl;

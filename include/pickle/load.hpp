@@ -103,6 +103,16 @@ struct OutOfBandBuffer {
   bool readonly = false;
 };
 
+/// Typed loads (pickle/typed.hpp).
+struct TypedLoadOptions {
+  /// Dict keys and attributes that no field of a PICKLE_DICT or PICKLE_OBJECT struct
+  /// names are ignored, instead of a TypedError.
+  bool ignore_extra_keys = false;
+  /// How deep C++ values may nest before TypedError (limit_exceeded): only a recursive
+  /// C++ structure gets near it.
+  size_t max_depth = 1000;
+};
+
 struct LoadOptions {
   StrDecoding py2_str;
   /// Map Python 2 module and name to Python 3 ones (CPython's _compat_pickle) when the
@@ -125,6 +135,7 @@ struct LoadOptions {
   /// the graph loads() makes, and the Unpickler's large tables. nullptr (the default):
   /// the system's. Must outlive what uses it.
   MemoryPool* pool = nullptr;
+  TypedLoadOptions typed;
 };
 
 /// What noload() saw of one pickle: its persistent ids, with their values.
@@ -166,6 +177,12 @@ class Unpickler {
   /// tuples, globals); reports each persistent id with its value. Calls nothing
   /// (neither find_global nor persistent_load) and checks no allow-list.
   NoloadResult noload();
+  /// Loads the next pickle as a T through its codec (pickle/typed.hpp, which defines
+  /// it). The values are kept in a graph of the Unpickler's own, for the memo.
+  template <class T>
+  T load();
+  /// What load<T>() reads from: the next pickle, into the Unpickler's own graph.
+  Value load_for_typed();
   /// True when the source has no byte left.
   bool at_end();
   /// Forgets the memo (a new stream of pickles starts).

@@ -7,23 +7,10 @@
 namespace pickle::detail {
 
 void Encoder::dump(Value v) {
-  tasks_.clear();
-  in_progress_.clear();
-  open_.clear();
-  size_t memo_before = em_.memo_size();
-  try {
-    em_.start();
+  dump_with([&] {
     save(v);
     run();
-    em_.stop();
-  } catch (...) {
-    em_.abandon();
-    if (em_.memo_size() != memo_before) {
-      // A failed dump leaves no half-written memo behind for the next dump.
-      clear_memo();
-    }
-    throw;
-  }
+  });
 }
 
 std::string Encoder::value_key(Value v) const {

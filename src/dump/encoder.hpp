@@ -53,6 +53,8 @@ class ScratchGraph final : public Lowerer {
   Value list(std::span<const Value> items) override { return mark(g_.list(items)); }
   Value str(std::string_view s) override { return mark(g_.str(s)); }
   Value bytes(std::string_view d) override { return mark(g_.bytes(d)); }
+  Value bytearray(std::string_view d) { return mark(g_.bytearray(d)); }
+  Value complex(double real, double imag) { return mark(g_.complex(real, imag)); }
   // The str whose code points are these bytes (CPython's bytes.decode('latin-1')),
   // written straight into the graph.
   Value latin1_str(std::string_view bytes) override {
@@ -162,6 +164,7 @@ class Encoder {
   void clear_memo() {
     memo_.clear();
     named_memo_.clear();
+    address_memo_.clear();
     em_.clear_memo();
     py2_converted_.clear();
     scratch_.clear();
@@ -170,6 +173,80 @@ class Encoder {
   void dump(Value v);
   // dumps(): the bytes written (see [NOTE output-buffer]).
   std::string take_output() { return em_.take_output(); }
+
+  // ---- the seam of the typed writer (src/typed/writer.cpp) -------------------------
+  // [NOTE typed-seam] A typed dump writes its values straight through the Emitter,
+  // and asks the Encoder only for what it owns: the pickle's start, end and failure
+  // handling, the memo (whose indices both count), globals and the lowered leaf forms
+  // (written from scratch nodes, as for a graph), and a graph's values held by a typed
+  // one (pickle::Value members).
+  //
+  // One pickle: PROTO, what `write` writes (exactly one value), STOP. On failure
+  // nothing is kept of it, as for dump().
+  template <class F>
+  void dump_with(F&& write) {
+    tasks_.clear();
+    in_progress_.clear();
+    open_.clear();
+    size_t memo_before = em_.memo_size();
+    try {
+      em_.start();
+      write();
+      em_.stop();
+    } catch (...) {
+      em_.abandon();
+      if (em_.memo_size() != memo_before) clear_memo();
+      throw;
+    }
+  }
+  Emitter& emitter() noexcept { return em_; }
+  const DumpOptions& options() const noexcept { return opt_; }
+  // A graph's value, written whole before this returns.
+  void save_now(Value v) {
+    save(v);
+    run();
+  }
+  // The global module.name, memoized by name (see [NOTE memo-keys]).
+  void save_global_now(std::string_view module, std::string_view name) {
+    save_now(scratch_.global(module, name));
+  }
+  ScratchGraph& scratch() noexcept { return scratch_; }
+  // Memo entries the typed writer makes. Keyed by value (the same keys as
+  // value_key's, and 'A' for interned attribute and field names), or by the
+  // address of a C++ object with a tag for its type; the latter keeps the object
+  // alive while the memo holds it, as CPython's memo holds its objects. None in
+  // fast mode (memoized() returns false and keeps nothing).
+  const uint32_t* find_keyed(const std::string& key) const {
+    auto it = named_memo_.find(key);
+    return it == named_memo_.end() ? nullptr : &it->second;
+  }
+  bool memoize_keyed(std::string key) {
+    if (opt_.fast) return false;
+    named_memo_.emplace(std::move(key), memoize_typed());
+    return true;
+  }
+  struct AddressKey {
+    const void* address;
+    const void* tag;
+    bool operator==(const AddressKey&) const = default;
+  };
+  struct AddressKeyHash {
+    size_t operator()(const AddressKey& k) const noexcept {
+      return std::hash<const void*>()(k.address) * 31 + std::hash<const void*>()(k.tag);
+    }
+  };
+  const uint32_t* find_address(const AddressKey& key) const {
+    auto it = address_memo_.find(key);
+    return it == address_memo_.end() ? nullptr : &it->second.index;
+  }
+  void remember_address(const AddressKey& key, uint32_t index, std::shared_ptr<const void> keep) {
+    address_memo_.insert_or_assign(key, AddressEntry{index, std::move(keep)});
+  }
+  // The next memo index, written (PUT, BINPUT, ...), for a value of the typed writer.
+  uint32_t memoize_typed() {
+    ++user_memos_;
+    return em_.memoize();
+  }
 
  private:
   // ---- memo --------------------------------------------------------------------
@@ -468,6 +545,11 @@ class Encoder {
   int proto_;
   IdentityMemo memo_;
   std::unordered_map<std::string, uint32_t> named_memo_;
+  struct AddressEntry {
+    uint32_t index;
+    std::shared_ptr<const void> keep;  // see find_address
+  };
+  std::unordered_map<AddressKey, AddressEntry, AddressKeyHash> address_memo_;
   std::unordered_set<const void*> in_progress_;
   ScratchGraph scratch_;  // reductions made while writing; lives as long as the memo
   std::unordered_map<StampedNode, Value, StampedNodeHash> py2_converted_;  // see save_py2

@@ -1,14 +1,7 @@
 // The public dumping API: Pickler, dumps and dump, over the Encoder.
-#include "dump/encoder.hpp"
-#include "pickle/dump.hpp"
+#include "dump/pickler_impl.hpp"
 
 namespace pickle {
-
-struct Pickler::Impl {
-  detail::Encoder encoder;
-  uint64_t memo_epoch = 0;  // the Graph::epoch() of the memo's nodes (0: not known)
-  Impl(Sink& s, DumpOptions o) : encoder(&s, std::move(o)) {}
-};
 
 Pickler::Pickler(Sink& sink, DumpOptions options)
     : impl_(std::make_unique<Impl>(sink, std::move(options))) {}

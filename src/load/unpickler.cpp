@@ -18,12 +18,14 @@ struct Unpickler::Impl {
   detail::MachineState<Value> state;
   detail::MachineState<Value> null_state;
   Graph noload_graph;  // what noload builds; lives with null_state's memo
+  Graph typed_graph;   // what load<T>() reads from; lives with the memo
   Value unbuilt;       // noload's marker, a node of noload_graph
   size_t buffer_cursor = 0;
   uint64_t memo_epoch = 0;          // the Graph::epoch() the memo's Values belong to
   detail::StrictDeferred deferred;  // lives with the memo; see [NOTE strict-natives]
   bool started = false;             // the source's start was checked for a container
-  Impl(Source& s, LoadOptions o) : source(s), options(std::move(o)), noload_graph(options.pool) {
+  Impl(Source& s, LoadOptions o)
+      : source(s), options(std::move(o)), noload_graph(options.pool), typed_graph(options.pool) {
     state.use_pool(options.pool);
     null_state.use_pool(options.pool);
   }
@@ -46,6 +48,10 @@ Unpickler::Unpickler(Source& source, LoadOptions options)
 }
 
 Unpickler::~Unpickler() = default;
+
+Value Unpickler::load_for_typed() {
+  return load(impl_->typed_graph);
+}
 
 Value Unpickler::load(Graph& g) {
   // The memo holds Values of the graph the last load built into: loading into

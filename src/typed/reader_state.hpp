@@ -1,0 +1,33 @@
+// What a typed load keeps while it reads (src/typed/reader.cpp): its options, how
+// deep it is, and the shared objects read so far (by node and C++ type).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+#include "pickle/load.hpp"
+#include "pickle/value.hpp"
+
+namespace pickle::detail {
+
+struct ReaderState {
+  ReaderState(const TypedLoadOptions& o, bool outlives) : options(o), graph_outlives(outlives) {}
+  const TypedLoadOptions& options;
+  bool graph_outlives;
+  size_t depth = 0;
+  struct SharedKey {
+    const Node* node;
+    const void* tag;
+    bool operator==(const SharedKey&) const = default;
+  };
+  struct SharedKeyHash {
+    size_t operator()(const SharedKey& k) const noexcept {
+      return std::hash<const void*>()(k.node) * 31 + std::hash<const void*>()(k.tag);
+    }
+  };
+  std::unordered_map<SharedKey, std::shared_ptr<void>, SharedKeyHash> shared;
+};
+
+}  // namespace pickle::detail

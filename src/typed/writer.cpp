@@ -1,0 +1,385 @@
+// The Writer: typed values written straight through the Emitter, as CPython's
+// pickler writes the Python values they stand for (see [NOTE typed-seam]).
+#include "pickle/typed/writer.hpp"
+
+#include <string>
+
+#include "model/bigint.hpp"
+#include "reductions/table.hpp"
+#include "text/text.hpp"
+#include "typed/writer_state.hpp"
+
+namespace pickle {
+
+using detail::BatchForm;
+using detail::Form;
+
+namespace {
+
+// Items::form_
+enum : uint8_t {
+  kList,
+  kDict,
+  kSet,            // EMPTY_SET ... ADDITEMS (protocol 4+)
+  kSetCall,        // builtins.set([...]) below protocol 4
+  kFrozenSet,      // MARK ... FROZENSET (protocol 4+)
+  kFrozenSetCall,  // builtins.frozenset([...]) below protocol 4
+  kTuple,
+};
+
+const BatchForm& batch_form(uint8_t form) {
+  switch (form) {
+    case kDict: return detail::kDictItems;
+    case kSet: return detail::kSetItems;
+    default: return detail::kListItems;
+  }
+}
+
+bool batched(uint8_t form) {
+  return form != kTuple && form != kFrozenSet;
+}
+
+bool single_char(std::string_view t) {
+  return t.size() <= 1 || (t.size() == 2 && (static_cast<uint8_t>(t[0]) & 0xFE) == 0xC2);
+}
+
+}  // namespace
+
+Writer::Writer(detail::WriterState& s) noexcept
+    : s_(s), proto_(s.em.protocol()), max_depth_(s.enc.options().typed_max_depth) {}
+
+void Writer::too_deep() {
+  throw PicklingError("values nest deeper than " + std::to_string(max_depth_) +
+                      " levels (DumpOptions::typed_max_depth): a recursive C++ structure?");
+}
+
+// ---- leaves -----------------------------------------------------------------------
+
+void Writer::none() {
+  s_.em.boundary();
+  s_.em.none();
+}
+
+void Writer::boolean(bool b) {
+  s_.em.boundary();
+  s_.em.boolean(b);
+}
+
+void Writer::integer(int64_t i) {
+  s_.em.boundary();
+  s_.em.int64(i);
+}
+
+void Writer::integer(uint64_t u) {
+  if (u <= static_cast<uint64_t>(INT64_MAX)) return integer(static_cast<int64_t>(u));
+  uint8_t b[9] = {};
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<uint8_t>(u >> (8 * i));
+  integer(std::span<const uint8_t>(b, 9));
+}
+
+void Writer::integer(std::span<const uint8_t> le_twos_complement) {
+  std::span<const uint8_t> m = detail::minimal_twos(le_twos_complement);
+  int64_t small;
+  if (detail::twos_to_int64(m, small)) return integer(small);
+  s_.em.boundary();
+  s_.em.bigint(m);
+}
+
+void Writer::float64(double d) {
+  s_.em.boundary();
+  s_.em.float64(d);
+}
+
+void Writer::complex(double real, double imag) {
+  // builtins.complex(real, imag) at every protocol: the reductions table's form.
+  s_.enc.save_now(s_.enc.scratch().complex(real, imag));
+  if (!s_.fast) s_.bind(depth_, s_.em.memo_size() - 1);
+}
+
+void Writer::str(std::string_view utf8) {
+  if (detail::check_utf8(utf8, true) != std::string_view::npos)
+    throw PicklingError("str is not valid UTF-8");
+  s_.em.boundary();
+  if (s_.fast) return s_.em.str(utf8);
+  if (single_char(utf8)) {
+    // The empty str and one-character latin-1 strs are singletons in CPython.
+    std::string key = "S" + std::string(utf8);
+    if (const uint32_t* i = s_.enc.find_keyed(key)) {
+      s_.em.get(*i);
+      return s_.bind(depth_, *i);
+    }
+    s_.em.str(utf8);
+    s_.enc.memoize_keyed(std::move(key));
+    return s_.bind(depth_, s_.em.memo_size() - 1);
+  }
+  s_.em.str(utf8);
+  s_.bind(depth_, s_.enc.memoize_typed());
+}
+
+void Writer::name(std::string_view identifier) {
+  s_.em.boundary();
+  if (s_.fast) return s_.em.str(identifier);
+  detail::WriterState::NameKey k{identifier.data(), identifier.size()};
+  if (auto it = s_.names.find(k); it != s_.names.end()) return s_.em.get(it->second);
+  std::string key = "A" + std::string(identifier);
+  if (const uint32_t* i = s_.enc.find_keyed(key)) {
+    s_.names.emplace(k, *i);
+    return s_.em.get(*i);
+  }
+  if (detail::check_utf8(identifier, true) != std::string_view::npos)
+    throw PicklingError("a name is not valid UTF-8");
+  s_.em.str(identifier);
+  s_.enc.memoize_keyed(std::move(key));
+  s_.names.emplace(k, s_.em.memo_size() - 1);
+}
+
+void Writer::bytes(std::string_view data) {
+  if (proto_ < 3) {
+    // _codecs.encode(text, 'latin1'), or bytes(): the reductions table's lowering.
+    uint32_t before = s_.em.memo_size();
+    s_.enc.save_now(s_.enc.scratch().bytes(data));
+    if (s_.em.memo_size() != before) s_.bind(depth_, s_.em.memo_size() - 1);
+    return;
+  }
+  s_.em.boundary();
+  if (s_.fast) return s_.em.bytes(data);
+  if (data.size() <= 1) {
+    std::string key = "B" + std::string(data);
+    if (const uint32_t* i = s_.enc.find_keyed(key)) {
+      s_.em.get(*i);
+      return s_.bind(depth_, *i);
+    }
+    s_.em.bytes(data);
+    s_.enc.memoize_keyed(std::move(key));
+    return s_.bind(depth_, s_.em.memo_size() - 1);
+  }
+  s_.em.bytes(data);
+  s_.bind(depth_, s_.enc.memoize_typed());
+}
+
+void Writer::bytearray(std::string_view data) {
+  if (proto_ < 5) {
+    s_.enc.save_now(s_.enc.scratch().bytearray(data));
+    if (!s_.fast) s_.bind(depth_, s_.em.memo_size() - 1);
+    return;
+  }
+  s_.em.boundary();
+  s_.em.bytearray(data);
+  if (!s_.fast) s_.bind(depth_, s_.enc.memoize_typed());
+}
+
+void Writer::global(std::string_view module, std::string_view qualname) {
+  s_.enc.save_global_now(module, qualname);
+}
+
+void Writer::value(Value v) {
+  s_.enc.save_now(v);
+}
+
+// ---- containers -------------------------------------------------------------------
+
+Writer::Items Writer::begin_list(size_t n) {
+  s_.em.boundary();
+  s_.em.empty_list();
+  if (!s_.fast) s_.bind(depth_, s_.enc.memoize_typed());
+  Items c;
+  c.count_ = n;
+  c.form_ = kList;
+  c.phase_ = detail::BatchCursor::kBatchOpen;
+  return c;
+}
+
+Writer::Items Writer::begin_dict(size_t n) {
+  s_.em.boundary();
+  s_.em.empty_dict();
+  if (!s_.fast) s_.bind(depth_, s_.enc.memoize_typed());
+  Items c;
+  c.count_ = n;
+  c.form_ = kDict;
+  c.phase_ = detail::BatchCursor::kBatchOpen;
+  return c;
+}
+
+Writer::Items Writer::begin_tuple(size_t n) {
+  s_.em.boundary();
+  if (n > 0 && s_.em.tuple_marked(n)) s_.em.opcode(Op::mark);
+  ++depth_;  // the items are parts of the tuple, memoized after them
+  Items c;
+  c.count_ = n;
+  c.form_ = kTuple;
+  return c;
+}
+
+Writer::Items Writer::begin_set(size_t n) {
+  Items c;
+  c.count_ = n;
+  c.phase_ = detail::BatchCursor::kBatchOpen;
+  if (proto_ >= detail::lowering(Form::set).native_from) {
+    s_.em.boundary();
+    s_.em.opcode(Op::empty_set);
+    if (!s_.fast) s_.bind(depth_, s_.enc.memoize_typed());
+    c.form_ = kSet;
+    return c;
+  }
+  const detail::Reduction& r = detail::lowering(Form::set);
+  begin_reduce(r.module, r.name);
+  begin_tuple(1);
+  s_.em.boundary();
+  s_.em.empty_list();
+  if (!s_.fast) s_.enc.memoize_typed();
+  c.form_ = kSetCall;
+  return c;
+}
+
+Writer::Items Writer::begin_frozenset(size_t n) {
+  Items c;
+  c.count_ = n;
+  c.phase_ = detail::BatchCursor::kBatchOpen;
+  if (proto_ >= detail::lowering(Form::frozenset).native_from) {
+    s_.em.boundary();
+    s_.em.opcode(Op::mark);
+    ++depth_;
+    c.form_ = kFrozenSet;
+    return c;
+  }
+  const detail::Reduction& r = detail::lowering(Form::frozenset);
+  begin_reduce(r.module, r.name);
+  begin_tuple(1);
+  s_.em.boundary();
+  s_.em.empty_list();
+  if (!s_.fast) s_.enc.memoize_typed();
+  c.form_ = kFrozenSetCall;
+  return c;
+}
+
+void Writer::next(Items& c) {
+  const size_t per = c.form_ == kDict ? 2 : 1;
+  if (c.written_ >= c.count_ * per)
+    throw PicklingError("a codec wrote more items than the " + std::to_string(c.count_) +
+                        " it began its container with");
+  ++c.written_;
+  if (!batched(c.form_)) return;
+  detail::BatchCursor cur{c.phase_, c.i_, c.j_};
+  if (cur.i == cur.j) s_.em.next_exact_run(cur, c.count_, batch_form(c.form_));
+  ++cur.i;
+  c.phase_ = cur.phase;
+  c.i_ = cur.i;
+  c.j_ = cur.j;
+}
+
+void Writer::end(Items& c) {
+  const size_t per = c.form_ == kDict ? 2 : 1;
+  if (c.written_ != c.count_ * per)
+    throw PicklingError("a codec wrote " + std::to_string(c.written_ / per) +
+                        " items where it began its container with " + std::to_string(c.count_));
+  if (batched(c.form_) && c.count_ > 0) {
+    detail::BatchCursor cur{c.phase_, c.i_, c.j_};
+    while (s_.em.next_exact_run(cur, c.count_, batch_form(c.form_))) {
+    }
+  }
+  switch (c.form_) {
+    case kTuple:
+      --depth_;
+      if (c.count_ == 0) return s_.em.empty_tuple();  // not memoized, as in CPython
+      s_.em.end_tuple(c.count_);
+      if (!s_.fast) s_.bind(depth_, s_.enc.memoize_typed());
+      return;
+    case kFrozenSet:
+      --depth_;
+      s_.em.opcode(Op::frozenset);
+      if (!s_.fast) s_.bind(depth_, s_.enc.memoize_typed());
+      return;
+    case kSetCall:
+    case kFrozenSetCall: {
+      Items t;
+      t.count_ = 1;
+      t.written_ = 1;
+      t.form_ = kTuple;
+      end(t);
+      return end_reduce();
+    }
+    default: return;
+  }
+}
+
+// ---- objects ----------------------------------------------------------------------
+
+void Writer::begin_reduce(std::string_view module, std::string_view name) {
+  s_.em.boundary();
+  global(module, name);
+  ++depth_;  // the arguments are parts of the call, memoized before its result
+}
+
+void Writer::end_reduce() {
+  --depth_;
+  s_.em.opcode(Op::reduce);
+  if (!s_.fast) s_.bind(depth_, s_.enc.memoize_typed());
+}
+
+void Writer::begin_instance(std::string_view module, std::string_view qualname) {
+  s_.em.boundary();
+  if (proto_ >= 2) {
+    global(module, qualname);
+    ++depth_;
+    return;
+  }
+  // copyreg._reconstructor(cls, object, None), as copyreg._reduce_ex writes an
+  // instance of a plain class.
+  const detail::Reduction& r = detail::lowering(Form::reconstructed);
+  global(r.module, r.name);
+  ++depth_;
+  Items t = begin_tuple(3);
+  next(t);
+  global(module, qualname);
+  next(t);
+  global("builtins", "object");
+  next(t);
+  none();
+  end(t);
+}
+
+void Writer::end_instance() {
+  --depth_;
+  s_.em.opcode(proto_ >= 2 ? Op::newobj : Op::reduce);
+  if (!s_.fast) s_.bind(depth_, s_.enc.memoize_typed());
+}
+
+void Writer::build() {
+  s_.em.opcode(Op::build);
+}
+
+void Writer::persistent_text(std::string_view id) {
+  s_.em.boundary();
+  s_.em.persid(id);
+}
+
+void Writer::persistent_binary() {
+  s_.em.opcode(Op::binpersid);
+}
+
+// ---- identity ---------------------------------------------------------------------
+
+bool Writer::begin_shared(const void* address, const void* tag, std::shared_ptr<const void> keep) {
+  detail::Encoder::AddressKey key{address, tag};
+  if (!s_.fast) {
+    if (const uint32_t* i = s_.enc.find_address(key)) {
+      s_.em.boundary();
+      s_.em.get(*i);
+      return false;
+    }
+  }
+  if (!s_.open.insert(key).second)
+    throw PicklingError(
+        s_.fast ? "a shared_ptr reaches itself, which fast mode (no memo) cannot write"
+                : "a shared_ptr reaches itself through a value written before it is memoized "
+                  "(a tuple, or a reduction's arguments), which no pickle can express");
+  s_.pending.push_back({key, std::move(keep), depth_ + 1, s_.fast});
+  return true;
+}
+
+void Writer::end_shared() {
+  s_.open.erase(s_.pending.back().key);
+  s_.pending.pop_back();
+}
+
+}  // namespace pickle
