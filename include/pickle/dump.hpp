@@ -24,11 +24,10 @@
 #include "pickle/pool.hpp"
 #include "pickle/registry.hpp"
 #include "pickle/sink.hpp"
+#include "pickle/typed/codec.hpp"
 #include "pickle/value.hpp"
 
 namespace pickle {
-
-class Writer;
 
 /// Returns the persistent id to write for v, or nothing to write v itself
 /// (CPython's Pickler.persistent_id). Called for every value, as CPython does.
@@ -105,7 +104,8 @@ class Pickler {
   /// Writes one pickle of a C++ value through its codec (pickle/typed.hpp, which
   /// defines it); the memo is shared with the other dumps, as above.
   template <class T>
-  requires(!std::is_convertible_v<const T&, Value>) void dump(const T& x);
+  requires detail::typed_argument<T>
+  void dump(const T& x);
   /// Forgets which values were written (CPython's clear_memo).
   void clear_memo();
   int protocol() const noexcept;

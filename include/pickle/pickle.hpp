@@ -12,6 +12,7 @@
 #include "pickle/registry.hpp"
 #include "pickle/repr.hpp"
 #include "pickle/sink.hpp"
+#include "pickle/typed.hpp"
 #include "pickle/value.hpp"
 
 namespace pickle {

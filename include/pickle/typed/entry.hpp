@@ -23,14 +23,14 @@
 namespace pickle {
 
 namespace detail {
-using ErasedWrite = void (*)(Writer& w, const void* x);
-using ErasedRead = void (*)(const Reader& r, void* out);
+using ErasedWrite = void (*)(pickle::Writer& w, const void* x);
+using ErasedRead = void (*)(const pickle::Reader& r, void* out);
 template <class T>
-void write_erased(Writer& w, const void* x) {
+void write_erased(pickle::Writer& w, const void* x) {
   w.write(*static_cast<const T*>(x));
 }
 template <class T>
-void read_erased(const Reader& r, void* out) {
+void read_erased(const pickle::Reader& r, void* out) {
   static_cast<std::optional<T>*>(out)->emplace(r.read<T>());
 }
 std::string dumps_erased(ErasedWrite write, const void* x, const DumpOptions& options);
@@ -48,14 +48,13 @@ T read_root(Value root, const TypedLoadOptions& options, bool graph_outlives) {
 /// One pickle of a C++ value, through its codec: the bytes CPython's pickle.dumps
 /// writes for the Python value it stands for (docs/typed.md). Throws PicklingError.
 template <class T>
-requires(!std::is_convertible_v<const T&, Value>) std::string
-    dumps(const T& x, const DumpOptions& options = {}) {
+requires detail::typed_argument<T> std::string dumps(const T& x, const DumpOptions& options = {}) {
   return detail::dumps_erased(&detail::write_erased<T>, &x, options);
 }
 /// Writes one pickle of a C++ value to out.
 template <class T>
-requires(!std::is_convertible_v<const T&, Value>) void dump(const T& x, std::ostream& out,
-                                                            const DumpOptions& options = {}) {
+requires detail::typed_argument<T>
+void dump(const T& x, std::ostream& out, const DumpOptions& options = {}) {
   StreamSink sink(out);
   Pickler p(sink, options);
   p.dump(x);
@@ -87,7 +86,8 @@ T from_value(Value v, const TypedLoadOptions& options = {}) {
 }
 
 template <class T>
-requires(!std::is_convertible_v<const T&, Value>) void Pickler::dump(const T& x) {
+requires detail::typed_argument<T>
+void Pickler::dump(const T& x) {
   dump_erased(&detail::write_erased<T>, &x);
 }
 

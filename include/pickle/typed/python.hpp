@@ -65,28 +65,28 @@ struct Uuid {
 
 template <>
 struct codec<Bytes> {
-  static void dump(Writer& w, const Bytes& b) { w.bytes(b.data); }
-  static void load(const Reader& r, Bytes& b) { b.data.assign(r.as_bytes()); }
+  static void dump(pickle::Writer& w, const Bytes& b) { w.bytes(b.data); }
+  static void load(const pickle::Reader& r, Bytes& b) { b.data.assign(r.as_bytes()); }
 };
 template <>
 struct codec<ByteArray> {
-  static void dump(Writer& w, const ByteArray& b) { w.bytearray(b.data); }
-  static void load(const Reader& r, ByteArray& b) { b.data.assign(r.as_bytearray()); }
+  static void dump(pickle::Writer& w, const ByteArray& b) { w.bytearray(b.data); }
+  static void load(const pickle::Reader& r, ByteArray& b) { b.data.assign(r.as_bytearray()); }
 };
 template <>
 struct codec<BigInt> {
-  static void dump(Writer& w, const BigInt& i);
-  static void load(const Reader& r, BigInt& i);
+  static void dump(pickle::Writer& w, const BigInt& i);
+  static void load(const pickle::Reader& r, BigInt& i);
 };
 template <>
 struct codec<Decimal> {
-  static void dump(Writer& w, const Decimal& d);
-  static void load(const Reader& r, Decimal& d);
+  static void dump(pickle::Writer& w, const Decimal& d);
+  static void load(const pickle::Reader& r, Decimal& d);
 };
 template <>
 struct codec<Uuid> {
-  static void dump(Writer& w, const Uuid& u);
-  static void load(const Reader& r, Uuid& u);
+  static void dump(pickle::Writer& w, const Uuid& u);
+  static void load(const pickle::Reader& r, Uuid& u);
 };
 
 namespace detail {
@@ -95,13 +95,13 @@ struct CivilTime {
   int year;
   unsigned month, day, hour, minute, second, microsecond;
 };
-void dump_datetime(Writer& w, const CivilTime& t);
-CivilTime load_datetime(const Reader& r);
-void dump_date(Writer& w, int year, unsigned month, unsigned day);
-void load_date(const Reader& r, int& year, unsigned& month, unsigned& day);
+void dump_datetime(pickle::Writer& w, const CivilTime& t);
+CivilTime load_datetime(const pickle::Reader& r);
+void dump_date(pickle::Writer& w, int year, unsigned month, unsigned day);
+void load_date(const pickle::Reader& r, int& year, unsigned& month, unsigned& day);
 /// A count of microseconds as timedelta(days, seconds, microseconds).
-void dump_timedelta(Writer& w, int64_t microseconds);
-int64_t load_timedelta(const Reader& r);
+void dump_timedelta(pickle::Writer& w, int64_t microseconds);
+int64_t load_timedelta(const pickle::Reader& r);
 /// d in microseconds, rounded half to even as timedelta rounds; PicklingError when
 /// it is beyond what int64 microseconds hold.
 template <class Rep, class Period>
@@ -126,7 +126,7 @@ int64_t to_microseconds(std::chrono::duration<Rep, Period> d) {
 }
 /// microseconds into D, exactly, else TypedError (overflow).
 template <class D>
-D from_microseconds(const Reader& r, int64_t us) {
+D from_microseconds(const pickle::Reader& r, int64_t us) {
   using namespace std::chrono;
   auto exact = duration_cast<D>(microseconds(us));
   if (duration_cast<duration<long double, std::micro>>(exact).count() !=
@@ -142,8 +142,10 @@ D from_microseconds(const Reader& r, int64_t us) {
 template <class Rep, class Period>
 struct codec<std::chrono::duration<Rep, Period>> {
   using D = std::chrono::duration<Rep, Period>;
-  static void dump(Writer& w, const D& d) { detail::dump_timedelta(w, detail::to_microseconds(d)); }
-  static void load(const Reader& r, D& d) {
+  static void dump(pickle::Writer& w, const D& d) {
+    detail::dump_timedelta(w, detail::to_microseconds(d));
+  }
+  static void load(const pickle::Reader& r, D& d) {
     d = detail::from_microseconds<D>(r, detail::load_timedelta(r));
   }
 };
@@ -153,7 +155,7 @@ struct codec<std::chrono::duration<Rep, Period>> {
 template <class D>
 struct codec<std::chrono::sys_time<D>> {
   using T = std::chrono::sys_time<D>;
-  static void dump(Writer& w, const T& t) {
+  static void dump(pickle::Writer& w, const T& t) {
     using namespace std::chrono;
     int64_t us = detail::to_microseconds(t.time_since_epoch());
     auto day = floor<days>(sys_time<microseconds>(microseconds(us)));
@@ -168,7 +170,7 @@ struct codec<std::chrono::sys_time<D>> {
                         static_cast<unsigned>(in_day % 1000000)};
     detail::dump_datetime(w, c);
   }
-  static void load(const Reader& r, T& t) {
+  static void load(const pickle::Reader& r, T& t) {
     using namespace std::chrono;
     detail::CivilTime c = detail::load_datetime(r);
     sys_days day{year(c.year) / month(c.month) / std::chrono::day(c.day)};
@@ -181,12 +183,12 @@ struct codec<std::chrono::sys_time<D>> {
 /// std::chrono::year_month_day as datetime.date (years 1–9999).
 template <>
 struct codec<std::chrono::year_month_day> {
-  static void dump(Writer& w, const std::chrono::year_month_day& d) {
+  static void dump(pickle::Writer& w, const std::chrono::year_month_day& d) {
     if (!d.ok()) throw PicklingError("not a valid date");
     detail::dump_date(w, static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
                       static_cast<unsigned>(d.day()));
   }
-  static void load(const Reader& r, std::chrono::year_month_day& d) {
+  static void load(const pickle::Reader& r, std::chrono::year_month_day& d) {
     int y;
     unsigned m, day;
     detail::load_date(r, y, m, day);

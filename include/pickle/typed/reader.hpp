@@ -42,15 +42,6 @@ class TypedError : public PickleError {
   std::string path_;
 };
 
-/// A type with a codec that reads it.
-template <class T>
-concept loadable = requires(const Reader& r, T& x) {
-  codec<T>::load(r, x);
-}
-|| requires(const Reader& r) {
-  { codec<T>::load(r) } -> std::convertible_to<T>;
-};
-
 namespace detail {
 struct ReaderState;
 #ifdef __SIZEOF_INT128__

@@ -36,68 +36,72 @@ inline constexpr bool is_char_like =
 
 template <>
 struct codec<std::nullptr_t> {
-  static void dump(Writer& w, std::nullptr_t) { w.none(); }
-  static void load(const Reader& r, std::nullptr_t&) { r.expect_none(); }
+  static void dump(pickle::Writer& w, std::nullptr_t) { w.none(); }
+  static void load(const pickle::Reader& r, std::nullptr_t&) { r.expect_none(); }
 };
 template <>
 struct codec<std::monostate> {
-  static void dump(Writer& w, std::monostate) { w.none(); }
-  static void load(const Reader& r, std::monostate&) { r.expect_none(); }
+  static void dump(pickle::Writer& w, std::monostate) { w.none(); }
+  static void load(const pickle::Reader& r, std::monostate&) { r.expect_none(); }
 };
 
 template <>
 struct codec<bool> {
-  static void dump(Writer& w, bool b) { w.boolean(b); }
-  static void load(const Reader& r, bool& b) { b = r.as_bool(); }
+  static void dump(pickle::Writer& w, bool b) { w.boolean(b); }
+  static void load(const pickle::Reader& r, bool& b) { b = r.as_bool(); }
 };
 
 /// Every integer type is a Python int; loading checks the range.
 template <std::integral I>
 requires(!std::is_same_v<I, bool>) struct codec<I> {
-  static void dump(Writer& w, I i) {
+  static void dump(pickle::Writer& w, I i) {
     if constexpr (std::is_signed_v<I>)
       w.integer(static_cast<int64_t>(i));
     else
       w.integer(static_cast<uint64_t>(i));
   }
-  static void load(const Reader& r, I& i) { i = r.as_integer<I>(); }
+  static void load(const pickle::Reader& r, I& i) { i = r.as_integer<I>(); }
 };
 
 #ifdef __SIZEOF_INT128__
 /// 128-bit integers (GCC and Clang) as Python ints.
 template <>
 struct codec<detail::int128> {
-  static void dump(Writer& w, detail::int128 x) {
+  static void dump(pickle::Writer& w, detail::int128 x) {
     uint8_t b[16];
     for (int i = 0; i < 16; ++i)
       b[i] = static_cast<uint8_t>(static_cast<detail::uint128>(x) >> (8 * i));
     w.integer(std::span<const uint8_t>(b, 16));
   }
-  static void load(const Reader& r, detail::int128& x) { x = r.as_integer<detail::int128>(); }
+  static void load(const pickle::Reader& r, detail::int128& x) {
+    x = r.as_integer<detail::int128>();
+  }
 };
 template <>
 struct codec<detail::uint128> {
-  static void dump(Writer& w, detail::uint128 x) {
+  static void dump(pickle::Writer& w, detail::uint128 x) {
     uint8_t b[17] = {};
     for (int i = 0; i < 16; ++i) b[i] = static_cast<uint8_t>(x >> (8 * i));
     w.integer(std::span<const uint8_t>(b, 17));  // a zero byte above: not negative
   }
-  static void load(const Reader& r, detail::uint128& x) { x = r.as_integer<detail::uint128>(); }
+  static void load(const pickle::Reader& r, detail::uint128& x) {
+    x = r.as_integer<detail::uint128>();
+  }
 };
 #endif
 
 template <std::floating_point F>
 requires(sizeof(F) <= sizeof(double)) struct codec<F> {
-  static void dump(Writer& w, F f) { w.float64(static_cast<double>(f)); }
-  static void load(const Reader& r, F& f) { f = static_cast<F>(r.as_float()); }
+  static void dump(pickle::Writer& w, F f) { w.float64(static_cast<double>(f)); }
+  static void load(const pickle::Reader& r, F& f) { f = static_cast<F>(r.as_float()); }
 };
 
 template <std::floating_point F>
 requires(sizeof(F) <= sizeof(double)) struct codec<std::complex<F>> {
-  static void dump(Writer& w, const std::complex<F>& c) {
+  static void dump(pickle::Writer& w, const std::complex<F>& c) {
     w.complex(static_cast<double>(c.real()), static_cast<double>(c.imag()));
   }
-  static void load(const Reader& r, std::complex<F>& c) {
+  static void load(const pickle::Reader& r, std::complex<F>& c) {
     auto [re, im] = r.as_complex();
     c = std::complex<F>(static_cast<F>(re), static_cast<F>(im));
   }
@@ -107,21 +111,21 @@ requires(sizeof(F) <= sizeof(double)) struct codec<std::complex<F>> {
 
 template <>
 struct codec<std::string> {
-  static void dump(Writer& w, const std::string& s) { w.str(s); }
-  static void load(const Reader& r, std::string& s) { s.assign(r.as_str()); }
+  static void dump(pickle::Writer& w, const std::string& s) { w.str(s); }
+  static void load(const pickle::Reader& r, std::string& s) { s.assign(r.as_str()); }
 };
 /// Written only: a loaded view would outlive the graph it points into.
 template <>
 struct codec<std::string_view> {
-  static void dump(Writer& w, std::string_view s) { w.str(s); }
+  static void dump(pickle::Writer& w, std::string_view s) { w.str(s); }
 };
 template <>
 struct codec<const char*> {
-  static void dump(Writer& w, const char* s) { w.str(s); }
+  static void dump(pickle::Writer& w, const char* s) { w.str(s); }
 };
 template <size_t N>
 struct codec<char[N]> {
-  static void dump(Writer& w, const char (&s)[N]) {
+  static void dump(pickle::Writer& w, const char (&s)[N]) {
     w.str(std::string_view(s, std::char_traits<char>::length(s)));
   }
 };
@@ -132,8 +136,8 @@ namespace detail {
 /// A sequence container read from a list or a tuple, element by element.
 template <class C>
 struct list_codec {
-  static void dump(Writer& w, const C& c) { w.list(c); }
-  static void load(const Reader& r, C& c) {
+  static void dump(pickle::Writer& w, const C& c) { w.list(c); }
+  static void load(const pickle::Reader& r, C& c) {
     std::span<const Value> items = r.items({Kind::List, Kind::Tuple}, "list");
     c.clear();
     if constexpr (requires { c.reserve(items.size()); }) c.reserve(items.size());
@@ -155,8 +159,8 @@ struct codec<std::list<T, A>> : detail::list_codec<std::list<T, A>> {};
 /// std::array: a list of exactly N items.
 template <class T, size_t N>
 struct codec<std::array<T, N>> {
-  static void dump(Writer& w, const std::array<T, N>& a) { w.list(a); }
-  static void load(const Reader& r, std::array<T, N>& a) {
+  static void dump(pickle::Writer& w, const std::array<T, N>& a) { w.list(a); }
+  static void load(const pickle::Reader& r, std::array<T, N>& a) {
     std::span<const Value> items = r.items({Kind::List, Kind::Tuple}, "list");
     if (items.size() != N)
       r.fail(ErrorCode::type_error, "expected a list of " + std::to_string(N) + " items, found " +
@@ -168,10 +172,10 @@ struct codec<std::array<T, N>> {
 /// std::vector<std::byte>: bytes.
 template <class A>
 struct codec<std::vector<std::byte, A>> {
-  static void dump(Writer& w, const std::vector<std::byte, A>& b) {
+  static void dump(pickle::Writer& w, const std::vector<std::byte, A>& b) {
     w.bytes(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
   }
-  static void load(const Reader& r, std::vector<std::byte, A>& b) {
+  static void load(const pickle::Reader& r, std::vector<std::byte, A>& b) {
     std::string_view d = r.as_bytes();
     auto* p = reinterpret_cast<const std::byte*>(d.data());
     b.assign(p, p + d.size());
@@ -184,10 +188,10 @@ namespace detail {
 template <class Tuple>
 struct tuple_codec {
   static constexpr size_t N = std::tuple_size_v<Tuple>;
-  static void dump(Writer& w, const Tuple& t) {
+  static void dump(pickle::Writer& w, const Tuple& t) {
     std::apply([&](const auto&... x) { w.tuple(x...); }, t);
   }
-  static void load(const Reader& r, Tuple& t) {
+  static void load(const pickle::Reader& r, Tuple& t) {
     std::span<const Value> items = r.items({Kind::Tuple, Kind::List}, "tuple");
     if (items.size() != N)
       r.fail(ErrorCode::type_error, "expected a tuple of " + std::to_string(N) + " items, found " +
@@ -210,8 +214,8 @@ struct codec<std::tuple<T...>> : detail::tuple_codec<std::tuple<T...>> {};
 namespace detail {
 template <class M>
 struct dict_codec {
-  static void dump(Writer& w, const M& m) { w.dict(m); }
-  static void load(const Reader& r, M& m) {
+  static void dump(pickle::Writer& w, const M& m) { w.dict(m); }
+  static void load(const pickle::Reader& r, M& m) {
     m.clear();
     for (const auto& e : r.entries()) {
       auto k = r.key_at(e).template read<typename M::key_type>();
@@ -221,8 +225,8 @@ struct dict_codec {
 };
 template <class S>
 struct set_codec {
-  static void dump(Writer& w, const S& s) { w.set(s); }
-  static void load(const Reader& r, S& s) {
+  static void dump(pickle::Writer& w, const S& s) { w.set(s); }
+  static void load(const pickle::Reader& r, S& s) {
     std::span<const Value> items = r.items({Kind::Set, Kind::FrozenSet}, "set");
     s.clear();
     for (size_t i = 0; i < items.size(); ++i)
@@ -246,13 +250,13 @@ struct codec<std::unordered_set<K, H, E, A>> : detail::set_codec<std::unordered_
 /// None when empty. In a PICKLE_DICT or PICKLE_OBJECT struct, a missing key is empty too.
 template <class T>
 struct codec<std::optional<T>> {
-  static void dump(Writer& w, const std::optional<T>& o) {
+  static void dump(pickle::Writer& w, const std::optional<T>& o) {
     if (o)
       w.write(*o);
     else
       w.none();
   }
-  static void load(const Reader& r, std::optional<T>& o) {
+  static void load(const pickle::Reader& r, std::optional<T>& o) {
     if (r.kind() == Kind::None)
       o.reset();
     else
@@ -264,10 +268,10 @@ struct codec<std::optional<T>> {
 /// value (in the order of the variant's types).
 template <class... T>
 struct codec<std::variant<T...>> {
-  static void dump(Writer& w, const std::variant<T...>& v) {
+  static void dump(pickle::Writer& w, const std::variant<T...>& v) {
     std::visit([&](const auto& x) { w.write(x); }, v);
   }
-  static void load(const Reader& r, std::variant<T...>& v) {
+  static void load(const pickle::Reader& r, std::variant<T...>& v) {
     std::optional<std::string> first;
     bool done = false;
     auto attempt = [&]<class A>(std::type_identity<A>) {
@@ -289,13 +293,13 @@ struct codec<std::variant<T...>> {
 /// None when null; the object otherwise (each unique_ptr its own object).
 template <class T, class D>
 struct codec<std::unique_ptr<T, D>> {
-  static void dump(Writer& w, const std::unique_ptr<T, D>& p) {
+  static void dump(pickle::Writer& w, const std::unique_ptr<T, D>& p) {
     if (p)
       w.write(*p);
     else
       w.none();
   }
-  static void load(const Reader& r, std::unique_ptr<T, D>& p) {
+  static void load(const pickle::Reader& r, std::unique_ptr<T, D>& p) {
     if (r.kind() == Kind::None) return p.reset();
     p = std::make_unique<T>(r.template read<T>());
   }
@@ -305,8 +309,8 @@ struct codec<std::unique_ptr<T, D>> {
 /// and comes back as one shared object. Cycles: see docs/typed.md.
 template <class T>
 struct codec<std::shared_ptr<T>> {
-  static void dump(Writer& w, const std::shared_ptr<T>& p) { w.shared(p); }
-  static void load(const Reader& r, std::shared_ptr<T>& p) {
+  static void dump(pickle::Writer& w, const std::shared_ptr<T>& p) { w.shared(p); }
+  static void load(const pickle::Reader& r, std::shared_ptr<T>& p) {
     if (r.kind() == Kind::None) return p.reset();
     if constexpr (std::is_default_constructible_v<T>) {
       // Remembered before it is read, so a cycle back to it finds it.
@@ -328,8 +332,8 @@ struct codec<std::shared_ptr<T>> {
 /// graph that outlives it: loads<T>(bytes, graph), else UsageError.
 template <>
 struct codec<Value> {
-  static void dump(Writer& w, Value v) { w.value(v); }
-  static void load(const Reader& r, Value& v);
+  static void dump(pickle::Writer& w, Value v) { w.value(v); }
+  static void load(const pickle::Reader& r, Value& v);
 };
 
 }  // namespace pickle

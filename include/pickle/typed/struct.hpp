@@ -73,8 +73,8 @@ concept bound = requires {
 
 // The fields as a dict's items: name, value, name, value...
 template <class S, class Fields>
-void dump_fields(Writer& w, const S& s, const Fields& fields) {
-  Writer::Items d = w.begin_dict(std::tuple_size_v<Fields>);
+void dump_fields(pickle::Writer& w, const S& s, const Fields& fields) {
+  pickle::Writer::Items d = w.begin_dict(std::tuple_size_v<Fields>);
   std::apply(
       [&](const auto&... f) {
         ((w.next(d), w.name(f.name), w.next(d), w.write(s.*(f.member))), ...);
@@ -85,14 +85,14 @@ void dump_fields(Writer& w, const S& s, const Fields& fields) {
 
 // Each field from `lookup(name)` (an optional Reader); returns how many were found.
 template <class S, class Fields, class Lookup>
-size_t load_fields(const Reader& r, S& s, const Fields& fields, const Lookup& lookup,
+size_t load_fields(const pickle::Reader& r, S& s, const Fields& fields, const Lookup& lookup,
                    const char* what) {
   size_t found = 0;
   std::apply(
       [&](const auto&... f) {
         auto one = [&](const auto& fd) {
           using M = std::remove_reference_t<decltype(s.*(fd.member))>;
-          if (std::optional<Reader> x = lookup(fd.name)) {
+          if (std::optional<pickle::Reader> x = lookup(fd.name)) {
             x->read(s.*(fd.member));
             ++found;
           } else if constexpr (is_optional<M>::value) {
@@ -113,7 +113,7 @@ template <class Fields>
 bool is_field(std::string_view name, const Fields& fields) {
   return std::apply([&](const auto&... f) { return ((f.name == name) || ...); }, fields);
 }
-[[noreturn]] void fail_extra_key(const Reader& r, Value dict,
+[[noreturn]] void fail_extra_key(const pickle::Reader& r, Value dict,
                                  bool (*is_field)(std::string_view, const void*),
                                  const void* fields, const char* what);
 
@@ -122,7 +122,7 @@ bool is_field(std::string_view name, const Fields& fields) {
 /// The codec of a struct bound by PICKLE_DICT or PICKLE_OBJECT.
 template <detail::bound T>
 struct codec<T> {
-  static void dump(Writer& w, const T& x) {
+  static void dump(pickle::Writer& w, const T& x) {
     auto b = pickle_binding(detail::bind_tag<T>{});
     if constexpr (requires { b.module; }) {
       w.begin_instance(b.module, b.qualname);
@@ -134,7 +134,7 @@ struct codec<T> {
       detail::dump_fields(w, x, b.fields);
     }
   }
-  static void load(const Reader& r, T& x) {
+  static void load(const pickle::Reader& r, T& x) {
     auto b = pickle_binding(detail::bind_tag<T>{});
     using Fields = decltype(b.fields);
     auto check = [](std::string_view n, const void* f) {

@@ -22,26 +22,10 @@
 #include <utility>
 
 #include "pickle/error.hpp"
+#include "pickle/typed/codec.hpp"
 #include "pickle/value.hpp"
 
 namespace pickle {
-
-/// The customisation point: specialise it for a type to pickle it (docs/typed.md).
-/// A specialisation has `static void dump(Writer&, const T&)` (writes exactly one
-/// Python value), and `static void load(const Reader&, T&)` or `static T load(const
-/// Reader&)`. Either may be left out for a type that is only written or only read.
-/// The primary template is empty: a type without a specialisation has no codec.
-template <class T>
-struct codec {};
-
-class Writer;
-class Reader;
-
-/// A type with a codec that writes it.
-template <class T>
-concept dumpable = requires(Writer& w, const T& x) {
-  codec<T>::dump(w, x);
-};
 
 namespace detail {
 class Encoder;
