@@ -27,16 +27,15 @@ std::string int_text(Value v) {
 
 }  // namespace
 
-Reader::Depth::Depth(const Reader& x) : r(x) {
-  if (++r.s_->depth > r.s_->options.max_depth) {
-    --r.s_->depth;
-    r.fail(ErrorCode::limit_exceeded, "values nest deeper than " +
-                                          std::to_string(r.s_->options.max_depth) +
-                                          " levels (LoadOptions::typed.max_depth)");
-  }
-}
-Reader::Depth::~Depth() {
-  --r.s_->depth;
+Reader::Reader(detail::ReaderState& s, Value v) noexcept
+    : s_(&s),
+      v_(v),
+      max_depth_(static_cast<uint32_t>(std::min<size_t>(s.options.max_depth, UINT32_MAX))) {}
+
+void Reader::too_deep() const {
+  fail(ErrorCode::limit_exceeded, "values nest deeper than " +
+                                      std::to_string(s_->options.max_depth) +
+                                      " levels (LoadOptions::typed.max_depth)");
 }
 
 // ---- errors -----------------------------------------------------------------------
@@ -215,10 +214,6 @@ std::span<const Value> Reader::items(std::initializer_list<Kind> kinds,
   return v_.items();
 }
 
-Reader Reader::item(std::span<const Value> items, size_t i) const& {
-  return Reader(*this, items[i], Step::index, i, Value(), {});
-}
-
 std::span<const std::pair<Value, Value>> Reader::entries() const {
   if (!v_.is_dict()) fail("dict");
   const auto& e = v_.dict().entries;
@@ -226,18 +221,26 @@ std::span<const std::pair<Value, Value>> Reader::entries() const {
 }
 
 Reader Reader::key_at(const std::pair<Value, Value>& entry) const& {
-  return Reader(*this, entry.first, Step::dict_key, 0, entry.first, {});
+  return child(entry.first, Step::dict_key, 0, entry.first, {});
 }
 
 Reader Reader::value_at(const std::pair<Value, Value>& entry) const& {
-  return Reader(*this, entry.second, Step::key, 0, entry.first, {});
+  return child(entry.second, Step::key, 0, entry.first, {});
 }
 
 std::optional<Reader> Reader::find(std::string_view key) const& {
   if (!v_.is_dict()) fail("dict");
   const Value* x = v_.dict().find(key);
   if (!x) return std::nullopt;
-  return Reader(*this, *x, Step::key, 0, Value(), key);
+  return child(*x, Step::key, 0, Value(), key);
+}
+
+std::optional<Reader> Reader::find(std::string_view key, size_t hint) const& {
+  if (!v_.is_dict()) fail("dict");
+  const auto& e = v_.dict().entries;
+  if (hint < e.size() && e[hint].first.is_str() && e[hint].first.str().text == key)
+    return child(e[hint].second, Step::key, 0, Value(), key);
+  return find(key);
 }
 
 Reader Reader::at(std::string_view key) const& {
@@ -282,13 +285,13 @@ Reader Reader::arg(size_t i) const& {
   if (i >= n)
     fail(ErrorCode::type_error, "expected an argument " + std::to_string(i) +
                                     " to the call, found " + std::to_string(n) + " arguments");
-  return Reader(*this, o.args.items()[i], Step::arg, i, Value(), {});
+  return child(o.args.items()[i], Step::arg, i, Value(), {});
 }
 
 std::optional<Reader> Reader::state() const& {
   const ObjectNode& o = object();
   if (o.states.empty()) return std::nullopt;
-  return Reader(*this, o.states.back(), Step::attribute, 0, Value(), "__getstate__()");
+  return child(o.states.back(), Step::attribute, 0, Value(), "__getstate__()");
 }
 
 namespace {
@@ -312,9 +315,21 @@ std::optional<Reader> Reader::attribute(std::string_view name) const& {
   state_dicts(o.states.back(), dicts);
   for (const DictNode* d : dicts) {
     if (!d) continue;
-    if (const Value* x = d->find(name)) return Reader(*this, *x, Step::attribute, 0, Value(), name);
+    if (const Value* x = d->find(name)) return child(*x, Step::attribute, 0, Value(), name);
   }
   return std::nullopt;
+}
+
+std::optional<Reader> Reader::attribute(std::string_view name, size_t hint) const& {
+  const ObjectNode& o = object();
+  if (o.states.empty()) return std::nullopt;
+  Value state = o.states.back();
+  if (state.is_dict()) {
+    const auto& e = state.dict().entries;
+    if (hint < e.size() && e[hint].first.is_str() && e[hint].first.str().text == name)
+      return child(e[hint].second, Step::attribute, 0, Value(), name);
+  }
+  return attribute(name);
 }
 
 size_t Reader::attribute_count() const {

@@ -189,6 +189,36 @@ Writer::Items Writer::begin_list(size_t n) {
   return c;
 }
 
+namespace {
+// A list of immediates, batched as begin_list()/next()/end() batch it.
+template <class T, class Put>
+void immediates(detail::Emitter& em, std::span<const T> xs, Put put) {
+  if (xs.empty()) return;
+  detail::BatchCursor c{detail::BatchCursor::kBatchOpen, 0, 0};
+  while (c.i < xs.size()) {
+    if (c.i == c.j) em.next_exact_run(c, xs.size(), detail::kListItems);
+    for (; c.i < c.j; ++c.i) {
+      em.boundary();
+      put(xs[c.i]);
+    }
+  }
+  while (em.next_exact_run(c, xs.size(), detail::kListItems)) {
+  }
+}
+}  // namespace
+
+void Writer::list(std::span<const double> xs) {
+  Items l = begin_list(xs.size());
+  (void)l;
+  immediates(s_.em, xs, [&](double d) { s_.em.float64(d); });
+}
+
+void Writer::list(std::span<const int64_t> xs) {
+  Items l = begin_list(xs.size());
+  (void)l;
+  immediates(s_.em, xs, [&](int64_t i) { s_.em.int64(i); });
+}
+
 Writer::Items Writer::begin_dict(size_t n) {
   s_.em.boundary();
   s_.em.empty_dict();

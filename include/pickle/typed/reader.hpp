@@ -64,7 +64,6 @@ class Reader {
                   "Reader&): specialise pickle::codec for this type, or bind it "
                   "with PICKLE_DICT or PICKLE_OBJECT (docs/typed.md)");
     if constexpr (requires { codec<T>::load(*this); }) {
-      Depth guard(*this);
       return codec<T>::load(*this);
     } else {
       T out{};
@@ -79,7 +78,6 @@ class Reader {
                   "Reader&): specialise pickle::codec for this type, or bind it "
                   "with PICKLE_DICT or PICKLE_OBJECT (docs/typed.md)");
     if constexpr (requires { codec<T>::load(*this, out); }) {
-      Depth guard(*this);
       codec<T>::load(*this, out);
     } else {
       out = read<T>();
@@ -130,7 +128,9 @@ class Reader {
   /// The items of a list, tuple, set or frozenset (the kinds `expected` names), each
   /// a Reader at [i]. `expected` is what an error calls the wanted kind ("list").
   std::span<const Value> items(std::initializer_list<Kind> kinds, std::string_view expected) const;
-  Reader item(std::span<const Value> items, size_t i) const&;
+  Reader item(std::span<const Value> items, size_t i) const& {
+    return child(items[i], Step::index, i, Value(), {});
+  }
   Reader item(std::span<const Value>, size_t) const&& = delete;
   /// A dict's entries; key and value Readers with key(), value_at().
   std::span<const std::pair<Value, Value>> entries() const;
@@ -141,6 +141,10 @@ class Reader {
   /// The value of a str key of a dict (this Reader must be a dict), or nothing.
   std::optional<Reader> find(std::string_view key) const&;
   std::optional<Reader> find(std::string_view) const&& = delete;
+  /// The same, looked at first in entry `hint` (where a struct's field usually is: a
+  /// dict written from one keeps the fields' order), then by hashing.
+  std::optional<Reader> find(std::string_view key, size_t hint) const&;
+  std::optional<Reader> find(std::string_view, size_t) const&& = delete;
   /// The value of a str key, else TypedError (code key_error) naming the key.
   Reader at(std::string_view key) const&;
   Reader at(std::string_view) const&& = delete;
@@ -160,6 +164,9 @@ class Reader {
   /// of BUILD, or the two dicts of a (dict, slots) state); ".name" in paths.
   std::optional<Reader> attribute(std::string_view name) const&;
   std::optional<Reader> attribute(std::string_view) const&& = delete;
+  /// The same, looked at first in entry `hint` of the state dict.
+  std::optional<Reader> attribute(std::string_view name, size_t hint) const&;
+  std::optional<Reader> attribute(std::string_view, size_t) const&& = delete;
   /// The attributes its state holds (0 when it has none).
   size_t attribute_count() const;
 
@@ -186,7 +193,7 @@ class Reader {
     return p;
   }
   /// The state of a typed load (the entry points make it).
-  Reader(detail::ReaderState& s, Value v) noexcept : s_(&s), v_(v) {}
+  Reader(detail::ReaderState& s, Value v) noexcept;
 
  private:
   friend struct codec<Value>;
@@ -197,14 +204,20 @@ class Reader {
         v_(v),
         parent_(&parent),
         step_(step),
+        depth_(parent.depth_ + 1),
+        max_depth_(parent.max_depth_),
         index_(index),
         key_(key),
         name_(name) {}
-  struct Depth {
-    const Reader& r;
-    explicit Depth(const Reader& x);
-    ~Depth();
-  };
+  // A Reader of v below this one; TypedError (limit_exceeded) past
+  // TypedLoadOptions::max_depth levels.
+  Reader child(Value v, Step step, size_t index, Value key, std::string_view name) const {
+    Reader c(*this, v, step, index, key, name);
+    if (c.depth_ > max_depth_) [[unlikely]]
+      c.too_deep();
+    return c;
+  }
+  [[noreturn]] void too_deep() const;
   int64_t signed_int(int64_t lo, int64_t hi) const;
   uint64_t unsigned_int(uint64_t hi) const;
   std::string int_bytes(size_t width, bool is_signed) const;
@@ -216,6 +229,8 @@ class Reader {
   Value v_;
   const Reader* parent_ = nullptr;
   Step step_ = Step::top;
+  uint32_t depth_ = 1;  // the top is level 1
+  uint32_t max_depth_;  // TypedLoadOptions::max_depth
   size_t index_ = 0;
   Value key_;
   std::string_view name_;

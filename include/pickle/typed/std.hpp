@@ -141,8 +141,15 @@ struct list_codec {
     std::span<const Value> items = r.items({Kind::List, Kind::Tuple}, "list");
     c.clear();
     if constexpr (requires { c.reserve(items.size()); }) c.reserve(items.size());
-    for (size_t i = 0; i < items.size(); ++i)
-      c.push_back(r.item(items, i).template read<typename C::value_type>());
+    using E = typename C::value_type;
+    for (size_t i = 0; i < items.size(); ++i) {
+      pickle::Reader x = r.item(items, i);
+      if constexpr (std::is_default_constructible_v<E> && loadable<E>) {
+        x.read(c.emplace_back());  // read in place
+      } else {
+        c.push_back(x.template read<E>());
+      }
+    }
   }
 };
 }  // namespace detail

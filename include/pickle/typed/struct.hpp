@@ -83,16 +83,17 @@ void dump_fields(pickle::Writer& w, const S& s, const Fields& fields) {
   w.end(d);
 }
 
-// Each field from `lookup(name)` (an optional Reader); returns how many were found.
+// Each field from `lookup(name, hint)` (an optional Reader; hint: the field's index,
+// where it usually is); returns how many were found.
 template <class S, class Fields, class Lookup>
 size_t load_fields(const pickle::Reader& r, S& s, const Fields& fields, const Lookup& lookup,
                    const char* what) {
-  size_t found = 0;
+  size_t found = 0, at = 0;
   std::apply(
       [&](const auto&... f) {
         auto one = [&](const auto& fd) {
           using M = std::remove_reference_t<decltype(s.*(fd.member))>;
-          if (std::optional<pickle::Reader> x = lookup(fd.name)) {
+          if (std::optional<pickle::Reader> x = lookup(fd.name, at++)) {
             x->read(s.*(fd.member));
             ++found;
           } else if constexpr (is_optional<M>::value) {
@@ -143,13 +144,14 @@ struct codec<T> {
     if constexpr (requires { b.module; }) {
       r.object_of(b.module, b.qualname);
       size_t found = detail::load_fields(
-          r, x, b.fields, [&](std::string_view n) { return r.attribute(n); }, "attribute");
+          r, x, b.fields, [&](std::string_view n, size_t hint) { return r.attribute(n, hint); },
+          "attribute");
       if (found != r.attribute_count() && !r.ignore_extra_keys())
         detail::fail_extra_key(r, Value(), check, &b.fields, "attribute");
     } else {
       if (r.kind() != Kind::Dict) r.fail("dict");
       size_t found = detail::load_fields(
-          r, x, b.fields, [&](std::string_view n) { return r.find(n); }, "key");
+          r, x, b.fields, [&](std::string_view n, size_t hint) { return r.find(n, hint); }, "key");
       if (found != r.entries().size() && !r.ignore_extra_keys())
         detail::fail_extra_key(r, r.value(), check, &b.fields, "key");
     }

@@ -90,6 +90,10 @@ class Writer {
   void next(Items& items);
   void end(Items& items);
 
+  /// A list of floats or of ints, in one call (the commonest large lists).
+  void list(std::span<const double> xs);
+  void list(std::span<const int64_t> xs);
+
   template <class... A>
   void tuple(const A&... items) {
     Items t = begin_tuple(sizeof...(A));
@@ -99,7 +103,12 @@ class Writer {
   /// A list, set or frozenset of a range's elements, in its order.
   template <std::ranges::input_range R>
   void list(const R& r) {
-    sequence(begin_list(size_of(r)), r);
+    using E = std::ranges::range_value_t<R>;
+    if constexpr (std::ranges::contiguous_range<const R> &&
+                  (std::is_same_v<E, double> || std::is_same_v<E, int64_t>))
+      list(std::span<const E>(std::ranges::data(r), std::ranges::size(r)));
+    else
+      sequence(begin_list(size_of(r)), r);
   }
   template <std::ranges::input_range R>
   void tuple_of(const R& r) {
