@@ -4,7 +4,7 @@
 #
 #   bash scripts/fuzz.sh [SECONDS] [TARGET...]     # default: 60 s, every target
 #
-# Targets: load_fuzzer roundtrip_fuzzer graph_fuzzer dis_fuzzer builders_fuzzer
+# Targets: load_fuzzer roundtrip_fuzzer graph_fuzzer dis_fuzzer builders_fuzzer typed_fuzzer
 # (fuzz/targets.hpp).
 # The corpus of a target lives in build/fuzz-corpus/<target> and grows from run to
 # run; the seeds come from scripts/fuzz-corpus.py. Crashes, timeouts and leaks are
@@ -16,7 +16,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-ALL_TARGETS=(load_fuzzer roundtrip_fuzzer graph_fuzzer dis_fuzzer builders_fuzzer)
+ALL_TARGETS=(load_fuzzer roundtrip_fuzzer graph_fuzzer dis_fuzzer builders_fuzzer typed_fuzzer)
 
 seconds=60
 if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then

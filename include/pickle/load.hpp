@@ -111,6 +111,10 @@ struct TypedLoadOptions {
   /// How deep C++ values may nest before TypedError (limit_exceeded): only a recursive
   /// C++ structure gets near it.
   size_t max_depth = 1000;
+  /// Whether a shared_ptr may be read from a value that contains itself. Off: a
+  /// TypedError, since the cycle of shared_ptrs it makes is never freed unless the
+  /// caller breaks it (hostile input could make a program leak so).
+  bool allow_shared_cycles = false;
 };
 
 struct LoadOptions {

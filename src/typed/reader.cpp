@@ -349,12 +349,24 @@ bool Reader::ignore_extra_keys() const noexcept {
 std::shared_ptr<void> Reader::find_shared(const void* tag) const {
   if (!v_.is_node()) return nullptr;
   auto it = s_->shared.find({v_.node(), tag});
-  return it == s_->shared.end() ? nullptr : it->second;
+  if (it == s_->shared.end()) return nullptr;
+  if (it->second.filling && !s_->options.allow_shared_cycles)
+    fail(ErrorCode::type_error,
+         "a shared object that contains itself (a cycle of shared_ptrs, which would never be "
+         "freed): refused unless TypedLoadOptions::allow_shared_cycles");
+  return it->second.object;
 }
 
 void Reader::remember_shared(const void* tag, std::shared_ptr<void> p) const {
   if (v_.is_node())
-    s_->shared.emplace(detail::ReaderState::SharedKey{v_.node(), tag}, std::move(p));
+    s_->shared.insert_or_assign(detail::ReaderState::SharedKey{v_.node(), tag},
+                                detail::ReaderState::Shared{std::move(p), true});
+}
+
+void Reader::filled_shared(const void* tag) const {
+  if (!v_.is_node()) return;
+  auto it = s_->shared.find({v_.node(), tag});
+  if (it != s_->shared.end()) it->second.filling = false;
 }
 
 void codec<Value>::load(const Reader& r, Value& v) {

@@ -27,7 +27,11 @@ struct ReaderState {
       return std::hash<const void*>()(k.node) * 31 + std::hash<const void*>()(k.tag);
     }
   };
-  std::unordered_map<SharedKey, std::shared_ptr<void>, SharedKeyHash> shared;
+  struct Shared {
+    std::shared_ptr<void> object;
+    bool filling;  // being read: reaching it again is a cycle
+  };
+  std::unordered_map<SharedKey, Shared, SharedKeyHash> shared;
 };
 
 }  // namespace pickle::detail

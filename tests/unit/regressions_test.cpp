@@ -19,7 +19,7 @@ struct Target {
 constexpr Target kTargets[] = {
     {"load", pickle::fuzz::load_target},         {"roundtrip", pickle::fuzz::roundtrip_target},
     {"graph", pickle::fuzz::graph_target},       {"dis", pickle::fuzz::dis_target},
-    {"builders", pickle::fuzz::builders_target},
+    {"builders", pickle::fuzz::builders_target}, {"typed", pickle::fuzz::typed_target},
 };
 
 TEST(Regressions, EveryFileReplaysCleanly) {

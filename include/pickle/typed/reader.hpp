@@ -182,14 +182,18 @@ class Reader {
   std::string found() const;
 
   /// For shared_ptr's codec: the object already read from this node as T, or a new
-  /// one from `make`, remembered before it is filled, so that a node read twice
-  /// (or reached again inside itself) is one shared object.
-  template <class T, class Make>
-  std::shared_ptr<T> shared(Make make) const {
+  /// one from `make`, filled by `fill` after it is remembered, so that a node read
+  /// twice is one shared object. A node reached again inside itself (a cycle) is a
+  /// TypedError unless TypedLoadOptions::allow_shared_cycles (the cycle of shared_ptrs
+  /// it makes is never freed unless the caller breaks it).
+  template <class T, class Make, class Fill>
+  std::shared_ptr<T> shared(Make make, Fill fill) const {
     static constexpr char tag = 0;
     if (std::shared_ptr<void> p = find_shared(&tag)) return std::static_pointer_cast<T>(p);
     std::shared_ptr<T> p = make();
     remember_shared(&tag, p);
+    fill(*p);
+    filled_shared(&tag);
     return p;
   }
   /// The state of a typed load (the entry points make it).
@@ -224,6 +228,7 @@ class Reader {
   const ObjectNode& object() const;
   std::shared_ptr<void> find_shared(const void* tag) const;
   void remember_shared(const void* tag, std::shared_ptr<void> p) const;
+  void filled_shared(const void* tag) const;
 
   detail::ReaderState* s_;
   Value v_;

@@ -319,16 +319,12 @@ struct codec<std::shared_ptr<T>> {
   static void dump(pickle::Writer& w, const std::shared_ptr<T>& p) { w.shared(p); }
   static void load(const pickle::Reader& r, std::shared_ptr<T>& p) {
     if (r.kind() == Kind::None) return p.reset();
-    if constexpr (std::is_default_constructible_v<T>) {
-      // Remembered before it is read, so a cycle back to it finds it.
-      bool made = false;
-      p = r.template shared<T>([&] {
-        made = true;
-        return std::make_shared<T>();
-      });
-      if (made) r.read(*p);
+    if constexpr (std::is_default_constructible_v<T> && loadable<T>) {
+      // Remembered before it is filled, so a cycle back to it finds it.
+      p = r.template shared<T>([] { return std::make_shared<T>(); }, [&](T& x) { r.read(x); });
     } else {
-      p = r.template shared<T>([&] { return std::make_shared<T>(r.template read<T>()); });
+      p = r.template shared<T>([&] { return std::make_shared<T>(r.template read<T>()); },
+                               [](T&) {});
     }
   }
 };
