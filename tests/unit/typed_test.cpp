@@ -50,6 +50,13 @@ struct StorageRef {
   std::string key;
 };
 
+// A class with __getnewargs__: bank.Account(number) then its __dict__ (docs/typed.md).
+struct Account {
+  int64_t number = 0;
+  std::string owner;
+  bool operator==(const Account&) const = default;
+};
+
 struct Holder {
   std::string label;
   pickle::Value extra;
@@ -82,6 +89,29 @@ struct pickle::codec<typed_test::Fraction> {
     size_t slash = s.find('/');
     f.num = std::stoll(s.substr(0, slash));
     f.den = slash == std::string::npos ? 1 : std::stoll(s.substr(slash + 1));
+  }
+};
+
+template <>
+struct pickle::codec<typed_test::Account> {
+  static void dump(Writer& w, const typed_test::Account& a) {
+    w.instance("bank", "Account", a.number);  // the class and __getnewargs__()
+    Writer::Items d = w.begin_dict(2);        // the state: __dict__
+    w.next(d);
+    w.name("number");
+    w.next(d);
+    w.integer(a.number);
+    w.next(d);
+    w.name("owner");
+    w.next(d);
+    w.str(a.owner);
+    w.end(d);
+    w.build();
+  }
+  static void load(const Reader& r, typed_test::Account& a) {
+    r.object_of("bank", "Account");
+    a.number = r.attribute("number").value().as_integer<int64_t>();
+    a.owner = r.attribute("owner").value().read<std::string>();
   }
 };
 
@@ -278,6 +308,31 @@ TEST(Typed, ReductionCodec) {
   Graph g;
   Value old = g.object(g.global("fractions", "Fraction"), g.tuple({g.str("3/4")}));
   EXPECT_EQ(pickle::from_value<Fraction>(old), (Fraction{3, 4}));
+}
+
+TEST(Typed, GetnewargsCodec) {
+  // CPython 3.11's pickle.dumps(bank.Account(12, 'Ada'), protocol) for a class whose
+  // __getnewargs__ returns (self.number,).
+  Account a{12, "Ada"};
+  EXPECT_EQ(dumps_at(a, 0),
+            "ccopy_reg\n_reconstructor\np0\n(cbank\nAccount\np1\nc__builtin__\nobject\np2\nNtp3"
+            "\nRp4\n(dp5\nVnumber\np6\nI12\nsVowner\np7\nVAda\np8\nsb.");
+  EXPECT_EQ(dumps_at(a, 2),
+            std::string("\x80\x02"
+                        "cbank\nAccount\nq\x00K\x0c\x85q\x01\x81q\x02}q\x03(X"
+                        "\x06\x00\x00\x00numberq\x04K\x0cX\x05\x00\x00\x00ownerq\x05X"
+                        "\x03\x00\x00\x00"
+                        "Adaq\x06ub.",
+                        70));
+  EXPECT_EQ(dumps_at(a, 4),
+            std::string("\x80\x04\x95"
+                        "8\x00\x00\x00\x00\x00\x00\x00\x8c\x04"
+                        "bank\x94\x8c\x07"
+                        "Account\x94\x93\x94K\x0c\x85\x94\x81\x94}\x94(\x8c\x06number\x94K\x0c\x8c"
+                        "\x05owner\x94\x8c\x03"
+                        "Ada\x94ub.",
+                        67));
+  round_trip(a);
 }
 
 TEST(Typed, ValuesInsideTypes) {
