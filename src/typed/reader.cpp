@@ -164,8 +164,7 @@ std::string Reader::int_bytes(size_t width, bool is_signed) const {
   return b;
 }
 
-double Reader::as_float() const {
-  if (v_.is_float()) return v_.raw_float();
+double Reader::float_of_int() const {
   if (v_.is_int()) {
     double d;
     std::vector<uint8_t> back;
@@ -186,11 +185,6 @@ std::pair<double, double> Reader::as_complex() const {
   fail("complex");
 }
 
-std::string_view Reader::as_str() const {
-  if (!v_.is_str()) fail("str");
-  return v_.str().text;
-}
-
 std::string_view Reader::as_bytes() const {
   if (!v_.is_bytes()) fail("bytes");
   return v_.bytes().data;
@@ -208,24 +202,28 @@ std::pair<std::string_view, std::string_view> Reader::as_global() const {
 
 // ---- containers -------------------------------------------------------------------
 
-std::span<const Value> Reader::items(std::initializer_list<Kind> kinds,
-                                     std::string_view expected) const {
-  if (std::find(kinds.begin(), kinds.end(), v_.kind()) == kinds.end()) fail(expected);
-  return v_.items();
-}
-
-std::span<const std::pair<Value, Value>> Reader::entries() const {
+size_t Reader::entries() const {
   if (!v_.is_dict()) fail("dict");
-  const auto& e = v_.dict().entries;
-  return {e.data(), e.size()};
+  return v_.dict().entries.size();
 }
 
-Reader Reader::key_at(const std::pair<Value, Value>& entry) const& {
-  return child(entry.first, Step::dict_key, 0, entry.first, {});
+Reader Reader::entry_key(size_t i) const& {
+  size_t n = entries();
+  if (i >= n) out_of_range(i);
+  Value k = v_.dict().entries[i].first;
+  return child(k, Step::dict_key, 0, k, {});
 }
 
-Reader Reader::value_at(const std::pair<Value, Value>& entry) const& {
-  return child(entry.second, Step::key, 0, entry.first, {});
+Reader Reader::entry_value(size_t i) const& {
+  size_t n = entries();
+  if (i >= n) out_of_range(i);
+  const auto& e = v_.dict().entries[i];
+  return child(e.second, Step::key, 0, e.first, {});
+}
+
+void Reader::out_of_range(size_t i) const {
+  throw IndexError("pickle::Reader: item " + std::to_string(i) + " of " + found() + " at " +
+                   (path().empty() ? std::string("the top") : path()));
 }
 
 std::optional<Reader> Reader::find(std::string_view key) const& {
@@ -233,14 +231,6 @@ std::optional<Reader> Reader::find(std::string_view key) const& {
   const Value* x = v_.dict().find(key);
   if (!x) return std::nullopt;
   return child(*x, Step::key, 0, Value(), key);
-}
-
-std::optional<Reader> Reader::find(std::string_view key, size_t hint) const& {
-  if (!v_.is_dict()) fail("dict");
-  const auto& e = v_.dict().entries;
-  if (hint < e.size() && e[hint].first.is_str() && e[hint].first.str().text == key)
-    return child(e[hint].second, Step::key, 0, Value(), key);
-  return find(key);
 }
 
 Reader Reader::at(std::string_view key) const& {
@@ -262,7 +252,7 @@ const ObjectNode& Reader::object() const {
   return v_.object();
 }
 
-const ObjectNode& Reader::object_of(std::string_view module, std::string_view qualname) const {
+void Reader::object_of(std::string_view module, std::string_view qualname) const {
   const GlobalNode* g = v_.is_object() ? v_.object().callable_global() : nullptr;
   if (!g || g->module != module || g->name != qualname) {
     std::string want;
@@ -271,7 +261,6 @@ const ObjectNode& Reader::object_of(std::string_view module, std::string_view qu
     detail::append_name_repr(want, qualname);
     fail(want + " object");
   }
-  return v_.object();
 }
 
 size_t Reader::arg_count() const {

@@ -95,8 +95,10 @@ class Reader {
       return as_bool();
     } else if constexpr (sizeof(I) <= 8) {
       if constexpr (std::is_signed_v<I>) {
-        int64_t x = signed_int(std::numeric_limits<I>::min(), std::numeric_limits<I>::max());
-        return static_cast<I>(x);
+        constexpr int64_t lo = std::numeric_limits<I>::min(), hi = std::numeric_limits<I>::max();
+        if (v_.is_int() && !v_.is_bigint() && v_.raw_int() >= lo && v_.raw_int() <= hi)
+          return static_cast<I>(v_.raw_int());  // the common case, inline
+        return static_cast<I>(signed_int(lo, hi));
       } else {
         return static_cast<I>(unsigned_int(std::numeric_limits<I>::max()));
       }
@@ -115,35 +117,58 @@ class Reader {
   /// An int of any size, as its minimal two's complement bytes, little-endian.
   std::string as_int_bytes() const;
   /// A float, or an int that a double holds exactly.
-  double as_float() const;
+  double as_float() const {
+    if (v_.is_float()) return v_.raw_float();
+    return float_of_int();
+  }
   /// A complex, or a float or an int.
   std::pair<double, double> as_complex() const;
-  std::string_view as_str() const;
+  std::string_view as_str() const {
+    if (!v_.is_str()) fail("str");
+    return static_cast<const StrNode*>(v_.node())->text;
+  }
   std::string_view as_bytes() const;
   std::string_view as_bytearray() const;
   /// A Global's names.
   std::pair<std::string_view, std::string_view> as_global() const;
 
   // ---- containers ----------------------------------------------------------------
-  /// The items of a list, tuple, set or frozenset (the kinds `expected` names), each
-  /// a Reader at [i]. `expected` is what an error calls the wanted kind ("list").
-  std::span<const Value> items(std::initializer_list<Kind> kinds, std::string_view expected) const;
-  Reader item(std::span<const Value> items, size_t i) const& {
+  /// How many items this list, tuple, set or frozenset holds, when it is one of
+  /// `kinds` (else TypedError: "expected <expected>, found ..."); item(i) reads them.
+  size_t items(std::initializer_list<Kind> kinds, std::string_view expected) const {
+    for (Kind k : kinds)
+      if (v_.kind() == k) return v_.items().size();
+    fail(expected);
+  }
+  /// Item i of a list, tuple, set or frozenset ("[i]" in paths); IndexError past the end.
+  Reader item(size_t i) const& {
+    std::span<const Value> items = v_.items();
+    if (i >= items.size()) out_of_range(i);
     return child(items[i], Step::index, i, Value(), {});
   }
-  Reader item(std::span<const Value>, size_t) const&& = delete;
-  /// A dict's entries; key and value Readers with key(), value_at().
-  std::span<const std::pair<Value, Value>> entries() const;
-  Reader key_at(const std::pair<Value, Value>& entry) const&;
-  Reader key_at(const std::pair<Value, Value>&) const&& = delete;
-  Reader value_at(const std::pair<Value, Value>& entry) const&;
-  Reader value_at(const std::pair<Value, Value>&) const&& = delete;
+  Reader item(size_t) const&& = delete;
+  /// How many entries this dict holds (else TypedError); entry_key(i) and entry_value(i)
+  /// read them.
+  size_t entries() const;
+  /// The key of entry i ("<key K>" in paths), and its value ("[K]").
+  Reader entry_key(size_t i) const&;
+  Reader entry_key(size_t) const&& = delete;
+  Reader entry_value(size_t i) const&;
+  Reader entry_value(size_t) const&& = delete;
   /// The value of a str key of a dict (this Reader must be a dict), or nothing.
   std::optional<Reader> find(std::string_view key) const&;
   std::optional<Reader> find(std::string_view) const&& = delete;
   /// The same, looked at first in entry `hint` (where a struct's field usually is: a
   /// dict written from one keeps the fields' order), then by hashing.
-  std::optional<Reader> find(std::string_view key, size_t hint) const&;
+  std::optional<Reader> find(std::string_view key, size_t hint) const& {
+    if (v_.is_dict()) {
+      const auto& e = static_cast<const DictNode*>(v_.node())->entries;
+      if (hint < e.size() && e[hint].first.is_str() &&
+          static_cast<const StrNode*>(e[hint].first.node())->text == key)
+        return child(e[hint].second, Step::key, 0, Value(), key);
+    }
+    return find(key);
+  }
   std::optional<Reader> find(std::string_view, size_t) const&& = delete;
   /// The value of a str key, else TypedError (code key_error) naming the key.
   Reader at(std::string_view key) const&;
@@ -152,7 +177,7 @@ class Reader {
   // ---- objects -------------------------------------------------------------------
   /// This must be an object made by calling module.qualname (REDUCE, NEWOBJ, INST,
   /// OBJ or copyreg._reconstructor), else TypedError.
-  const ObjectNode& object_of(std::string_view module, std::string_view qualname) const;
+  void object_of(std::string_view module, std::string_view qualname) const;
   /// The i-th argument of that call ("…args[i]" in paths), else TypedError.
   Reader arg(size_t i) const&;
   Reader arg(size_t) const&& = delete;
@@ -222,7 +247,9 @@ class Reader {
     return c;
   }
   [[noreturn]] void too_deep() const;
+  [[noreturn]] void out_of_range(size_t i) const;
   int64_t signed_int(int64_t lo, int64_t hi) const;
+  double float_of_int() const;
   uint64_t unsigned_int(uint64_t hi) const;
   std::string int_bytes(size_t width, bool is_signed) const;
   const ObjectNode& object() const;

@@ -138,12 +138,12 @@ template <class C>
 struct list_codec {
   static void dump(pickle::Writer& w, const C& c) { w.list(c); }
   static void load(const pickle::Reader& r, C& c) {
-    std::span<const Value> items = r.items({Kind::List, Kind::Tuple}, "list");
+    size_t n = r.items({Kind::List, Kind::Tuple}, "list");
     c.clear();
-    if constexpr (requires { c.reserve(items.size()); }) c.reserve(items.size());
+    if constexpr (requires { c.reserve(n); }) c.reserve(n);
     using E = typename C::value_type;
-    for (size_t i = 0; i < items.size(); ++i) {
-      pickle::Reader x = r.item(items, i);
+    for (size_t i = 0; i < n; ++i) {
+      pickle::Reader x = r.item(i);
       if constexpr (std::is_default_constructible_v<E> && loadable<E>) {
         x.read(c.emplace_back());  // read in place
       } else {
@@ -168,11 +168,11 @@ template <class T, size_t N>
 struct codec<std::array<T, N>> {
   static void dump(pickle::Writer& w, const std::array<T, N>& a) { w.list(a); }
   static void load(const pickle::Reader& r, std::array<T, N>& a) {
-    std::span<const Value> items = r.items({Kind::List, Kind::Tuple}, "list");
-    if (items.size() != N)
-      r.fail(ErrorCode::type_error, "expected a list of " + std::to_string(N) + " items, found " +
-                                        std::to_string(items.size()));
-    for (size_t i = 0; i < N; ++i) r.item(items, i).read(a[i]);
+    size_t n = r.items({Kind::List, Kind::Tuple}, "list");
+    if (n != N)
+      r.fail(ErrorCode::type_error,
+             "expected a list of " + std::to_string(N) + " items, found " + std::to_string(n));
+    for (size_t i = 0; i < N; ++i) r.item(i).read(a[i]);
   }
 };
 
@@ -199,12 +199,12 @@ struct tuple_codec {
     std::apply([&](const auto&... x) { w.tuple(x...); }, t);
   }
   static void load(const pickle::Reader& r, Tuple& t) {
-    std::span<const Value> items = r.items({Kind::Tuple, Kind::List}, "tuple");
-    if (items.size() != N)
-      r.fail(ErrorCode::type_error, "expected a tuple of " + std::to_string(N) + " items, found " +
-                                        std::to_string(items.size()));
+    size_t n = r.items({Kind::Tuple, Kind::List}, "tuple");
+    if (n != N)
+      r.fail(ErrorCode::type_error,
+             "expected a tuple of " + std::to_string(N) + " items, found " + std::to_string(n));
     [&]<size_t... I>(std::index_sequence<I...>) {
-      (r.item(items, I).read(std::get<I>(t)), ...);
+      (r.item(I).read(std::get<I>(t)), ...);
     }
     (std::make_index_sequence<N>());
   }
@@ -224,9 +224,9 @@ struct dict_codec {
   static void dump(pickle::Writer& w, const M& m) { w.dict(m); }
   static void load(const pickle::Reader& r, M& m) {
     m.clear();
-    for (const auto& e : r.entries()) {
-      auto k = r.key_at(e).template read<typename M::key_type>();
-      m.insert_or_assign(std::move(k), r.value_at(e).template read<typename M::mapped_type>());
+    for (size_t i = 0, n = r.entries(); i < n; ++i) {
+      auto k = r.entry_key(i).template read<typename M::key_type>();
+      m.insert_or_assign(std::move(k), r.entry_value(i).template read<typename M::mapped_type>());
     }
   }
 };
@@ -234,10 +234,9 @@ template <class S>
 struct set_codec {
   static void dump(pickle::Writer& w, const S& s) { w.set(s); }
   static void load(const pickle::Reader& r, S& s) {
-    std::span<const Value> items = r.items({Kind::Set, Kind::FrozenSet}, "set");
+    size_t n = r.items({Kind::Set, Kind::FrozenSet}, "set");
     s.clear();
-    for (size_t i = 0; i < items.size(); ++i)
-      s.insert(r.item(items, i).template read<typename S::value_type>());
+    for (size_t i = 0; i < n; ++i) s.insert(r.item(i).template read<typename S::value_type>());
   }
 };
 }  // namespace detail

@@ -152,7 +152,7 @@ struct codec<T> {
       if (r.kind() != Kind::Dict) r.fail("dict");
       size_t found = detail::load_fields(
           r, x, b.fields, [&](std::string_view n, size_t hint) { return r.find(n, hint); }, "key");
-      if (found != r.entries().size() && !r.ignore_extra_keys())
+      if (found != r.entries() && !r.ignore_extra_keys())
         detail::fail_extra_key(r, r.value(), check, &b.fields, "key");
     }
   }
