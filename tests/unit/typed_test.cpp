@@ -558,10 +558,12 @@ TEST(Typed, PicklerAndUnpickler) {
   EXPECT_EQ(u.load<std::string>(), "a graph's value, between them");
   EXPECT_EQ(u.load<std::vector<int>>(), (std::vector<int>{1, 2}));
   EXPECT_TRUE(u.at_end());
-  // dump() to a stream.
+  // dump() to a stream, load<T>() from one.
   std::ostringstream s;
   pickle::dump(std::vector<int>{1}, s);
   EXPECT_EQ(s.str(), pickle::dumps(std::vector<int>{1}));
+  std::istringstream in(s.str() + s.str());
+  EXPECT_EQ(pickle::load<std::vector<int>>(in), (std::vector<int>{1}));
 }
 
 TEST(Typed, FastMode) {

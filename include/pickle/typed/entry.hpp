@@ -8,6 +8,7 @@
 #pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
 #include <cstdint>
+#include <istream>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -78,6 +79,13 @@ template <class T>
 T loads(std::string_view bytes, Graph& graph, const LoadOptions& options = {}) {
   Value root = loads(bytes, graph, options);
   return detail::read_root<T>(root, options.typed, true);
+}
+/// One pickle from a stream, read as a T.
+template <class T>
+T load(std::istream& in, const LoadOptions& options = {}) {
+  Graph g(options.pool);
+  Value root = load(in, g, options);
+  return detail::read_root<T>(root, options.typed, false);
 }
 /// A loaded value read as a T (its graph outlives the result).
 template <class T>
