@@ -115,6 +115,13 @@ struct TypedLoadOptions {
   /// TypedError, since the cycle of shared_ptrs it makes is never freed unless the
   /// caller breaks it (hostile input could make a program leak so).
   bool allow_shared_cycles = false;
+  /// Values a typed load may read. A value referenced many times (through the memo)
+  /// is one object in Python but is read, and copied into the C++ types, at every
+  /// reference, so a small pickle of shared references could expand without bound (a
+  /// billion laughs). 0 (the default): four per 16 bytes and per node of the graph the
+  /// pickle loaded into, plus 65536, far above any tree of values; from_value() is
+  /// bounded only when this is set. Past it: TypedError, code limit_exceeded.
+  size_t max_values = 0;
 };
 
 struct LoadOptions {
@@ -187,6 +194,7 @@ class Unpickler {
   T load();
   /// What load<T>() reads from: the next pickle, into the Unpickler's own graph.
   Value load_for_typed();
+  const Graph& typed_graph() const noexcept;
   /// True when the source has no byte left.
   bool at_end();
   /// Forgets the memo (a new stream of pickles starts).

@@ -53,6 +53,10 @@ Value Unpickler::load_for_typed() {
   return load(impl_->typed_graph);
 }
 
+const Graph& Unpickler::typed_graph() const noexcept {
+  return impl_->typed_graph;
+}
+
 Value Unpickler::load(Graph& g) {
   // The memo holds Values of the graph the last load built into: loading into
   // another graph (or this one after clear()) starts with an empty memo, so a GET

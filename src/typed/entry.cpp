@@ -17,9 +17,12 @@ std::string dumps_erased(ErasedWrite write, const void* x, const DumpOptions& op
   return encoder.take_output();
 }
 
-void read_value(Value root, const TypedLoadOptions& options, bool graph_outlives, ErasedRead read,
-                void* out) {
-  ReaderState state(options, graph_outlives);
+void read_value(Value root, const TypedLoadOptions& options, const Graph* graph,
+                bool graph_outlives, ErasedRead read, void* out) {
+  size_t budget = options.max_values;
+  if (budget == 0)
+    budget = graph ? 4 * (graph->bytes_allocated() / 16 + graph->node_count()) + 65536 : SIZE_MAX;
+  ReaderState state(options, graph_outlives, budget);
   read(Reader(state, root), out);
 }
 

@@ -30,7 +30,15 @@ std::string int_text(Value v) {
 Reader::Reader(detail::ReaderState& s, Value v) noexcept
     : s_(&s),
       v_(v),
-      max_depth_(static_cast<uint32_t>(std::min<size_t>(s.options.max_depth, UINT32_MAX))) {}
+      max_depth_(static_cast<uint32_t>(std::min<size_t>(s.options.max_depth, UINT32_MAX))),
+      values_left_(&s.values_left) {}
+
+void Reader::too_many() const {
+  ++*values_left_;  // the count wrapped below zero: put it back
+  fail(ErrorCode::limit_exceeded,
+       "more values read than TypedLoadOptions::max_values allows (a value shared through the "
+       "memo is read again at every reference)");
+}
 
 void Reader::too_deep() const {
   fail(ErrorCode::limit_exceeded, "values nest deeper than " +

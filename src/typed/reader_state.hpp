@@ -13,9 +13,11 @@
 namespace pickle::detail {
 
 struct ReaderState {
-  ReaderState(const TypedLoadOptions& o, bool outlives) : options(o), graph_outlives(outlives) {}
+  ReaderState(const TypedLoadOptions& o, bool outlives, size_t budget)
+      : options(o), graph_outlives(outlives), values_left(budget) {}
   const TypedLoadOptions& options;
   bool graph_outlives;
+  size_t values_left;  // see TypedLoadOptions::max_values
   size_t depth = 0;
   struct SharedKey {
     const Node* node;

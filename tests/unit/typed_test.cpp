@@ -57,6 +57,12 @@ struct Account {
   bool operator==(const Account&) const = default;
 };
 
+// A list of lists of ... of ints, as deep as the data.
+struct LaughNode {
+  std::vector<LaughNode> items;
+  std::optional<int> leaf;
+};
+
 struct Holder {
   std::string label;
   pickle::Value extra;
@@ -112,6 +118,19 @@ struct pickle::codec<typed_test::Account> {
     r.object_of("bank", "Account");
     a.number = r.attribute("number").value().as_integer<int64_t>();
     a.owner = r.attribute("owner").value().read<std::string>();
+  }
+};
+
+template <>
+struct pickle::codec<typed_test::LaughNode> {
+  static void load(const Reader& r, typed_test::LaughNode& n) {
+    if (r.kind() == Kind::Int) {
+      n.leaf = r.as_integer<int>();
+      return;
+    }
+    size_t count = r.items({Kind::List}, "list");
+    n.items.resize(count);
+    for (size_t i = 0; i < count; ++i) r.item(i).read(n.items[i]);
   }
 };
 
@@ -431,6 +450,36 @@ TEST(Typed, DepthLimit) {
     EXPECT_STREQ(e.what(),
                  "at [0][0][0]: values nest deeper than 3 levels (LoadOptions::typed.max_depth)");
   }
+}
+
+TEST(Typed, SharedReferencesDoNotExpandWithoutBound) {
+  // A billion laughs: each level a list of the level below twice, 40 levels deep. The
+  // graph holds 40 lists; read into C++ types, every reference is a copy (2^40 leaves).
+  Graph g;
+  Value level = g.list({1, 2});
+  for (int i = 0; i < 40; ++i) level = g.list({level, level});
+  std::string bytes = pickle::dumps(level);
+  EXPECT_LT(bytes.size(), 600u);
+  // Read six levels deep, the rest as Values: 64 handles of one shared node.
+  using Deep = std::vector<pickle::Value>;
+  Graph back;
+  auto six = pickle::loads<std::vector<std::vector<std::vector<std::vector<std::vector<Deep>>>>>>(
+      bytes, back);
+  ASSERT_EQ(six.size(), 2u);
+  EXPECT_TRUE(six[0][0][0][0][0][0].is(six[1][1][1][1][1][1]));
+  // A recursive type that follows every level: stopped by the budget, not the memory.
+  try {
+    pickle::loads<std::shared_ptr<LaughNode>>(bytes);
+    FAIL() << "no limit";
+  } catch (const pickle::TypedError& e) {
+    EXPECT_EQ(e.code(), pickle::ErrorCode::limit_exceeded) << e.what();
+  }
+  // An explicit budget, and from_value's (none unless set).
+  pickle::LoadOptions small;
+  small.typed.max_values = 10;
+  EXPECT_THROW(pickle::loads<std::vector<int>>(dumps_at(std::vector<int>(20, 1), 4), small),
+               pickle::TypedError);
+  EXPECT_EQ(pickle::loads<std::vector<int>>(dumps_at(std::vector<int>(9, 1), 4), small).size(), 9u);
 }
 
 template <class T>

@@ -36,12 +36,14 @@ void read_erased(const pickle::Reader& r, void* out) {
 }
 std::string dumps_erased(ErasedWrite write, const void* x, const DumpOptions& options);
 // Reads root (a value of a graph that outlives it when graph_outlives) into *out.
-void read_value(Value root, const TypedLoadOptions& options, bool graph_outlives, ErasedRead read,
-                void* out);
+// Reads root into *out. `graph` is the graph the entry point loaded root into, which
+// bounds the values read (TypedLoadOptions::max_values), or null (from_value).
+void read_value(Value root, const TypedLoadOptions& options, const Graph* graph,
+                bool graph_outlives, ErasedRead read, void* out);
 template <class T>
-T read_root(Value root, const TypedLoadOptions& options, bool graph_outlives) {
+T read_root(Value root, const TypedLoadOptions& options, const Graph* graph, bool graph_outlives) {
   std::optional<T> out;
-  read_value(root, options, graph_outlives, &read_erased<T>, &out);
+  read_value(root, options, graph, graph_outlives, &read_erased<T>, &out);
   return std::move(*out);
 }
 }  // namespace detail
@@ -67,7 +69,7 @@ template <class T>
 T loads(std::string_view bytes, const LoadOptions& options = {}) {
   Graph g(options.pool);
   Value root = loads(bytes, g, options);
-  return detail::read_root<T>(root, options.typed, false);
+  return detail::read_root<T>(root, options.typed, &g, false);
 }
 template <class T>
 T loads(std::span<const uint8_t> bytes, const LoadOptions& options = {}) {
@@ -78,19 +80,20 @@ T loads(std::span<const uint8_t> bytes, const LoadOptions& options = {}) {
 template <class T>
 T loads(std::string_view bytes, Graph& graph, const LoadOptions& options = {}) {
   Value root = loads(bytes, graph, options);
-  return detail::read_root<T>(root, options.typed, true);
+  return detail::read_root<T>(root, options.typed, &graph, true);
 }
 /// One pickle from a stream, read as a T.
 template <class T>
 T load(std::istream& in, const LoadOptions& options = {}) {
   Graph g(options.pool);
   Value root = load(in, g, options);
-  return detail::read_root<T>(root, options.typed, false);
+  return detail::read_root<T>(root, options.typed, &g, false);
 }
-/// A loaded value read as a T (its graph outlives the result).
+/// A loaded value read as a T (its graph outlives the result). Bounded by
+/// TypedLoadOptions::max_values only when that is set.
 template <class T>
 T from_value(Value v, const TypedLoadOptions& options = {}) {
-  return detail::read_root<T>(v, options, true);
+  return detail::read_root<T>(v, options, nullptr, true);
 }
 
 template <class T>
@@ -101,7 +104,8 @@ void Pickler::dump(const T& x) {
 
 template <class T>
 T Unpickler::load() {
-  return detail::read_root<T>(load_for_typed(), options().typed, false);
+  Value root = load_for_typed();
+  return detail::read_root<T>(root, options().typed, &typed_graph(), false);
 }
 
 }  // namespace pickle

@@ -235,6 +235,7 @@ class Reader {
         step_(step),
         depth_(parent.depth_ + 1),
         max_depth_(parent.max_depth_),
+        values_left_(parent.values_left_),
         index_(index),
         key_(key),
         name_(name) {}
@@ -244,9 +245,12 @@ class Reader {
     Reader c(*this, v, step, index, key, name);
     if (c.depth_ > max_depth_) [[unlikely]]
       c.too_deep();
+    if ((*values_left_)-- == 0) [[unlikely]]
+      c.too_many();
     return c;
   }
   [[noreturn]] void too_deep() const;
+  [[noreturn]] void too_many() const;
   [[noreturn]] void out_of_range(size_t i) const;
   int64_t signed_int(int64_t lo, int64_t hi) const;
   double float_of_int() const;
@@ -261,8 +265,9 @@ class Reader {
   Value v_;
   const Reader* parent_ = nullptr;
   Step step_ = Step::top;
-  uint32_t depth_ = 1;  // the top is level 1
-  uint32_t max_depth_;  // TypedLoadOptions::max_depth
+  uint32_t depth_ = 1;   // the top is level 1
+  uint32_t max_depth_;   // TypedLoadOptions::max_depth
+  size_t* values_left_;  // TypedLoadOptions::max_values
   size_t index_ = 0;
   Value key_;
   std::string_view name_;
