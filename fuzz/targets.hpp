@@ -23,6 +23,18 @@
 
 namespace pickle::fuzz {
 
+/// Load options with tight limits, which keep each run small (the limits themselves are
+/// under test too).
+inline LoadOptions tight_options() {
+  LoadOptions options;
+  options.limits.max_memo_entries = 1 << 12;
+  options.limits.max_stack = 1 << 14;
+  options.limits.max_marks = 1 << 12;
+  options.limits.max_int_digits = 2000;
+  options.limits.max_long_bytes = 1 << 12;
+  return options;
+}
+
 /// Loading never crashes, hangs or leaks; every failure is an UnpicklingError. Each
 /// loaded value is also printed (repr) and written back at some protocol.
 inline void load_target(const uint8_t* data, size_t size) {
@@ -69,12 +81,7 @@ inline bool refused_as_zip(const UnpicklingError& e, std::string_view bytes) {
 
 /// Load, dump at every protocol, load again: the same data comes back.
 inline void roundtrip_target(const uint8_t* data, size_t size) {
-  LoadOptions options;
-  options.limits.max_memo_entries = 1 << 12;
-  options.limits.max_stack = 1 << 14;
-  options.limits.max_marks = 1 << 12;
-  options.limits.max_int_digits = 2000;
-  options.limits.max_long_bytes = 1 << 12;
+  LoadOptions options = tight_options();
   Graph graph;
   Value v;
   try {
@@ -309,12 +316,7 @@ inline void dis_target(const uint8_t* data, size_t size) {
   using detail_targets::finding;
   using detail_targets::Outcome;
   using detail_targets::Walk;
-  LoadOptions options;
-  options.limits.max_memo_entries = 1 << 12;
-  options.limits.max_stack = 1 << 14;
-  options.limits.max_marks = 1 << 12;
-  options.limits.max_int_digits = 2000;
-  options.limits.max_long_bytes = 1 << 12;
+  LoadOptions options = tight_options();
   const Limits& limits = options.limits;
   auto bytes = std::span<const uint8_t>(data, size);
   const size_t chunk = 1 + size % 7;
@@ -502,12 +504,7 @@ inline void builders_target(const uint8_t* data, size_t size) {
   using detail_targets::finding;
   using detail_targets::Outcome;
   using detail_targets::Walk;
-  LoadOptions options;
-  options.limits.max_memo_entries = 1 << 12;
-  options.limits.max_stack = 1 << 14;
-  options.limits.max_marks = 1 << 12;
-  options.limits.max_int_digits = 2000;
-  options.limits.max_long_bytes = 1 << 12;
+  LoadOptions options = tight_options();
   options.limits.max_container_items = 1 << 10;
   options.limits.max_nodes_per_byte = 1 + size % 4;
   auto bytes = std::span<const uint8_t>(data, size);
@@ -620,12 +617,7 @@ using TypedAny =
 /// read and written once more gives the same bytes.
 inline void typed_target(const uint8_t* data, size_t size) {
   using detail_targets::TypedAny;
-  LoadOptions options;
-  options.limits.max_memo_entries = 1 << 12;
-  options.limits.max_stack = 1 << 14;
-  options.limits.max_marks = 1 << 12;
-  options.limits.max_int_digits = 2000;
-  options.limits.max_long_bytes = 1 << 12;
+  LoadOptions options = tight_options();
   options.typed.max_depth = 100;
   options.typed.ignore_extra_keys = (size & 2) != 0;
   std::string_view bytes(reinterpret_cast<const char*>(data), size);

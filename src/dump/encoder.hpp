@@ -171,6 +171,11 @@ class Encoder {
   }
 
   void dump(Value v);
+  // Whether a str's UTF-8 is the empty str or one character below U+0100: a singleton
+  // in CPython, keyed by value in the memo (see [NOTE memo-keys]).
+  static bool single_char(std::string_view t) {
+    return t.size() <= 1 || (t.size() == 2 && (static_cast<uint8_t>(t[0]) & 0xFE) == 0xC2);
+  }
   // dumps(): the bytes written (see [NOTE output-buffer]).
   std::string take_output() { return em_.take_output(); }
 
@@ -257,9 +262,6 @@ class Encoder {
   // the 'latin1' codec name are interned strings. Once such a node was found or
   // memoized by its key, its address also goes in the identity memo, so that the next
   // save of the same node builds no key.
-  static bool single_char(std::string_view t) {
-    return t.size() <= 1 || (t.size() == 2 && (static_cast<uint8_t>(t[0]) & 0xFE) == 0xC2);
-  }
   static bool value_keyed(Value v) {
     switch (v.kind()) {
       case Kind::Global: return true;

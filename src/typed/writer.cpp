@@ -39,10 +39,6 @@ bool batched(uint8_t form) {
   return form != kTuple && form != kFrozenSet;
 }
 
-bool single_char(std::string_view t) {
-  return t.size() <= 1 || (t.size() == 2 && (static_cast<uint8_t>(t[0]) & 0xFE) == 0xC2);
-}
-
 }  // namespace
 
 Writer::Writer(detail::WriterState& s) noexcept
@@ -96,22 +92,26 @@ void Writer::complex(double real, double imag) {
   if (!s_.fast) s_.bind(depth_, s_.em.memo_size() - 1);
 }
 
+// A value CPython keeps as a singleton: a memo reference once written, memoized by
+// its value (see [NOTE memo-keys]).
+template <class Write>
+void Writer::singleton(std::string key, const Write& write) {
+  if (const uint32_t* i = s_.enc.find_keyed(key)) {
+    s_.em.get(*i);
+    return s_.bind(depth_, *i);
+  }
+  write();
+  s_.enc.memoize_keyed(std::move(key));
+  s_.bind(depth_, s_.em.memo_size() - 1);
+}
+
 void Writer::str(std::string_view utf8) {
   if (detail::check_utf8(utf8, true) != std::string_view::npos)
     throw PicklingError("str is not valid UTF-8");
   s_.em.boundary();
   if (s_.fast) return s_.em.str(utf8);
-  if (single_char(utf8)) {
-    // The empty str and one-character latin-1 strs are singletons in CPython.
-    std::string key = "S" + std::string(utf8);
-    if (const uint32_t* i = s_.enc.find_keyed(key)) {
-      s_.em.get(*i);
-      return s_.bind(depth_, *i);
-    }
-    s_.em.str(utf8);
-    s_.enc.memoize_keyed(std::move(key));
-    return s_.bind(depth_, s_.em.memo_size() - 1);
-  }
+  if (detail::Encoder::single_char(utf8))  // a singleton in CPython
+    return singleton("S" + std::string(utf8), [&] { s_.em.str(utf8); });
   s_.em.str(utf8);
   s_.bind(depth_, s_.enc.memoize_typed());
 }
@@ -143,16 +143,8 @@ void Writer::bytes(std::string_view data) {
   }
   s_.em.boundary();
   if (s_.fast) return s_.em.bytes(data);
-  if (data.size() <= 1) {
-    std::string key = "B" + std::string(data);
-    if (const uint32_t* i = s_.enc.find_keyed(key)) {
-      s_.em.get(*i);
-      return s_.bind(depth_, *i);
-    }
-    s_.em.bytes(data);
-    s_.enc.memoize_keyed(std::move(key));
-    return s_.bind(depth_, s_.em.memo_size() - 1);
-  }
+  if (data.size() <= 1)  // the empty bytes and one-byte bytes: singletons in CPython
+    return singleton("B" + std::string(data), [&] { s_.em.bytes(data); });
   s_.em.bytes(data);
   s_.bind(depth_, s_.enc.memoize_typed());
 }
@@ -208,14 +200,12 @@ void immediates(detail::Emitter& em, std::span<const T> xs, Put put) {
 }  // namespace
 
 void Writer::list(std::span<const double> xs) {
-  Items l = begin_list(xs.size());
-  (void)l;
+  begin_list(xs.size());
   immediates(s_.em, xs, [&](double d) { s_.em.float64(d); });
 }
 
 void Writer::list(std::span<const int64_t> xs) {
-  Items l = begin_list(xs.size());
-  (void)l;
+  begin_list(xs.size());
   immediates(s_.em, xs, [&](int64_t i) { s_.em.int64(i); });
 }
 

@@ -18,6 +18,7 @@
 #include <memory>
 #include <ranges>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -227,6 +228,8 @@ class Writer {
     }
     end(s);
   }
+  template <class Write>
+  void singleton(std::string key, const Write& write);
   void persistent_text(std::string_view id);
   void persistent_binary();
   bool begin_shared(const void* address, const void* tag, std::shared_ptr<const void> keep);
