@@ -38,13 +38,7 @@ inline LoadOptions tight_options() {
 /// Loading never crashes, hangs or leaks; every failure is an UnpicklingError. Each
 /// loaded value is also printed (repr) and written back at some protocol.
 inline void load_target(const uint8_t* data, size_t size) {
-  LoadOptions options;
-  // Tight limits keep each run small; the limits themselves are under test too.
-  options.limits.max_memo_entries = 1 << 12;
-  options.limits.max_stack = 1 << 14;
-  options.limits.max_marks = 1 << 12;
-  options.limits.max_int_digits = 2000;
-  options.limits.max_long_bytes = 1 << 12;
+  LoadOptions options = tight_options();
   options.py2_str.undecodable_as_bytes = (size & 1) != 0;
   MemorySource source(std::span<const uint8_t>(data, size));
   Unpickler unpickler(source, options);
