@@ -119,18 +119,25 @@ void Writer::str(std::string_view utf8) {
 void Writer::name(std::string_view identifier) {
   s_.em.boundary();
   if (s_.fast) return s_.em.str(identifier);
+  // A one-character name is the one-character singleton str: one object in CPython.
+  if (detail::Encoder::single_char(identifier))
+    return singleton("S" + std::string(identifier), [&] { s_.em.str(identifier); });
+  // Known by the address of its text first (a field name's literal, the same at every
+  // record), then, when that text says something else now, by the text.
   detail::WriterState::NameKey k{identifier.data(), identifier.size()};
-  if (auto it = s_.names.find(k); it != s_.names.end()) return s_.em.get(it->second);
+  auto it = s_.names.find(k);
+  if (it != s_.names.end() && it->second.text == identifier) return s_.em.get(it->second.index);
   std::string key = "A" + std::string(identifier);
   if (const uint32_t* i = s_.enc.find_keyed(key)) {
-    s_.names.emplace(k, *i);
+    s_.names.insert_or_assign(k, detail::WriterState::Name{*i, std::string(identifier)});
     return s_.em.get(*i);
   }
   if (detail::check_utf8(identifier, true) != std::string_view::npos)
     throw PicklingError("a name is not valid UTF-8");
   s_.em.str(identifier);
   s_.enc.memoize_keyed(std::move(key));
-  s_.names.emplace(k, s_.em.memo_size() - 1);
+  s_.names.insert_or_assign(
+      k, detail::WriterState::Name{s_.em.memo_size() - 1, std::string(identifier)});
 }
 
 void Writer::bytes(std::string_view data) {

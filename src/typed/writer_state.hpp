@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -35,7 +36,8 @@ struct WriterState {
   };
   std::vector<Pending> pending;
   std::unordered_set<Encoder::AddressKey, Encoder::AddressKeyHash> open;
-  // Interned names by the address of their text (a field name's literal), for this dump.
+  // Interned names by the address of their text (a field name's literal), for this
+  // dump, with the text they were (a codec may build names in a buffer it reuses).
   struct NameKey {
     const char* data;
     size_t size;
@@ -46,7 +48,11 @@ struct WriterState {
       return std::hash<const void*>()(k.data) ^ k.size;
     }
   };
-  std::unordered_map<NameKey, uint32_t, NameKeyHash> names;
+  struct Name {
+    uint32_t index;
+    std::string text;
+  };
+  std::unordered_map<NameKey, Name, NameKeyHash> names;
   Writer writer;
 
   // A value of the Writer's depth was memoized as `index`: the shared object being

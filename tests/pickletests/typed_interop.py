@@ -43,25 +43,14 @@ SKIP = 77
 NEWEST = '3.13'  # where CPython versions write different bytes, the newest is the target
 OLDEST_IDENTICAL = (3, 8)  # the byte-identity promise: CPython 3.8-3.13
 
-# Bugs of the typed binding, reported and not yet fixed.
+# Bugs of the typed binding, reported and not yet fixed (none now).
 # (fixture, protocol or None for all) -> why pickle++'s bytes are not CPython 3.13's.
 # For these only the loads are compared (both ways); a listed fixture whose bytes turn
 # out to be CPython 3.13's fails, so that the entry goes once the bug is fixed.
-KNOWN_DIFFERENCES = {
-    ('single_char_names', None):
-        'Writer::name() and Writer::str() memoize a 1-character name and the same '
-        '1-character str apart (keys "A"+name and "S"+text); in CPython the interned '
-        'attribute name \'x\' is the 1-character singleton \'x\', one object, written once',
-    ('names_from_buffer', None):
-        'Writer::name() remembers a name by the address of its text: a second name of '
-        'the same length from the same buffer is written as a memo reference to the '
-        'first ({\'ab\': 1, \'cd\': 2} is written as {\'ab\': 1, \'ab\': 2})',
-}
+KNOWN_DIFFERENCES = {}
 # Fixtures whose pickle++ pickles CPython cannot load as the fixture's object (the
 # same bugs), with the reason. A listed fixture that loads fails, as above.
-KNOWN_LOAD_FAILURES = {
-    'names_from_buffer': KNOWN_DIFFERENCES[('names_from_buffer', None)],
-}
+KNOWN_LOAD_FAILURES = {}
 
 
 def run(cmd, timeout=900, **kw):

@@ -36,6 +36,9 @@ struct Node {
 };
 PICKLE_OBJECT(Node, "graphs", "Node", name, next);
 
+// Writes {'ab': 1, 'cd': 2} with names made in one buffer.
+struct BufferNames {};
+
 // Reaches itself through a tuple.
 struct TupleLoop {
   std::shared_ptr<TupleLoop> self;
@@ -131,6 +134,23 @@ struct pickle::codec<typed_test::LaughNode> {
     size_t count = r.items({Kind::List}, "list");
     n.items.resize(count);
     for (size_t i = 0; i < count; ++i) r.item(i).read(n.items[i]);
+  }
+};
+
+template <>
+struct pickle::codec<typed_test::BufferNames> {
+  static void dump(Writer& w, const typed_test::BufferNames&) {
+    char buffer[2];
+    Writer::Items d = w.begin_dict(2);
+    for (int i = 0; i < 2; ++i) {
+      buffer[0] = static_cast<char>('a' + 2 * i);
+      buffer[1] = static_cast<char>('b' + 2 * i);
+      w.next(d);
+      w.name(std::string_view(buffer, 2));
+      w.next(d);
+      w.integer(int64_t{i + 1});
+    }
+    w.end(d);
   }
 };
 
@@ -257,6 +277,23 @@ TEST(Typed, Containers) {
   round_trip(std::optional<int>{4});
   round_trip(std::variant<int, std::string>{"s"});
   round_trip(std::variant<int, std::string>{3});
+}
+
+TEST(Typed, NamesAndSingletons) {
+  // A one-character field name is the one-character str singleton: one object.
+  for (int p = 0; p <= 5; ++p) {
+    std::string b = dumps_at(
+        std::tuple(std::vector<std::string>{"y"}, Point{1, 2}, std::vector<std::string>{"x", "y"}),
+        p);
+    pickle::Document d = pickle::loads(b);
+    EXPECT_TRUE(d.root()[0][0].is(d.root()[2][1]));
+    EXPECT_EQ(pickle::dumps(d.root(), {.protocol = p}), b);
+  }
+  // Names a codec builds in one buffer it reuses are told apart by their text.
+  EXPECT_EQ((pickle::loads<std::map<std::string, int>>(dumps_at(BufferNames{}, 4))),
+            (std::map<std::string, int>{{"ab", 1}, {"cd", 2}}));
+  // std::vector<bool> (whose elements are proxies) loads too.
+  round_trip(std::vector<bool>{true, false, true});
 }
 
 TEST(Typed, Structs) {

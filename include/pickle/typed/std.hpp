@@ -144,8 +144,9 @@ struct list_codec {
     using E = typename C::value_type;
     for (size_t i = 0; i < n; ++i) {
       pickle::Reader x = r.item(i);
-      if constexpr (std::is_default_constructible_v<E> && loadable<E>) {
-        x.read(c.emplace_back());  // read in place
+      if constexpr (std::is_default_constructible_v<E> && loadable<E> &&
+                    std::is_same_v<decltype(c.emplace_back()), E&>) {
+        x.read(c.emplace_back());  // read in place (not std::vector<bool>'s proxies)
       } else {
         c.push_back(x.template read<E>());
       }
