@@ -194,6 +194,7 @@ class Unpickler {
   T load();
   /// What load<T>() reads from: the next pickle, into the Unpickler's own graph.
   Value load_for_typed();
+  /// That graph (which bounds what load<T>() reads, TypedLoadOptions::max_values).
   const Graph& typed_graph() const noexcept;
   /// True when the source has no byte left.
   bool at_end();

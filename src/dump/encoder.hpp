@@ -219,8 +219,8 @@ class Encoder {
   // Memo entries the typed writer makes. Keyed by value (the same keys as
   // value_key's, and 'A' for interned attribute and field names), or by the
   // address of a C++ object with a tag for its type; the latter keeps the object
-  // alive while the memo holds it, as CPython's memo holds its objects. None in
-  // fast mode (memoized() returns false and keeps nothing).
+  // alive while the memo holds it, as CPython's memo holds its objects. In fast mode
+  // the typed writer memoizes nothing (memoize_keyed() returns false, writing nothing).
   const uint32_t* find_keyed(const std::string& key) const {
     auto it = named_memo_.find(key);
     return it == named_memo_.end() ? nullptr : &it->second;

@@ -35,9 +35,9 @@ void read_erased(const pickle::Reader& r, void* out) {
   static_cast<std::optional<T>*>(out)->emplace(r.read<T>());
 }
 std::string dumps_erased(ErasedWrite write, const void* x, const DumpOptions& options);
-// Reads root (a value of a graph that outlives it when graph_outlives) into *out.
-// Reads root into *out. `graph` is the graph the entry point loaded root into, which
-// bounds the values read (TypedLoadOptions::max_values), or null (from_value).
+// Reads root into *out (a T may hold Values when graph_outlives). `graph` is the graph
+// the entry point loaded root into, which bounds the values read
+// (TypedLoadOptions::max_values), or null (from_value).
 void read_value(Value root, const TypedLoadOptions& options, const Graph* graph,
                 bool graph_outlives, ErasedRead read, void* out);
 template <class T>
