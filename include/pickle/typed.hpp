@@ -3,6 +3,7 @@
 // bytes, big ints, Decimal, UUID and datetime types (pickle/typed/python.hpp), and
 // PICKLE_DICT / PICKLE_OBJECT for plain structs (pickle/typed/struct.hpp).
 #pragma once
+#pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
 #include "pickle/typed/entry.hpp"
 #include "pickle/typed/python.hpp"
@@ -10,3 +11,4 @@
 #include "pickle/typed/std.hpp"
 #include "pickle/typed/struct.hpp"
 #include "pickle/typed/writer.hpp"
+#pragma GCC visibility pop

@@ -1,6 +1,7 @@
 // Codecs for the C++ standard library's types, each as the Python type CPython would
 // write for it (the table is in docs/typed.md).
 #pragma once
+#pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
 #include <array>
 #include <complex>
@@ -340,3 +341,4 @@ struct codec<Value> {
 };
 
 }  // namespace pickle
+#pragma GCC visibility pop

@@ -16,6 +16,7 @@
 // The macros define a function found by argument-dependent lookup (pickle_binding),
 // which the codec below picks up; a codec<T> specialised by hand takes precedence.
 #pragma once
+#pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
 #include <cstddef>
 #include <optional>
@@ -196,3 +197,4 @@ struct codec<T> {
         module, qualname, std::tuple{PICKLE_FOR_EACH_(PICKLE_FIELD_, Type, __VA_ARGS__)}); \
   }                                                                                        \
   static_assert(true, "")
+#pragma GCC visibility pop
