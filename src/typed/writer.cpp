@@ -238,45 +238,43 @@ Writer::Items Writer::begin_tuple(size_t n) {
 }
 
 Writer::Items Writer::begin_set(size_t n) {
-  Items c;
-  c.count_ = n;
-  c.phase_ = detail::BatchCursor::kBatchOpen;
   if (proto_ >= detail::lowering(Form::set).native_from) {
     s_.em.boundary();
     s_.em.opcode(Op::empty_set);
     if (!s_.fast) s_.bind(depth_, s_.enc.memoize_typed());
-    c.form_ = kSet;
-    return c;
+    return set_items(n, kSet);
   }
-  const detail::Reduction& r = detail::lowering(Form::set);
-  begin_reduce(r.module, r.name);
-  begin_tuple(1);
-  s_.em.boundary();
-  s_.em.empty_list();
-  if (!s_.fast) s_.enc.memoize_typed();
-  c.form_ = kSetCall;
-  return c;
+  return begin_set_call(Form::set, n, kSetCall);
 }
 
 Writer::Items Writer::begin_frozenset(size_t n) {
-  Items c;
-  c.count_ = n;
-  c.phase_ = detail::BatchCursor::kBatchOpen;
   if (proto_ >= detail::lowering(Form::frozenset).native_from) {
     s_.em.boundary();
     s_.em.opcode(Op::mark);
-    ++depth_;
-    c.form_ = kFrozenSet;
-    return c;
+    ++depth_;  // the items are parts of the frozenset, memoized after them
+    return set_items(n, kFrozenSet);
   }
-  const detail::Reduction& r = detail::lowering(Form::frozenset);
+  return begin_set_call(Form::frozenset, n, kFrozenSetCall);
+}
+
+Writer::Items Writer::set_items(size_t n, uint8_t form) {
+  Items c;
+  c.count_ = n;
+  c.phase_ = detail::BatchCursor::kBatchOpen;
+  c.form_ = form;
+  return c;
+}
+
+// Below the protocol that has opcodes for it, a set or frozenset is the reductions
+// table's call of its type on a list of the items: set([...]).
+Writer::Items Writer::begin_set_call(Form form, size_t n, uint8_t items_form) {
+  const detail::Reduction& r = detail::lowering(form);
   begin_reduce(r.module, r.name);
   begin_tuple(1);
   s_.em.boundary();
   s_.em.empty_list();
   if (!s_.fast) s_.enc.memoize_typed();
-  c.form_ = kFrozenSetCall;
-  return c;
+  return set_items(n, items_form);
 }
 
 void Writer::next(Items& c) {

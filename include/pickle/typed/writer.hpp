@@ -29,6 +29,7 @@
 namespace pickle {
 
 namespace detail {
+enum class Form : uint8_t;
 class Encoder;
 struct WriterState;
 }  // namespace detail
@@ -230,6 +231,8 @@ class Writer {
   }
   template <class Write>
   void singleton(std::string key, const Write& write);
+  Items set_items(size_t n, uint8_t form);
+  Items begin_set_call(detail::Form form, size_t n, uint8_t items_form);
   void persistent_text(std::string_view id);
   void persistent_binary();
   bool begin_shared(const void* address, const void* tag, std::shared_ptr<const void> keep);
