@@ -456,8 +456,10 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 template <class I>
 std::vector<I> limits_and(std::initializer_list<I> middle) {
-  std::vector<I> v{std::numeric_limits<I>::min()};
-  v.insert(v.end(), middle);
+  std::vector<I> v;
+  v.reserve(middle.size() + 2);
+  v.push_back(std::numeric_limits<I>::min());
+  for (I i : middle) v.push_back(i);
   v.push_back(std::numeric_limits<I>::max());
   return v;
 }
