@@ -49,6 +49,7 @@ class Reader {
   bool begin_pickle() {
     in_frame_ = false;
     frame_end_ = 0;
+    fast_end_ = p_;
     if (!src_.ensure(1)) {
       op_offset_ = src_.offset();
       return false;
@@ -62,6 +63,10 @@ class Reader {
   bool next_opcode(uint8_t& op) {
     // The Source learns what was consumed only at refills, errors and STOP (sync_out).
     op_offset_ = pos();
+    if (p_ != fast_end_) [[likely]] {
+      op = *p_++;
+      return true;
+    }
     if (p_ == end_ && !refill(1)) return false;
     frame_check(1);
     op = *p_++;
@@ -82,6 +87,15 @@ class Reader {
 
   // ---- raw reads ---------------------------------------------------------------
   const uint8_t* take(size_t n, const char* what) {
+    if (size_t(fast_end_ - p_) >= n) [[likely]] {
+      const uint8_t* r = p_;
+      p_ += n;
+      return r;
+    }
+    return take_slow(n, what);
+  }
+  // take() at the end of the window or of the frame: refills, leaves the frame, or fails.
+  [[gnu::noinline]] const uint8_t* take_slow(size_t n, const char* what) {
     if (size_t(end_ - p_) < n && !refill(n)) {
       fail(ErrorCode::truncated, std::string(what) + " needs " + std::to_string(n) +
                                      (n == 1 ? " byte, " : " bytes, ") + std::to_string(end_ - p_) +
@@ -100,6 +114,14 @@ class Reader {
       fail(ErrorCode::limit_exceeded, std::string(what) + " of " + std::to_string(n) +
                                           " bytes exceeds the limit of " +
                                           std::to_string(lim_.max_string));
+    if (uint64_t(fast_end_ - p_) >= n) [[likely]] {
+      auto r = std::string_view(reinterpret_cast<const char*>(p_), static_cast<size_t>(n));
+      p_ += n;
+      return r;
+    }
+    return take_payload_slow(static_cast<size_t>(n));
+  }
+  [[gnu::noinline]] std::string_view take_payload_slow(size_t n) {
     if (uint64_t(end_ - p_) < n && !refill(static_cast<size_t>(n))) {
       fail(ErrorCode::truncated, "length " + std::to_string(n) + " exceeds the " +
                                      std::to_string(end_ - p_) + " bytes left");
@@ -326,6 +348,7 @@ class Reader {
                                      std::to_string(end_ - p_) + " bytes left");
     frame_end_ = pos() + n;
     in_frame_ = true;
+    update_fast_end();
     return n;
   }
 
@@ -356,6 +379,20 @@ class Reader {
     p_ = win_begin_ = w.data();
     end_ = w.data() + w.size();
     win_offset_ = src_.offset();
+    update_fast_end();
+  }
+  // [NOTE reader-fast-end] Reads inside both the window and the open frame, the common
+  // case, compare with one pointer: fast_end_, the nearer of the window's end and the
+  // frame's, never behind p_. A read that would pass it takes the slow path, which
+  // refills, leaves the frame or fails, and computes fast_end_ again.
+  void update_fast_end() {
+    fast_end_ = end_;
+    if (!in_frame_) return;
+    uint64_t here = pos();
+    if (frame_end_ <= here)
+      fast_end_ = p_;
+    else if (frame_end_ - here < static_cast<uint64_t>(end_ - p_))
+      fast_end_ = p_ + (frame_end_ - here);
   }
   bool refill(size_t n) {
     sync_out();
@@ -378,6 +415,7 @@ class Reader {
   [[gnu::noinline]] void frame_boundary(uint64_t at, size_t n) {
     if (at >= frame_end_) {
       in_frame_ = false;
+      update_fast_end();
       return;
     }
     if (frame_end_ - at < n)
@@ -398,6 +436,7 @@ class Reader {
   const Limits& lim_;
   const uint8_t* p_ = nullptr;
   const uint8_t* end_ = nullptr;
+  const uint8_t* fast_end_ = nullptr;   // see [NOTE reader-fast-end]
   const uint8_t* win_begin_ = nullptr;  // the Source's window().data() at sync_in()
   uint64_t win_offset_ = 0;             // and its offset()
   uint64_t op_offset_ = 0;

@@ -45,8 +45,21 @@ inline uint64_t hash_bytes(std::string_view s, uint64_t seed) {
     p += 8;
     n -= 8;
   }
+  // The last 0-7 bytes as one word, without a call to memcpy of a variable length:
+  // two overlapping loads (or three bytes); with the length mixed in below, equal
+  // words still mean equal tails.
   uint64_t w = 0;
-  if (n) std::memcpy(&w, p, n);
+  if (s.size() >= 8) {
+    if (n) std::memcpy(&w, s.data() + s.size() - 8, 8);
+  } else if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    w = lo | (uint64_t(hi) << 32);
+  } else if (n) {
+    w = uint64_t(uint8_t(p[0])) | uint64_t(uint8_t(p[n / 2])) << 8 |
+        uint64_t(uint8_t(p[n - 1])) << 16;
+  }
   return mix(h ^ w ^ (uint64_t(s.size()) << 56));
 }
 
