@@ -16,6 +16,7 @@
 #include "load/builder.hpp"
 #include "load/memo.hpp"
 #include "load/reader.hpp"
+#include "load/stack.hpp"
 #include "model/scratch_alloc.hpp"
 #include "pickle/error.hpp"
 #include "pickle/load.hpp"
@@ -28,12 +29,12 @@ namespace pickle::detail {
 template <class Item>
 struct MachineState {
   Memo<Item> memo;
-  std::vector<Item, ScratchAllocator<Item>> stack;
+  ItemStack<Item> stack;
   std::vector<size_t> marks;
   /// Draws the large tables from this pool (nullptr: the system); before any load.
   void use_pool(MemoryPool* pool) {
     memo.use_pool(pool);
-    stack = std::vector<Item, ScratchAllocator<Item>>(ScratchAllocator<Item>(pool));
+    stack = ItemStack<Item>(pool);
   }
 };
 
@@ -173,24 +174,30 @@ class Decoder {
     return st_.marks.empty() ? 0 : st_.marks.back();
   }
 
-  void push(Item it) {
+  // push and need_items run for nearly every opcode: inline, with their errors out of
+  // line, so the loop does not save and restore registers around a call per opcode.
+  [[gnu::always_inline]] void push(Item it) {
     if constexpr (!kMachine) return;
     if (st_.stack.size() >= opt_.limits.max_stack) [[unlikely]]
-      fail(ErrorCode::limit_exceeded,
-           "stack holds more than " + std::to_string(opt_.limits.max_stack) + " items");
+      stack_full();
     st_.stack.push_back(std::move(it));
   }
-  void need_items(size_t n) {
+  [[noreturn, gnu::cold, gnu::noinline]] void stack_full() const {
+    fail(ErrorCode::limit_exceeded,
+         "stack holds more than " + std::to_string(opt_.limits.max_stack) + " items");
+  }
+  [[gnu::always_inline]] void need_items(size_t n) {
     if constexpr (!kMachine) return;
-    if (st_.stack.size() - fence() < n) [[unlikely]] {
-      if (st_.stack.size() >= n)
-        fail(ErrorCode::stack_underflow,
-             "needs " + std::to_string(n) + " items above the mark, found " +
-                 std::to_string(st_.stack.size() - fence()) + " (unexpected MARK)");
-      fail(ErrorCode::stack_underflow, "needs " + std::to_string(n) +
-                                           " items on the stack, found " +
-                                           std::to_string(st_.stack.size()));
-    }
+    if (st_.stack.size() - fence() < n) [[unlikely]]
+      underflow(n);
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void underflow(size_t n) const {
+    if (st_.stack.size() >= n)
+      fail(ErrorCode::stack_underflow,
+           "needs " + std::to_string(n) + " items above the mark, found " +
+               std::to_string(st_.stack.size() - fence()) + " (unexpected MARK)");
+    fail(ErrorCode::stack_underflow, "needs " + std::to_string(n) + " items on the stack, found " +
+                                         std::to_string(st_.stack.size()));
   }
   Item pop() {
     if constexpr (!kMachine) return Item{};
@@ -223,7 +230,7 @@ class Decoder {
     return st_.stack[i];
   }
   void truncate(size_t m) {
-    if constexpr (kMachine) st_.stack.resize(m);
+    if constexpr (kMachine) st_.stack.truncate(m);
   }
 
   // ---- globals ---------------------------------------------------------------
