@@ -11,6 +11,7 @@
 
 #include "load/builder.hpp"
 #include "load/decoder.hpp"
+#include "model/index.hpp"
 #include "pickle/load.hpp"
 #include "pickle/registry.hpp"
 #include "reductions/table.hpp"
@@ -399,7 +400,7 @@ class ValueBuilder final : public Rebuild {
     check_items(d.size(), pairs.size() / 2, "dict");
     if (d.size() == 0) d.reserve(pairs.size() / 2);  // later batches grow geometrically
     try {
-      for (size_t i = 0; i + 1 < pairs.size(); i += 2) d.set(pairs[i], pairs[i + 1]);
+      set_pairs(d, pairs);
     } catch (const TypeError& e) {
       fail(ErrorCode::unhashable, e.what());
     } catch (const LimitError& e) {

@@ -1,6 +1,8 @@
 // The dict and set hash index: DictNode::set/find, SetNode::add/contains.
 #include <limits>
 
+#include "model/index.hpp"
+
 #include "model/hash.hpp"
 
 namespace pickle {
@@ -29,8 +31,9 @@ void index_grow(HashIndex& index, std::span<const uint64_t> hashes) {
 }
 
 template <class KeyAt>
-size_t find_position(const HashIndex& index, std::span<const uint64_t> hashes, Value key,
-                     uint64_t h, KeyAt key_at) {
+[[gnu::always_inline]] inline size_t find_position(const HashIndex& index,
+                                                   std::span<const uint64_t> hashes, Value key,
+                                                   uint64_t h, KeyAt key_at) {
   if (index.slots.empty()) {
     for (size_t i = 0; i < hashes.size(); ++i)
       if (hashes[i] == h && detail::equal_inline(key_at(i), key)) return i;
@@ -44,26 +47,36 @@ size_t find_position(const HashIndex& index, std::span<const uint64_t> hashes, V
   }
 }
 
+// d[key] = value, inline in both callers: SETITEMS sets a batch with one call.
+[[gnu::always_inline]] inline void set_one(DictNode& d, Value key, Value value) {
+  uint64_t h = detail::hash_inline(key);
+  size_t pos =
+      find_position(d.index, d.hashes, key, h, [&](size_t i) { return d.entries[i].first; });
+  if (pos != size_t(-1)) {
+    d.entries[pos].second = value;  // CPython keeps the first key and its position
+    return;
+  }
+  if (d.entries.size() >= std::numeric_limits<uint32_t>::max() - 1) [[unlikely]]
+    throw LimitError(ErrorCode::limit_exceeded, "dict too large");
+  d.entries.emplace_back(key, value);
+  d.hashes.push_back(h);
+  if (d.index.slots.empty()) {
+    if (d.hashes.size() > HashIndex::kLinearMax) index_grow(d.index, d.hashes);
+  } else if (d.index.slots.size() < 2 * d.hashes.size()) {
+    index_grow(d.index, d.hashes);
+  } else {
+    index_insert(d.index, h, d.entries.size() - 1);
+  }
+}
+
 }  // namespace
 
 void DictNode::set(Value key, Value value) {
-  uint64_t h = detail::hash_inline(key);
-  size_t pos = find_position(index, hashes, key, h, [&](size_t i) { return entries[i].first; });
-  if (pos != size_t(-1)) {
-    entries[pos].second = value;  // CPython keeps the first key and its position
-    return;
-  }
-  if (entries.size() >= std::numeric_limits<uint32_t>::max() - 1)
-    throw LimitError(ErrorCode::limit_exceeded, "dict too large");
-  entries.emplace_back(key, value);
-  hashes.push_back(h);
-  if (index.slots.empty()) {
-    index_grow(index, hashes);
-  } else if (index.slots.size() < 2 * hashes.size()) {
-    index_grow(index, hashes);
-  } else {
-    index_insert(index, h, entries.size() - 1);
-  }
+  set_one(*this, key, value);
+}
+
+void detail::set_pairs(DictNode& d, std::span<const Value> pairs) {
+  for (size_t i = 0; i + 1 < pairs.size(); i += 2) set_one(d, pairs[i], pairs[i + 1]);
 }
 
 void DictNode::reserve(size_t n) {
