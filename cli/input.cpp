@@ -11,6 +11,7 @@
 
 #include <cerrno>
 
+#include "pickle/container.hpp"
 #include "pickle/error.hpp"
 
 namespace pickle::cli {
@@ -66,9 +67,17 @@ int with_input(const std::string& path, const std::function<int(Source&)>& body)
     std::fprintf(stderr, "pickle: %s: %s\n", path.c_str(), e.error().message().c_str());
     return kBadInput;
   }
+  std::string inside;  // where the offsets of a load error are counted, when not the file
   try {
-    // A zip, gzip, ... input is refused by the library (ErrorCode::container).
-    return body(*source);
+    // Compressed layers are opened by content; a zip or .npy input is refused by the
+    // library (ErrorCode::container).
+    Opened opened = open_compressed(*source);
+    for (Container c : opened.layers()) {
+      inside += inside.empty() ? " (offset in the decompressed bytes of " : ", in ";
+      inside += container_name(c);
+    }
+    if (!inside.empty()) inside += ")";
+    return body(opened.source());
   } catch (const OutputError& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "pickle: %s\n", e.what());
@@ -79,7 +88,7 @@ int with_input(const std::string& path, const std::function<int(Source&)>& body)
     return kBadInput;
   } catch (const UnpicklingError& e) {  // its message names itself
     std::fflush(stdout);
-    std::fprintf(stderr, "%s\n", e.what());
+    std::fprintf(stderr, "%s%s\n", e.what(), inside.c_str());
     return kBadInput;
   } catch (const UsageError& e) {  // an --encoding or --errors the Unpickler refuses
     std::fprintf(stderr, "pickle: %s\n", e.what());

@@ -6,6 +6,8 @@ packages=(g++ clang cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev
           python3
           # tests/package compiles a consumer with `pkg-config --cflags --libs pickle`.
           pkg-config
+          # Decompression for the io layer's containers (docs/containers.md).
+          zlib1g-dev libbz2-dev liblzma-dev
           # The real libraries the interop tests ask, under Debian's python3
           # (tests/pickletests/torch_files.py: torch.save files loaded back by torch).
           python3-numpy python3-torch)

@@ -49,6 +49,7 @@ enum class ErrorCode : uint8_t {
   io,           ///< OSError: a file that cannot be opened or read
   memory,       ///< out of memory (std::bad_alloc), as try_loads and try_dumps report it
   internal,     ///< an invariant of pickle++ itself did not hold (a bug: please report it)
+  bad_container,  ///< ContainerError: a malformed archive or compressed stream
 };
 
 /// A short name for a code, e.g. "truncated".

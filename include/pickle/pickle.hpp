@@ -3,6 +3,7 @@
 #include "pickle/version.hpp"
 #pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
+#include "pickle/container.hpp"
 #include "pickle/dump.hpp"
 #include "pickle/error.hpp"
 #include "pickle/io.hpp"

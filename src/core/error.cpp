@@ -35,6 +35,7 @@ std::string_view error_code_name(ErrorCode code) noexcept {
     case ErrorCode::io: return "io";
     case ErrorCode::memory: return "memory";
     case ErrorCode::internal: return "internal";
+    case ErrorCode::bad_container: return "bad container";
   }
   return "?";
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <system_error>
 
+#include "io/peek.hpp"
 #include "pickle/load.hpp"
 
 namespace pickle {
@@ -180,16 +181,21 @@ std::string_view container_name(Container kind) noexcept {
 
 namespace detail {
 
-void refuse_container(Source& source) {
+Container peek_container(Source& source) {
   Container kind = Container::none;
   for (size_t want = 1;; ++want) {
-    if (!source.ensure(want)) return;
+    if (!source.ensure(want)) return Container::none;
     auto w = source.window();
     Sniff s = sniff(w.first(std::min<size_t>(w.size(), 8)), kind);
-    if (s == Sniff::no) return;
-    if (s == Sniff::yes) break;
+    if (s == Sniff::no) return Container::none;
+    if (s == Sniff::yes) return kind;
     want = std::min<size_t>(w.size(), 8);
   }
+}
+
+void refuse_container(Source& source) {
+  Container kind = peek_container(source);
+  if (kind == Container::none) return;
   std::string detail = "the input is " + std::string(container_name(kind)) + ", not a pickle";
   switch (kind) {
     case Container::zip:

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "io/peek.hpp"
 #include "pickle/error.hpp"
 #include "pickle/io.hpp"
 #include "pickle/load.hpp"
@@ -26,11 +27,6 @@ struct Failure {
 [[noreturn]] inline void fail(ErrorCode code, std::string message) {
   throw Failure{code, std::move(message)};
 }
-
-/// Throws UnpicklingError (ErrorCode::container) when the source starts with the magic
-/// of a container (zip, gzip, ...) rather than a pickle. Called before the first
-/// pickle of a source. See [NOTE container-magic].
-void refuse_container(Source& source);
 
 // [NOTE one-reader] Everything about reading a stream lives in Reader: where an
 // opcode starts, how long its argument is, frames, truncation, lengths checked

@@ -42,7 +42,7 @@ ErrorCode code_of(F f) {
 
 TEST(Error, EveryCodeHasItsOwnName) {
   std::set<std::string_view> names;
-  for (int c = 0; c <= static_cast<int>(ErrorCode::internal); ++c) {
+  for (int c = 0; c <= static_cast<int>(ErrorCode::bad_container); ++c) {
     std::string_view name = error_code_name(static_cast<ErrorCode>(c));
     EXPECT_NE(name, "?") << c;
     EXPECT_TRUE(names.insert(name).second) << name;
@@ -56,6 +56,7 @@ TEST(Error, CodesKeepTheirValues) {
   EXPECT_EQ(static_cast<int>(ErrorCode::limit_exceeded), 12);
   EXPECT_EQ(static_cast<int>(ErrorCode::container), 14);
   EXPECT_EQ(static_cast<int>(ErrorCode::other), 15);
+  EXPECT_EQ(static_cast<int>(ErrorCode::bad_container), 26);
 }
 
 TEST(Error, LoadingThrowsUnpicklingError) {
