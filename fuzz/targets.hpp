@@ -631,3 +631,50 @@ inline void typed_target(const uint8_t* data, size_t size) {
 }
 
 }  // namespace pickle::fuzz
+
+namespace pickle::fuzz {
+
+/// Compressed containers never crash, hang, leak or grow past their limits; every
+/// failure is a ContainerError or an UnpicklingError. The first byte picks the format
+/// (so the fuzzer needs not find the magics) and how the compressed bytes trickle in;
+/// the rest is the compressed stream. What it decompresses to is opened again (nested
+/// layers) and loaded as pickles.
+inline void decompress_target(const uint8_t* data, size_t size) {
+  if (size < 1) return;
+  static constexpr Container kKinds[] = {Container::gzip, Container::bzip2, Container::xz,
+                                         Container::zlib};
+  Container kind = kKinds[data[0] & 3];
+  size_t chunk = 1 + size_t(data[0] >> 2) * 61;
+  std::span<const uint8_t> compressed(data + 1, size - 1);
+  ContainerLimits limits;
+  limits.max_decompressed = 8 << 20;
+  limits.ratio_grace = 1 << 16;
+  limits.max_ratio = 5000;
+  limits.max_layers = 3;
+  // Every decompressed byte, read in chunks of the size the first byte gave.
+  try {
+    TrickleSource raw(compressed, chunk);
+    DecompressSource source(raw, kind, limits);
+    uint64_t total = 0;
+    while (source.ensure(chunk)) {
+      total += source.window().size();
+      source.consume(source.window().size());
+    }
+    total += source.window().size();
+    if (total > limits.max_decompressed) __builtin_trap();  // the limit did not hold
+  } catch (const ContainerError&) {
+  }
+  // The same bytes as a pickle file: nested layers opened, each pickle loaded.
+  try {
+    TrickleSource raw(compressed, chunk);
+    DecompressSource outer(raw, kind, limits);
+    Opened opened = open_compressed(outer, limits);
+    Unpickler unpickler(opened.source(), tight_options());
+    Graph graph;
+    for (int i = 0; i < 4 && !unpickler.at_end(); ++i) unpickler.load(graph);
+  } catch (const ContainerError&) {
+  } catch (const UnpicklingError&) {
+  }
+}
+
+}  // namespace pickle::fuzz

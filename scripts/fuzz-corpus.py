@@ -14,14 +14,18 @@ Sources, each optional:
 Files are named by the SHA-1 of their content, as libFuzzer names corpus files, so
 duplicates collapse. Prints what it found and how many files it wrote.
 """
+import bz2
 import glob
+import gzip
 import hashlib
+import lzma
 import os
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
+import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tests'))  # the test package, pickletests
@@ -51,9 +55,28 @@ def add_files(out, paths, seen):
                 add(out, f.read(), seen)
 
 
+def compressed_seeds(seed_dir, out):
+    """Seeds of decompress_fuzzer (fuzz/targets.hpp, decompress_target): the first byte
+    picks the format (its two low bits: gzip, bzip2, xz, zlib) and the chunk size (the
+    others); the rest is a seed pickle compressed in that format."""
+    compressors = [gzip.compress, bz2.compress, lzma.compress, zlib.compress]
+    os.makedirs(out, exist_ok=True)
+    seen = set(os.listdir(out))
+    names = sorted(os.listdir(seed_dir))[:300]
+    for i, name in enumerate(names):
+        with open(os.path.join(seed_dir, name), 'rb') as f:
+            data = f.read()
+        for kind, compress in enumerate(compressors):
+            add(out, bytes([kind | ((i % 8) << 2)]) + compress(data), seen)
+    print('fuzz-corpus: %d compressed seeds in %s' % (len(seen), out))
+    return 0
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == '--compressed':
+        return compressed_seeds(sys.argv[2], sys.argv[3])
     if len(sys.argv) != 2:
-        print('usage: fuzz-corpus.py OUTDIR', file=sys.stderr)
+        print('usage: fuzz-corpus.py OUTDIR | --compressed SEEDDIR OUTDIR', file=sys.stderr)
         return 2
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)

@@ -5,6 +5,7 @@
 #   bash scripts/fuzz.sh [SECONDS] [TARGET...]     # default: 60 s, every target
 #
 # Targets: load_fuzzer roundtrip_fuzzer graph_fuzzer dis_fuzzer builders_fuzzer typed_fuzzer
+# decompress_fuzzer
 # (fuzz/targets.hpp).
 # The corpus of a target lives in build/fuzz-corpus/<target> and grows from run to
 # run; the seeds come from scripts/fuzz-corpus.py. Crashes, timeouts and leaks are
@@ -16,7 +17,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-ALL_TARGETS=(load_fuzzer roundtrip_fuzzer graph_fuzzer dis_fuzzer builders_fuzzer typed_fuzzer)
+ALL_TARGETS=(load_fuzzer roundtrip_fuzzer graph_fuzzer dis_fuzzer builders_fuzzer typed_fuzzer
+             decompress_fuzzer)
 
 seconds=60
 if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then
@@ -56,7 +58,9 @@ total_runs=0
 total_secs=0
 for t in "${targets[@]}"; do
   corpus=$corpus_root/$t
-  if [[ ! -d $corpus ]]; then
+  if [[ ! -d $corpus && $t == decompress_fuzzer ]]; then
+    python3 scripts/fuzz-corpus.py --compressed "$seed" "$corpus"
+  elif [[ ! -d $corpus ]]; then
     mkdir -p "$corpus"
     cp "$seed"/* "$corpus"/
   fi

@@ -17,9 +17,13 @@ struct Target {
   void (*body)(const uint8_t*, size_t);
 };
 constexpr Target kTargets[] = {
-    {"load", pickle::fuzz::load_target},         {"roundtrip", pickle::fuzz::roundtrip_target},
-    {"graph", pickle::fuzz::graph_target},       {"dis", pickle::fuzz::dis_target},
-    {"builders", pickle::fuzz::builders_target}, {"typed", pickle::fuzz::typed_target},
+    {"load", pickle::fuzz::load_target},
+    {"roundtrip", pickle::fuzz::roundtrip_target},
+    {"graph", pickle::fuzz::graph_target},
+    {"dis", pickle::fuzz::dis_target},
+    {"builders", pickle::fuzz::builders_target},
+    {"typed", pickle::fuzz::typed_target},
+    {"decompress", pickle::fuzz::decompress_target},
 };
 
 TEST(Regressions, EveryFileReplaysCleanly) {
