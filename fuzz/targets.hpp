@@ -678,3 +678,32 @@ inline void decompress_target(const uint8_t* data, size_t size) {
 }
 
 }  // namespace pickle::fuzz
+
+namespace pickle::fuzz {
+
+/// Zip archives never crash, hang, leak or allocate past their limits; every failure
+/// is a ContainerError (or an UnpicklingError from a member loaded as a pickle). Every
+/// member is opened (stored ones also viewed), and loaded as a pickle.
+inline void zip_target(const uint8_t* data, size_t size) {
+  ZipLimits limits;
+  limits.max_members = 64;
+  limits.decompress.max_decompressed = 8 << 20;
+  try {
+    ZipArchive archive(std::span<const uint8_t>(data, size), limits);
+    for (const ZipMember& m : archive.members()) {
+      if (m.data_offset > size || m.compressed_size > size - m.data_offset) __builtin_trap();
+      try {
+        if (m.method == 0) (void)archive.stored_bytes(m);
+        std::unique_ptr<Source> source = archive.open(m);
+        Unpickler unpickler(*source, tight_options());
+        Graph graph;
+        unpickler.load(graph);
+      } catch (const ContainerError&) {
+      } catch (const UnpicklingError&) {
+      }
+    }
+  } catch (const ContainerError&) {
+  }
+}
+
+}  // namespace pickle::fuzz

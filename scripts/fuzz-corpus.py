@@ -18,6 +18,7 @@ import bz2
 import glob
 import gzip
 import hashlib
+import io
 import lzma
 import os
 import random
@@ -25,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -72,11 +74,49 @@ def compressed_seeds(seed_dir, out):
     return 0
 
 
+def zip_seeds(seed_dir, out):
+    """Seeds of zip_fuzzer (fuzz/targets.hpp, zip_target): seed pickles as the data.pkl
+    of small archives laid out as torch.save lays them out, stored and deflated, with
+    ZIP64 records, and written to a stream (data descriptors)."""
+    os.makedirs(out, exist_ok=True)
+    seen = set(os.listdir(out))
+    names = sorted(os.listdir(seed_dir))[:200]
+
+    class Unseekable(io.RawIOBase):
+        def __init__(self):
+            self.data = bytearray()
+
+        def writable(self):
+            return True
+
+        def write(self, b):
+            self.data += b
+            return len(b)
+
+    for i, name in enumerate(names):
+        with open(os.path.join(seed_dir, name), 'rb') as f:
+            data = f.read()
+        method = zipfile.ZIP_DEFLATED if i % 2 else zipfile.ZIP_STORED
+        target = io.BytesIO() if i % 3 else Unseekable()
+        with zipfile.ZipFile(target, 'w', method) as z:
+            with z.open('archive/data.pkl', 'w', force_zip64=(i % 5 == 0)) as f:
+                f.write(data)
+            z.writestr('archive/data/0', b'\0' * 16)
+            z.writestr('archive/version', b'3\n')
+        add(out, bytes(target.getvalue() if isinstance(target, io.BytesIO) else target.data),
+            seen)
+    print('fuzz-corpus: %d zip seeds in %s' % (len(seen), out))
+    return 0
+
+
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == '--compressed':
         return compressed_seeds(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 4 and sys.argv[1] == '--zip':
+        return zip_seeds(sys.argv[2], sys.argv[3])
     if len(sys.argv) != 2:
-        print('usage: fuzz-corpus.py OUTDIR | --compressed SEEDDIR OUTDIR', file=sys.stderr)
+        print('usage: fuzz-corpus.py OUTDIR | --compressed SEEDDIR OUTDIR | --zip SEEDDIR OUTDIR',
+              file=sys.stderr)
         return 2
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)

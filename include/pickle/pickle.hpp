@@ -15,6 +15,7 @@
 #include "pickle/sink.hpp"
 #include "pickle/typed.hpp"
 #include "pickle/value.hpp"
+#include "pickle/zip.hpp"
 
 namespace pickle {
 /// The library version, "major.minor.patch".

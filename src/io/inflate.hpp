@@ -41,6 +41,8 @@ class Inflate {
 
 /// The decoder for a gzip, bzip2, xz or zlib stream. Throws std::bad_alloc.
 std::unique_ptr<Inflate> make_inflate_zlib(bool gzip);
+/// Raw deflate, without a header (a zip member's data).
+std::unique_ptr<Inflate> make_inflate_deflate();
 std::unique_ptr<Inflate> make_inflate_bzip2();
 std::unique_ptr<Inflate> make_inflate_xz();
 

@@ -1,4 +1,4 @@
-// gzip and zlib streams through zlib's inflate.
+// gzip, zlib and raw deflate streams through zlib's inflate.
 #include <zlib.h>
 
 #include <limits>
@@ -11,9 +11,10 @@ namespace {
 
 class ZlibInflate final : public Inflate {
  public:
-  explicit ZlibInflate(bool gzip) {
-    // 16 + MAX_WBITS: a gzip header and trailer; MAX_WBITS: a zlib header.
-    int rc = inflateInit2(&z_, gzip ? 16 + MAX_WBITS : MAX_WBITS);
+  // 16 + MAX_WBITS: a gzip header and trailer; MAX_WBITS: a zlib header; -MAX_WBITS:
+  // raw deflate.
+  explicit ZlibInflate(int window_bits) {
+    int rc = inflateInit2(&z_, window_bits);
     if (rc == Z_MEM_ERROR) throw std::bad_alloc();
     if (rc != Z_OK) throw InflateFailure("zlib could not start");
   }
@@ -54,7 +55,10 @@ class ZlibInflate final : public Inflate {
 }  // namespace
 
 std::unique_ptr<Inflate> make_inflate_zlib(bool gzip) {
-  return std::make_unique<ZlibInflate>(gzip);
+  return std::make_unique<ZlibInflate>(gzip ? 16 + MAX_WBITS : MAX_WBITS);
+}
+std::unique_ptr<Inflate> make_inflate_deflate() {
+  return std::make_unique<ZlibInflate>(-MAX_WBITS);
 }
 
 }  // namespace pickle::detail

@@ -24,6 +24,7 @@ constexpr Target kTargets[] = {
     {"builders", pickle::fuzz::builders_target},
     {"typed", pickle::fuzz::typed_target},
     {"decompress", pickle::fuzz::decompress_target},
+    {"zip", pickle::fuzz::zip_target},
 };
 
 TEST(Regressions, EveryFileReplaysCleanly) {
