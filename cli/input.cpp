@@ -72,9 +72,11 @@ int with_input(const std::string& path, const std::function<int(Source&)>& body)
     // Compressed layers are opened by content; a zip or .npy input is refused by the
     // library (ErrorCode::container).
     Opened opened = open_compressed(*source);
-    for (Container c : opened.layers()) {
+    // Innermost first: the offset counts the bytes the innermost layer gives.
+    auto layers = opened.layers();
+    for (auto c = layers.rbegin(); c != layers.rend(); ++c) {
       inside += inside.empty() ? " (offset in the decompressed bytes of " : ", in ";
-      inside += container_name(c);
+      inside += container_name(*c);
     }
     if (!inside.empty()) inside += ")";
     return body(opened.source());

@@ -10,7 +10,9 @@ packages=(g++ clang cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev
           zlib1g-dev libbz2-dev liblzma-dev
           # The real libraries the interop tests ask, under Debian's python3
           # (tests/pickletests/torch_files.py: torch.save files loaded back by torch).
-          python3-numpy python3-torch)
+          python3-numpy python3-torch
+          # pandas.to_pickle and joblib.dump with compression (tests/pickletests/cli_containers.py).
+          python3-pandas python3-joblib)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

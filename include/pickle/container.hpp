@@ -18,8 +18,10 @@ namespace pickle {
 /// Bounds on what opening containers may cost. Each is named after what it stops.
 struct ContainerLimits {
   /// Decompression bomb: at most this many decompressed bytes from one stream
-  /// (default 64 GiB).
-  uint64_t max_decompressed = uint64_t(64) << 30;
+  /// (default 4 GiB). A pickle may ask for one payload of all of them at once, so this
+  /// bounds the memory a small compressed file can make a load take; raise it for
+  /// larger files.
+  uint64_t max_decompressed = uint64_t(4) << 30;
   /// Decompression bomb: past the first `ratio_grace` decompressed bytes, at most this
   /// many decompressed bytes per compressed byte read so far. gzip and zlib cannot
   /// pass about 1,032; bzip2 and xz reach tens of thousands on runs of one byte

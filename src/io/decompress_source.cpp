@@ -55,13 +55,19 @@ bool DecompressSource::refill(size_t need) {
   size_t have = static_cast<size_t>(end_ - pos_);
   if (consumed > 0 && have > 0) std::memmove(buf_.data(), pos_, have);
   base_ += consumed;
+  // The window is set again after every change of the buffer, so that it is valid (the
+  // bytes not yet read, at the right offset) wherever a ContainerError leaves from.
+  set_window(buf_.data(), buf_.data(), buf_.data() + have, base_);
   // Grow only as data arrives: a length read from the pickle never sizes the buffer.
   while (have < need && !done_) {
     size_t want = std::max(kChunk, std::min(need - have, have + kChunk));
-    if (buf_.size() < have + want) buf_.resize(have + want);
+    if (buf_.size() < have + want) {
+      buf_.resize(have + want);
+      set_window(buf_.data(), buf_.data(), buf_.data() + have, base_);
+    }
     have += decompress_into(buf_.data() + have, want);
+    set_window(buf_.data(), buf_.data(), buf_.data() + have, base_);
   }
-  set_window(buf_.data(), buf_.data(), buf_.data() + have, base_);
   return have >= need;
 }
 
@@ -74,6 +80,7 @@ size_t DecompressSource::decompress_into(uint8_t* out, size_t room) {
     try {
       s = inflate_->step(w.data(), w.size(), out + written, room - written, w.empty());
     } catch (const detail::InflateFailure& f) {
+      in_.consume(f.read);  // the offset says how far the decoder got
       fail(ErrorCode::bad_container, f.what());
     }
     in_.consume(s.read);

@@ -21,10 +21,12 @@ struct InflateStep {
   bool stream_end = false;  ///< the stream (member) ended; reset() starts the next one
 };
 
-/// Malformed compressed data: the library's own words. DecompressSource turns it into
-/// a ContainerError with the offset.
+/// Malformed compressed data: the library's own words, and how many bytes of the input
+/// the failed step read. DecompressSource turns it into a ContainerError with the offset.
 struct InflateFailure : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit InflateFailure(const char* what, size_t read_before_failing = 0)
+      : std::runtime_error(what), read(read_before_failing) {}
+  size_t read;
 };
 
 class Inflate {

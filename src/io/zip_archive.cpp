@@ -275,7 +275,7 @@ std::unique_ptr<Source> ZipArchive::open(const ZipMember& m) const {
              "member '" + m.name + "' inflates to more than its declared size of " +
                  std::to_string(m.size) + " bytes");
     } catch (const detail::InflateFailure& f) {
-      fail(ErrorCode::bad_container, m.data_offset + (m.compressed_size - in_left),
+      fail(ErrorCode::bad_container, m.data_offset + (m.compressed_size - in_left) + f.read,
            "member '" + m.name + "': " + f.what());
     }
     in += s.read;
