@@ -41,6 +41,11 @@ class Source {
 
  protected:
   virtual bool refill(size_t need) = 0;
+  /// For a source whose window is its own buffer `buf`: drops the consumed bytes,
+  /// moves the unread ones to the front of `buf`, advances the window's offset past
+  /// what was dropped, and returns how many bytes remain (the window is then stale:
+  /// set it again).
+  size_t compact(std::vector<uint8_t>& buf) noexcept;
   void set_window(const uint8_t* begin, const uint8_t* pos, const uint8_t* end,
                   uint64_t base) noexcept {
     begin_ = begin, pos_ = pos, end_ = end, base_ = base;

@@ -50,11 +50,7 @@ void DecompressSource::fail(ErrorCode code, const std::string& detail) const {
 
 bool DecompressSource::refill(size_t need) {
   constexpr size_t kChunk = 64 * 1024;
-  // Drop consumed bytes, keep the unread tail at the front (as StreamSource does).
-  size_t consumed = static_cast<size_t>(pos_ - begin_);
-  size_t have = static_cast<size_t>(end_ - pos_);
-  if (consumed > 0 && have > 0) std::memmove(buf_.data(), pos_, have);
-  base_ += consumed;
+  size_t have = compact(buf_);
   // The window is set again after every change of the buffer, so that it is valid (the
   // bytes not yet read, at the right offset) wherever a ContainerError leaves from.
   set_window(buf_.data(), buf_.data(), buf_.data() + have, base_);

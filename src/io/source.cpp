@@ -17,6 +17,14 @@ namespace pickle {
 
 Source::~Source() = default;
 
+size_t Source::compact(std::vector<uint8_t>& buf) noexcept {
+  size_t consumed = static_cast<size_t>(pos_ - begin_);
+  size_t have = static_cast<size_t>(end_ - pos_);
+  if (consumed > 0 && have > 0) std::memmove(buf.data(), pos_, have);
+  base_ += consumed;
+  return have;
+}
+
 MemorySource::MemorySource(std::span<const uint8_t> data) {
   set_window(data.data(), data.data(), data.data() + data.size(), 0);
 }
@@ -37,11 +45,7 @@ size_t StreamSource::read_some(uint8_t* into, size_t max) {
 
 bool StreamSource::refill(size_t need) {
   constexpr size_t kChunk = 64 * 1024;
-  // Drop consumed bytes, keep the unread tail at the front.
-  size_t consumed = static_cast<size_t>(pos_ - begin_);
-  size_t have = static_cast<size_t>(end_ - pos_);
-  if (consumed > 0 && have > 0) std::memmove(buf_.data(), pos_, have);
-  base_ += consumed;
+  size_t have = compact(buf_);
   // Grow only as data arrives: a length prefix never sizes an allocation by itself.
   while (have < need && !eof_) {
     size_t want = std::max(kChunk, std::min(need - have, have + kChunk));

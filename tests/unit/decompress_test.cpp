@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "drain.hpp"
 #include "pickle/pickle.hpp"
 #include "pickle_literal.hpp"
 
@@ -126,17 +127,6 @@ struct Input {
 
 std::string where(Container kind, bool stream) {
   return std::string(pickle::container_name(kind)) + (stream ? " (stream)" : " (memory)");
-}
-
-// Every byte left in a source.
-std::string drain(pickle::Source& s) {
-  std::string out;
-  while (s.ensure(1)) {
-    auto w = s.window();
-    out.append(reinterpret_cast<const char*>(w.data()), w.size());
-    s.consume(w.size());
-  }
-  return out;
 }
 
 // repr() of every pickle in a source, one a line, as `pickle show` prints them.

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "drain.hpp"
 #include "pickle/pickle.hpp"
 
 namespace {
@@ -19,6 +20,7 @@ using pickle::ContainerError;
 using pickle::ErrorCode;
 using pickle::ZipArchive;
 using pickle::ZipMember;
+using pickle_test::drain;
 
 void put(std::string& out, uint64_t v, int n) {
   for (int i = 0; i < n; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -152,16 +154,6 @@ std::span<const uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-std::string read_all(pickle::Source& s) {
-  std::string out;
-  while (s.ensure(1)) {
-    auto w = s.window();
-    out.append(reinterpret_cast<const char*>(w.data()), w.size());
-    s.consume(w.size());
-  }
-  return out;
-}
-
 // The ContainerError `f` throws, checked to name the zip archive.
 template <class F>
 ContainerError error_of(F f) {
@@ -200,7 +192,7 @@ TEST(Zip, StoredAndDeflatedMembersReadBack) {
   pickle::Graph g;
   EXPECT_EQ(pickle::repr(u.load(g)), "[1, 2]");
   auto inflated = z.open(*z.find("archive/data/0"));
-  EXPECT_EQ(read_all(*inflated), big);
+  EXPECT_EQ(drain(*inflated), big);
   EXPECT_EQ(z.find("archive/nothing"), nullptr);
 }
 
@@ -211,15 +203,15 @@ TEST(Zip, Zip64RecordsAndDataDescriptors) {
   ZipArchive z(bytes_of(zip));
   ASSERT_EQ(z.members().size(), 2u);
   EXPECT_EQ(z.members()[0].size, kPickle.size());
-  EXPECT_EQ(read_all(*z.open(z.members()[0])), kPickle);
-  EXPECT_EQ(read_all(*z.open(z.members()[1])), "0123");
+  EXPECT_EQ(drain(*z.open(z.members()[0])), kPickle);
+  EXPECT_EQ(drain(*z.open(z.members()[1])), "0123");
 }
 
 TEST(Zip, FirstOfDuplicateNamesWinsAndBothAreListed) {
   std::string zip = build({{{"archive/data.pkl", "first"}, {"archive/data.pkl", "second"}}});
   ZipArchive z(bytes_of(zip));
   EXPECT_EQ(z.members().size(), 2u);
-  EXPECT_EQ(read_all(*z.open(*z.find("archive/data.pkl"))), "first");
+  EXPECT_EQ(drain(*z.open(*z.find("archive/data.pkl"))), "first");
 }
 
 TEST(Zip, LocalNameThatDiffersIsFlaggedAndTheDataFoundByItsLength) {
@@ -228,14 +220,14 @@ TEST(Zip, LocalNameThatDiffersIsFlaggedAndTheDataFoundByItsLength) {
   std::string zip = build({{e}});
   ZipArchive z(bytes_of(zip));
   EXPECT_TRUE(z.members()[0].name_differs);
-  EXPECT_EQ(read_all(*z.open(z.members()[0])), kPickle);
+  EXPECT_EQ(drain(*z.open(z.members()[0])), kPickle);
 }
 
 TEST(Zip, SuffixAndEmptyArchive) {
   Layout l{{{"x", "data"}}};
   l.suffix = "TRAILING BYTES";
   ZipArchive z(bytes_of(build(l)));
-  EXPECT_EQ(read_all(*z.open(z.members()[0])), "data");
+  EXPECT_EQ(drain(*z.open(z.members()[0])), "data");
   EXPECT_TRUE(ZipArchive(bytes_of(build({}))).members().empty());
 }
 
