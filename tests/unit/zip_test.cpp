@@ -168,10 +168,11 @@ ContainerError error_of(F f) {
   return ContainerError(ErrorCode::internal, pickle::Container::zip, 0, "");
 }
 
-const std::string kPickle = std::string(
+// pickle.dumps([1, 2], 2); the length from the array, as the bytes hold a NUL.
+constexpr char kPickleBytes[] =
     "\x80\x02]q\x00(K\x01K\x02"
-    "e.",
-    14);  // [1, 2]
+    "e.";
+const std::string kPickle(kPickleBytes, sizeof kPickleBytes - 1);
 
 TEST(Zip, StoredAndDeflatedMembersReadBack) {
   std::string big(100000, 'x');
@@ -226,7 +227,8 @@ TEST(Zip, LocalNameThatDiffersIsFlaggedAndTheDataFoundByItsLength) {
 TEST(Zip, SuffixAndEmptyArchive) {
   Layout l{{{"x", "data"}}};
   l.suffix = "TRAILING BYTES";
-  ZipArchive z(bytes_of(build(l)));
+  std::string z_bytes = build(l);  // the archive outlives its views
+  ZipArchive z(bytes_of(z_bytes));
   EXPECT_EQ(drain(*z.open(z.members()[0])), "data");
   EXPECT_TRUE(ZipArchive(bytes_of(build({}))).members().empty());
 }
@@ -254,7 +256,8 @@ TEST(Zip, DeclaredSizesAreHeld) {
   Entry lie{"lie", std::string(5000, 'z'), true};
   lie.size_override = uint64_t(1) << 40;  // far beyond deflate's ratio
   lie.zip64 = true;
-  ZipArchive z(bytes_of(build({{more, fewer, lie}})));
+  std::string z_bytes = build({{more, fewer, lie}});  // the archive outlives its views
+  ZipArchive z(bytes_of(z_bytes));
   EXPECT_NE(error_of([&] { z.open(z.members()[0]); }).detail().find("more than its declared size"),
             std::string::npos);
   EXPECT_NE(error_of([&] { z.open(z.members()[1]); }).detail().find("not its declared 6000"),
@@ -264,7 +267,8 @@ TEST(Zip, DeclaredSizesAreHeld) {
   EXPECT_EQ(e.code(), ErrorCode::limit_exceeded);
   pickle::ZipLimits generous;
   generous.decompress.max_decompressed = uint64_t(1) << 50;
-  ZipArchive g(bytes_of(build({{lie}})), generous);
+  std::string g_bytes = build({{lie}});  // the archive outlives its views
+  ZipArchive g(bytes_of(g_bytes), generous);
   EXPECT_NE(error_of([&] { g.open(g.members()[0]); }).detail().find("more than deflate can make"),
             std::string::npos);
 }
@@ -273,8 +277,9 @@ TEST(Zip, EncryptedAndOtherMethodsAreUnsupported) {
   Entry enc{"e", "data"};
   enc.flags = 1;
   Entry bz{"b", "data"};
-  bz.method_override = 12;  // bzip2 inside zip
-  ZipArchive z(bytes_of(build({{enc, bz}})));
+  bz.method_override = 12;                   // bzip2 inside zip
+  std::string z_bytes = build({{enc, bz}});  // the archive outlives its views
+  ZipArchive z(bytes_of(z_bytes));
   for (const ZipMember& m : z.members())
     EXPECT_EQ(error_of([&] { z.open(m); }).code(), ErrorCode::unsupported);
   EXPECT_EQ(error_of([&] { z.stored_bytes(z.members()[0]); }).code(), ErrorCode::unsupported);
