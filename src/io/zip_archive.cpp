@@ -25,17 +25,6 @@ uint64_t le(const uint8_t* p, int n) {
   return v;
 }
 
-// Bytes in memory whose offsets count from `base` (a member inside an archive).
-class SpanSource final : public Source {
- public:
-  SpanSource(std::span<const uint8_t> data, uint64_t base) {
-    set_window(data.data(), data.data(), data.data() + data.size(), base);
-  }
-
- protected:
-  bool refill(size_t) override { return false; }
-};
-
 // An inflated member: owns its bytes.
 class OwnedSource final : public Source {
  public:
@@ -240,7 +229,7 @@ std::unique_ptr<Source> ZipArchive::open(const ZipMember& m) const {
     std::span<const uint8_t> data = stored_bytes(m);
     if (crc_of(data) != m.crc32)
       fail(ErrorCode::bad_container, m.data_offset, "member '" + m.name + "': CRC-32 mismatch");
-    return std::make_unique<SpanSource>(data, 0);
+    return std::make_unique<MemorySource>(data);
   }
   if (m.method != 8)
     fail(ErrorCode::unsupported, m.header_offset,

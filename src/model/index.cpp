@@ -60,10 +60,10 @@ template <class KeyAt>
     throw LimitError(ErrorCode::limit_exceeded, "dict too large");
   d.entries.emplace_back(key, value);
   d.hashes.push_back(h);
-  if (d.index.slots.empty()) {
+  if (d.index.slots.size() < 2 * d.hashes.size()) {
+    // No index up to kLinearMax entries (index_grow would return at once; not calling
+    // it keeps small dicts off a call per key).
     if (d.hashes.size() > HashIndex::kLinearMax) index_grow(d.index, d.hashes);
-  } else if (d.index.slots.size() < 2 * d.hashes.size()) {
-    index_grow(d.index, d.hashes);
   } else {
     index_insert(d.index, h, d.entries.size() - 1);
   }
