@@ -20,5 +20,9 @@ std::function<int()> add_dis(CLI::App& app);
 std::function<int()> add_optimize(CLI::App& app);
 /// Adds `bench`.
 std::function<int()> add_bench(CLI::App& app);
+/// Adds `tensors`.
+std::function<int()> add_tensors(CLI::App& app);
+/// Adds `safetensors`.
+std::function<int()> add_safetensors(CLI::App& app);
 
 }  // namespace pickle::cli

@@ -56,30 +56,14 @@ CLI::Option* add_protocol_option(CLI::App& cmd, int& protocol, const std::string
       ->type_name("N");
 }
 
-int with_input(const std::string& path, const std::function<int(Source&)>& body) {
-  std::unique_ptr<Source> source;
+int with_errors(const std::string& path, const std::string& inside,
+                const std::function<int()>& body) {
   try {
-    if (path == "-")
-      source = std::make_unique<StreamSource>(stdin);
-    else
-      source = std::make_unique<FileSource>(path);
-  } catch (const OSError& e) {
+    return body();
+  } catch (const OSError& e) {  // the input cannot be read
+    std::fflush(stdout);
     std::fprintf(stderr, "pickle: %s: %s\n", path.c_str(), e.error().message().c_str());
     return kBadInput;
-  }
-  std::string inside;  // where the offsets of a load error are counted, when not the file
-  try {
-    // Compressed layers are opened by content; a zip or .npy input is refused by the
-    // library (ErrorCode::container).
-    Opened opened = open_compressed(*source);
-    // Innermost first: the offset counts the bytes the innermost layer gives.
-    auto layers = opened.layers();
-    for (auto c = layers.rbegin(); c != layers.rend(); ++c) {
-      inside += inside.empty() ? " (offset in the decompressed bytes of " : ", in ";
-      inside += container_name(*c);
-    }
-    if (!inside.empty()) inside += ")";
-    return body(opened.source());
   } catch (const OutputError& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "pickle: %s\n", e.what());
@@ -109,6 +93,42 @@ int with_input(const std::string& path, const std::function<int(Source&)>& body)
     std::fprintf(stderr, "pickle: %s: %s\n", path.c_str(), e.what());
     return kBadInput;
   }
+}
+
+int with_input(const std::string& path, const std::function<int(Source&)>& body) {
+  std::unique_ptr<Source> source;
+  try {
+    if (path == "-")
+      source = std::make_unique<StreamSource>(stdin);
+    else
+      source = std::make_unique<FileSource>(path);
+  } catch (const OSError& e) {
+    std::fprintf(stderr, "pickle: %s: %s\n", path.c_str(), e.error().message().c_str());
+    return kBadInput;
+  }
+  std::string inside;  // where the offsets of a load error are counted, when not the file
+  return with_errors(path, inside, [&] {
+    // Compressed layers are opened by content.
+    Opened opened = open_compressed(*source);
+    // Innermost first: the offset counts the bytes the innermost layer gives.
+    auto layers = opened.layers();
+    for (auto c = layers.rbegin(); c != layers.rend(); ++c) {
+      inside += inside.empty() ? " (offset in the decompressed bytes of " : ", in ";
+      inside += container_name(*c);
+    }
+    if (!inside.empty()) inside += ")";
+    return body(opened.source());
+  });
+}
+
+int with_tensor_file(const std::string& path, const LoadArgs& load,
+                     const std::function<int(TensorFile&)>& body) {
+  return with_errors(path, " (in " + path + ")", [&] {
+    TensorFileOptions options;
+    options.load = load.options();
+    TensorFile file(path, options);
+    return body(file);
+  });
 }
 
 namespace {

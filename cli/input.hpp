@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "pickle/dump.hpp"
 #include "pickle/load.hpp"
+#include "pickle/tensor_file.hpp"
 
 namespace pickle::cli {
 
@@ -38,6 +39,16 @@ CLI::Option* add_protocol_option(CLI::App& cmd, int& protocol, const std::string
 /// standard error and give kBadInput (an OutputError too); bad option values give
 /// kUsage.
 int with_input(const std::string& path, const std::function<int(Source&)>& body);
+
+/// Runs body, mapping the errors it throws to exit statuses as with_input does; an
+/// UnpicklingError's line gets `inside` appended (where its offsets count).
+int with_errors(const std::string& path, const std::string& inside,
+                const std::function<int()>& body);
+
+/// Opens path ("-" for standard input) as a TensorFile (by content: pickles, torch
+/// checkpoints, .npy, .npz) and runs body on it, mapping errors as with_input does.
+int with_tensor_file(const std::string& path, const LoadArgs& load,
+                     const std::function<int(TensorFile&)>& body);
 
 /// An output file that cannot be created or renamed into place. The message is
 /// "OUT: reason", printed as `pickle: OUT: reason` (the input is not named).

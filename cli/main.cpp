@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   auto run_dis = pickle::cli::add_dis(app);
   auto run_optimize = pickle::cli::add_optimize(app);
   auto run_bench = pickle::cli::add_bench(app);
+  auto run_tensors = pickle::cli::add_tensors(app);
+  auto run_safetensors = pickle::cli::add_safetensors(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -34,5 +36,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("dis")) return run_dis();
   if (app.got_subcommand("optimize")) return run_optimize();
   if (app.got_subcommand("bench")) return run_bench();
+  if (app.got_subcommand("tensors")) return run_tensors();
+  if (app.got_subcommand("safetensors")) return run_safetensors();
   return pickle::cli::kUsage;
 }

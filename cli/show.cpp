@@ -64,6 +64,7 @@ std::function<int()> add_show(CLI::App& app) {
     LoadArgs load;
     bool shared_memo = false;
     uint64_t max_output = 0;
+    bool data = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
@@ -87,44 +88,103 @@ std::function<int()> add_show(CLI::App& app) {
               "", "not negative"))
           ->transform(CLI::AsSizeValue(false))
           ->type_name("BYTES");
+  cmd->add_flag("--data", args->data,
+                "Print numpy arrays and tensors with their data, in the constructor form of "
+                "other objects (default: a short form, numpy.ndarray(shape=(2, 3), "
+                "dtype=int32))");
   return [args, max_output]() -> int {
     LoadOptions options = args->load.options();
     // A viewer shows an undecodable Python 2 str as bytes rather than failing.
     options.py2_str.undecodable_as_bytes = true;
     const bool explicit_limit = max_output->count() > 0;
+    const TorchStorages* storages = nullptr;
+    ReprOptions form;
+    if (!args->data) {
+      // Arrays and tensors in short. One whose parts do not fit prints as any object.
+      form.object_form = [&storages](Value v, std::string& out) {
+        try {
+          std::optional<ArrayView> a = as_array(v, storages);
+          if (!a) return false;
+          out += array_summary(*a);
+          return true;
+        } catch (const PickleError&) {
+          return false;
+        }
+      };
+    }
+    uint64_t printed = 0;  // bytes of repr printed so far, for the per-file budget
+    // Prints v, the pickle at input bytes [start, end) (`scope` bytes of it count for
+    // its value budget); false when the printout was cut (then nothing more is shown).
+    auto print = [&](Value v, uint64_t start, uint64_t end, uint64_t scope, bool more) {
+      std::string line;
+      ReprOptions budget = form;  // See [NOTE show-budget].
+      if (explicit_limit) {
+        budget.max_bytes =
+            static_cast<size_t>(std::min<uint64_t>(args->max_output - printed, SIZE_MAX));
+        budget.max_visits = SIZE_MAX;
+      } else {
+        budget.max_visits = scaled(kBaseValues, scope, budget.max_visits);
+        budget.max_bytes = scaled(kBaseBytes, end, budget.max_bytes + printed) - printed;
+      }
+      budget.cut_at_limit = true;
+      ReprCut cut = repr_to(line, v, budget);
+      size_t kept = line.size() - (cut == ReprCut::none ? 0 : 3);
+      line.push_back('\n');
+      std::fwrite(line.data(), 1, line.size(), stdout);
+      if (cut != ReprCut::none) {
+        std::fflush(stdout);
+        report_cut(args->file, cut, start, kept, budget, printed + budget.max_bytes, explicit_limit,
+                   more);
+        return false;
+      }
+      printed += kept;
+      return true;
+    };
     return with_input(args->file, [&](Source& source) {
+      source.ensure(16);
+      std::span<const uint8_t> head = source.window();
+      Container kind = detect_container(head.first(std::min<size_t>(head.size(), 16)));
+      if (kind == Container::zip || kind == Container::npy) {
+        // A checkpoint, .npz or .npy: read whole (a mapped file is not copied) and
+        // opened as a TensorFile; its roots print with their tensors' storages.
+        std::vector<uint8_t> copy;
+        std::span<const uint8_t> bytes = source.window();
+        source.consume(bytes.size());
+        if (source.ensure(1)) {
+          copy.assign(bytes.begin(), bytes.end());
+          do {
+            std::span<const uint8_t> w = source.window();
+            copy.insert(copy.end(), w.begin(), w.end());
+            source.consume(w.size());
+          } while (source.ensure(1));
+          bytes = copy;
+        }
+        TensorFileOptions file_options;
+        file_options.load = options;
+        TensorFile file(bytes, file_options);
+        storages = file.storages();
+        std::span<const Value> roots = file.roots();
+        for (size_t i = 0; i < roots.size(); ++i)
+          if (!print(roots[i], 0, bytes.size(), bytes.size(), i + 1 < roots.size())) break;
+        return kOk;
+      }
       Unpickler unpickler(source, options);
       Graph graph;  // one graph for the file, as --shared-memo may refer back
-      std::string line;
-      uint64_t printed = 0;  // bytes of repr printed so far, for the per-file budget
+      size_t count = 0;
+      bool legacy = false;
       do {
         if (!args->shared_memo) unpickler.clear_memo();
-        line.clear();
         uint64_t start = source.offset();
         Value v = unpickler.load(graph);
         uint64_t end = source.offset();
-        ReprOptions budget;  // See [NOTE show-budget].
-        if (explicit_limit) {
-          budget.max_bytes =
-              static_cast<size_t>(std::min<uint64_t>(args->max_output - printed, SIZE_MAX));
-          budget.max_visits = SIZE_MAX;
-        } else {
-          budget.max_visits =
-              scaled(kBaseValues, args->shared_memo ? end : end - start, budget.max_visits);
-          budget.max_bytes = scaled(kBaseBytes, end, budget.max_bytes + printed) - printed;
-        }
-        budget.cut_at_limit = true;
-        ReprCut cut = repr_to(line, v, budget);
-        size_t kept = line.size() - (cut == ReprCut::none ? 0 : 3);
-        line.push_back('\n');
-        std::fwrite(line.data(), 1, line.size(), stdout);
-        if (cut != ReprCut::none) {
-          std::fflush(stdout);
-          report_cut(args->file, cut, start, kept, budget, printed + budget.max_bytes,
-                     explicit_limit, !unpickler.at_end());
+        // A legacy torch.save file: five pickles (the magic number, the protocol, the
+        // sys_info, the object, the storage keys), then the storages' raw bytes.
+        if (count++ == 0) legacy = is_torch_legacy_magic(v);
+        bool last = legacy && count == 5;
+        if (!print(v, start, end, args->shared_memo ? end : end - start,
+                   !last && !unpickler.at_end()) ||
+            last)
           return kOk;
-        }
-        printed += kept;
       } while (!unpickler.at_end());
       return kOk;
     });

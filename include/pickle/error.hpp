@@ -50,6 +50,7 @@ enum class ErrorCode : uint8_t {
   memory,       ///< out of memory (std::bad_alloc), as try_loads and try_dumps report it
   internal,     ///< an invariant of pickle++ itself did not hold (a bug: please report it)
   bad_container,  ///< ContainerError: a malformed archive or compressed stream
+  bad_value,      ///< a numpy array or tensor whose parts do not fit (pickle/array.hpp)
 };
 
 /// A short name for a code, e.g. "truncated".

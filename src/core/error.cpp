@@ -36,6 +36,7 @@ std::string_view error_code_name(ErrorCode code) noexcept {
     case ErrorCode::memory: return "memory";
     case ErrorCode::internal: return "internal";
     case ErrorCode::bad_container: return "bad container";
+    case ErrorCode::bad_value: return "bad value";
   }
   return "?";
 }

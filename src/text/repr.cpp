@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -105,7 +106,8 @@ class Printer {
         max_(options.max_bytes),
         max_int_digits_(options.max_int_digits),
         max_visits_(options.max_visits),
-        cut_at_limit_(options.cut_at_limit) {}
+        cut_at_limit_(options.cut_at_limit),
+        object_form_(options.object_form ? &options.object_form : nullptr) {}
 
   ReprCut run(Value root) {
     try {
@@ -311,6 +313,8 @@ class Printer {
       case Kind::Object:
         if (busy) {
           out_ += "...";
+        } else if (object_form_ && (*object_form_)(v, out_)) {
+          return;
         } else {
           open(node, "");
         }
@@ -553,6 +557,7 @@ class Printer {
   size_t max_int_digits_;
   size_t max_visits_;
   bool cut_at_limit_;
+  const std::function<bool(Value, std::string&)>* object_form_;
   size_t visits_ = 0;
   std::vector<Frame> stack_;
   NodeSet busy_;

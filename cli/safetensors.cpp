@@ -1,0 +1,166 @@
+// pickle safetensors IN OUT: every tensor and array of IN written as a safetensors
+// file (Hugging Face's format: an 8-byte little-endian header length, a JSON header,
+// the data C-contiguous and little-endian). Nothing is executed; the output is atomic.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "commands.hpp"
+#include "input.hpp"
+#include "json_text.hpp"
+#include "pickle/tensor_file.hpp"
+
+namespace pickle::cli {
+
+namespace {
+
+// safetensors' dtype names, by numpy's.
+std::string_view safetensors_dtype(const Dtype& d) {
+  if (!d.fields.empty() || d.base) return {};
+  static const std::map<std::string, std::string_view, std::less<>> names = {
+      {"bool", "BOOL"},
+      {"uint8", "U8"},
+      {"int8", "I8"},
+      {"int16", "I16"},
+      {"uint16", "U16"},
+      {"int32", "I32"},
+      {"uint32", "U32"},
+      {"int64", "I64"},
+      {"uint64", "U64"},
+      {"float16", "F16"},
+      {"bfloat16", "BF16"},
+      {"float32", "F32"},
+      {"float64", "F64"},
+      {"float8_e4m3fn", "F8_E4M3"},
+      {"float8_e5m2", "F8_E5M2"},
+  };
+  auto found = names.find(d.name);
+  return found == names.end() ? std::string_view() : found->second;
+}
+
+// Progress on standard error for writes longer than a second, when it is a terminal.
+class Progress {
+ public:
+  explicit Progress(uint64_t total) : total_(total), tty_(::isatty(2)) {}
+  ~Progress() {
+    if (shown_) std::fputc('\n', stderr);
+  }
+  void at(uint64_t done) {
+    if (!tty_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(200))
+      return;
+    last_ = now;
+    shown_ = true;
+    std::fprintf(stderr, "\rpickle: safetensors: %llu of %llu MiB written",
+                 static_cast<unsigned long long>(done >> 20),
+                 static_cast<unsigned long long>(total_ >> 20));
+  }
+
+ private:
+  uint64_t total_;
+  bool tty_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_ = start_;
+};
+
+}  // namespace
+
+std::function<int()> add_safetensors(CLI::App& app) {
+  struct Args {
+    std::string in, out;
+    LoadArgs load{.encoding = "latin1"};
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand(
+      "safetensors",
+      "Write every tensor and numpy array of IN (a pickle, a PyTorch checkpoint, an .npy or "
+      ".npz file) to OUT as a safetensors file; other values are listed on standard error");
+  cmd->add_option("IN", args->in, "Input file, or - for standard input")->required();
+  cmd->add_option("OUT", args->out, "Output file, or - for standard output")->required();
+  add_load_options(*cmd, args->load,
+                   "How to decode Python 2 str: latin1 (the default here), ASCII, utf-8 or "
+                   "bytes");
+  return [args]() -> int {
+    if (args->in != "-" && args->out != "-") {
+      std::error_code ec;
+      if (std::filesystem::equivalent(args->in, args->out, ec)) {
+        std::fprintf(stderr, "pickle: IN and OUT are the same file\n");
+        return kUsage;
+      }
+    }
+    return with_tensor_file(args->in, args->load, [&](TensorFile& file) {
+      std::vector<NamedOther> others;
+      std::vector<NamedArray> arrays = file.arrays(&others);
+      // What is written: each tensor of a dtype safetensors has, once per name.
+      std::vector<const NamedArray*> written;
+      std::map<std::string_view, const NamedArray*> by_name;
+      for (const NamedArray& a : arrays) {
+        std::string_view dtype = safetensors_dtype(a.view.dtype);
+        if (dtype.empty()) {
+          others.push_back(
+              {a.name, a.view.dtype.name + " array (a dtype safetensors does not have)"});
+          continue;
+        }
+        if (a.view.data.empty() && a.view.nbytes())
+          throw PickleError(ErrorCode::bad_value, "tensor '" + a.name +
+                                                      "' has no data in this file (its storage '" +
+                                                      a.view.storage_key +
+                                                      "' is not here: a data.pkl without its "
+                                                      "checkpoint?)");
+        if (!by_name.emplace(a.name, &a).second)
+          throw PickleError(ErrorCode::bad_value, "two tensors are named '" + a.name +
+                                                      "'; safetensors names must differ");
+        written.push_back(&a);
+      }
+      // The header, padded with spaces to a multiple of 8 bytes, as safetensors pads it.
+      std::string header = "{";
+      uint64_t offset = 0;
+      for (const NamedArray* a : written) {
+        if (header.size() > 1) header += ",";
+        append_json_string(header, a->name);
+        header += ":{\"dtype\":\"";
+        header += safetensors_dtype(a->view.dtype);
+        header += "\",\"shape\":[";
+        for (size_t k = 0; k < a->view.shape.size(); ++k)
+          header += (k ? "," : "") + std::to_string(a->view.shape[k]);
+        uint64_t end = offset + a->view.nbytes();
+        header +=
+            "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(end) + "]}";
+        offset = end;
+      }
+      header += "}";
+      header.append((8 - header.size() % 8) % 8, ' ');
+      OutputFile out(args->out);
+      char length[8];
+      for (int k = 0; k < 8; ++k) length[k] = static_cast<char>(uint64_t(header.size()) >> (8 * k));
+      out.sink().write(length, 8);
+      out.sink().write(header.data(), header.size());
+      Progress progress(offset);
+      uint64_t done = 0;
+      std::vector<std::byte> scratch;
+      for (const NamedArray* a : written) {
+        std::span<const std::byte> bytes = a->view.c_order_le(scratch);
+        // In pieces, so progress moves on a large tensor.
+        constexpr size_t kPiece = size_t(64) << 20;
+        for (size_t at = 0; at < bytes.size(); at += kPiece) {
+          size_t n = std::min(kPiece, bytes.size() - at);
+          out.sink().write(reinterpret_cast<const char*>(bytes.data() + at), n);
+          progress.at(done += n);
+        }
+      }
+      out.commit();
+      for (const NamedOther& o : others)
+        std::fprintf(stderr, "pickle: not written: %s (%s)\n",
+                     o.name.empty() ? "(the root)" : o.name.c_str(), o.what.c_str());
+      return kOk;
+    });
+  };
+}
+
+}  // namespace pickle::cli
