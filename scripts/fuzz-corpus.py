@@ -21,8 +21,10 @@ import hashlib
 import io
 import lzma
 import os
+import pickle
 import random
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -109,14 +111,125 @@ def zip_seeds(seed_dir, out):
     return 0
 
 
+def npy_file(descr, shape, data, fortran=False, version=1):
+    """An .npy file laid out as numpy.lib.format writes one."""
+    header = "{'descr': %r, 'fortran_order': %r, 'shape': %r, }" % (descr, fortran, shape)
+    prefix = 10 if version == 1 else 12
+    pad = (64 - (prefix + len(header) + 1) % 64) % 64
+    header = (header + ' ' * pad + '\n').encode('latin1' if version < 3 else 'utf8')
+    size = (struct.pack('<H', len(header)) if version == 1 else struct.pack('<I', len(header)))
+    return b'\x93NUMPY' + bytes([version, 0]) + size + header + data
+
+
+class _Tensor:
+    """Pickles as torch.save writes a tensor, without torch: _rebuild_tensor_v2 over a
+    storage named by a persistent id."""
+
+    def __init__(self, key, numel, offset, size, stride, storage='FloatStorage'):
+        self.args = (('storage', storage, key, 'cpu', numel), offset, size, stride)
+
+    def __reduce__(self):
+        pid, offset, size, stride = self.args
+        return (_fake_global('torch._utils', '_rebuild_tensor_v2'),
+                (_Storage(pid), offset, size, stride, False, {}))
+
+
+class _Storage:
+    def __init__(self, pid):
+        self.pid = pid
+
+
+def _fake_global(module, name):
+    """A function that pickles as the global module.name (a module made for it)."""
+    import types
+    parts = module.split('.')
+    for i in range(1, len(parts) + 1):  # the parents first, so that the import works
+        sys.modules.setdefault('.'.join(parts[:i]), types.ModuleType('.'.join(parts[:i])))
+    mod = sys.modules[module]
+    if not hasattr(mod, name):
+        def f(*args):
+            return args
+        f.__module__, f.__qualname__, f.__name__ = module, name, name
+        setattr(mod, name, f)
+    return getattr(mod, name)
+
+
+class _TorchPickler(pickle.Pickler):
+    def persistent_id(self, obj):
+        if isinstance(obj, _Storage):
+            kind, storage, key, location, numel = obj.pid[:5]
+            return (kind, _fake_global('torch', storage), key, location, numel) + obj.pid[5:]
+        return None
+
+
+def _torch_pickle(obj, protocol=2):
+    f = io.BytesIO()
+    _TorchPickler(f, protocol).dump(obj)
+    return f.getvalue()
+
+
+def tensor_seeds(seed_dir, out):
+    """Seeds of tensor_file_fuzzer (fuzz/targets.hpp, tensor_file_target): .npy files
+    (versions 1-3, plain, structured, Fortran order, object), .npz archives (stored and
+    deflated), torch.save-like zip and legacy checkpoints made without torch, and a few
+    seed pickles as they are and gzip-compressed."""
+    os.makedirs(out, exist_ok=True)
+    seen = set(os.listdir(out))
+    npys = [
+        npy_file('<f8', (3,), struct.pack('<3d', 1.0, 2.0, 3.0)),
+        npy_file('>i4', (2, 2), struct.pack('>4i', 1, 2, 3, 4), version=2),
+        npy_file('|b1', (4,), b'\x00\x01\x01\x00', version=3),
+        npy_file('<f4', (2, 3), struct.pack('<6f', *range(6)), fortran=True),
+        npy_file([('x', '<f4'), ('y', '<i2', (2,))], (2,), b'\x00' * 16),
+        npy_file('|O', (2,), pickle.dumps([1, 'x'], 3)),
+        npy_file('<M8[s]', (), struct.pack('<q', 86400)),
+    ]
+    for data in npys:
+        add(out, data, seen)
+    for method in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        f = io.BytesIO()
+        with zipfile.ZipFile(f, 'w', method) as z:
+            for i, data in enumerate(npys[:4]):
+                z.writestr('arr_%d.npy' % i, data)
+        add(out, f.getvalue(), seen)
+    w = _Tensor('0', 6, 0, (2, 3), (3, 1))
+    state = {'w': w, 'v': _Tensor('0', 6, 3, (3,), (1,)), 't': _Tensor('0', 6, 0, (3, 2), (1, 3)),
+             'b': _Tensor('1', 2, 0, (2,), (1,), 'BFloat16Storage'), 'epoch': 3}
+    for method in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        f = io.BytesIO()
+        with zipfile.ZipFile(f, 'w', method) as z:
+            z.writestr('archive/data.pkl', _torch_pickle(state))
+            z.writestr('archive/byteorder', b'little')
+            z.writestr('archive/data/0', struct.pack('<6f', *range(6)))
+            z.writestr('archive/data/1', b'\x80\x3f\x80\x3f')
+            z.writestr('archive/version', b'3\n')
+        add(out, f.getvalue(), seen)
+    legacy = _torch_pickle(0x1950a86a20f9469cfc6c) + _torch_pickle(1001)
+    legacy += _torch_pickle({'protocol_version': 1001, 'little_endian': True})
+    legacy_state = {'w': _Tensor('0', 6, 0, (2, 3), (3, 1))}
+    legacy_state['w'].args = (('storage', 'FloatStorage', '0', 'cpu', 6, None),) + w.args[1:]
+    legacy += _torch_pickle(legacy_state) + _torch_pickle(['0'])
+    legacy += struct.pack('<q', 6) + struct.pack('<6f', *range(6))
+    add(out, legacy, seen)
+    names = sorted(os.listdir(seed_dir))[:100]
+    for i, name in enumerate(names):
+        with open(os.path.join(seed_dir, name), 'rb') as f:
+            data = f.read()
+        add(out, gzip.compress(data) if i % 2 else data, seen)
+    print('fuzz-corpus: %d tensor file seeds in %s' % (len(seen), out))
+    return 0
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == '--tensors':
+        return tensor_seeds(sys.argv[2], sys.argv[3])
     if len(sys.argv) == 4 and sys.argv[1] == '--compressed':
         return compressed_seeds(sys.argv[2], sys.argv[3])
     if len(sys.argv) == 4 and sys.argv[1] == '--zip':
         return zip_seeds(sys.argv[2], sys.argv[3])
     if len(sys.argv) != 2:
-        print('usage: fuzz-corpus.py OUTDIR | --compressed SEEDDIR OUTDIR | --zip SEEDDIR OUTDIR',
-              file=sys.stderr)
+        print('usage: fuzz-corpus.py OUTDIR | --compressed SEEDDIR OUTDIR | --zip SEEDDIR OUTDIR '
+              '| --tensors SEEDDIR OUTDIR', file=sys.stderr)
         return 2
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)

@@ -25,6 +25,7 @@ constexpr Target kTargets[] = {
     {"typed", pickle::fuzz::typed_target},
     {"decompress", pickle::fuzz::decompress_target},
     {"zip", pickle::fuzz::zip_target},
+    {"tensor_file", pickle::fuzz::tensor_file_target},
 };
 
 TEST(Regressions, EveryFileReplaysCleanly) {
