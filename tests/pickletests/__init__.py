@@ -10,6 +10,7 @@ PYTHONPATH:
     torch_files     real torch.save files (interop.torch)
     cli, cli_containers, cli_hostile, bench_json
                     the command-line tool on inputs made at test time (cli.*, bench.*)
+    tensor_files    pickle tensors / safetensors on numpy and torch files (cli.tensor_files)
 
 with two helpers: pythons (the CPython interpreters on this machine) and wellformed
 (a pickle's opcodes against its protocol).
