@@ -3,6 +3,7 @@
 // the data C-contiguous and little-endian). Nothing is executed; the output is atomic.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -113,6 +114,16 @@ std::function<int()> add_safetensors(CLI::App& app) {
                                                       a.view.storage_key +
                                                       "' is not here: a data.pkl without its "
                                                       "checkpoint?)");
+        // A view with stride 0 (torch's expand) describes more bytes than its storage
+        // holds; written out they multiply. Past 64 times its storage and 1 GiB, refused.
+        if (!a.view.c_contiguous() &&
+            a.view.nbytes() >
+                std::max<uint64_t>(uint64_t(64) * a.view.data.size(), uint64_t(1) << 30))
+          throw PickleError(ErrorCode::limit_exceeded,
+                            "tensor '" + a.name + "' is a view of " +
+                                std::to_string(a.view.nbytes()) + " bytes over a storage of " +
+                                std::to_string(a.view.data.size()) +
+                                " (an expanded view?); written out it would be over 64 times that");
         if (!by_name.emplace(a.name, &a).second)
           throw PickleError(ErrorCode::bad_value, "two tensors are named '" + a.name +
                                                       "'; safetensors names must differ");

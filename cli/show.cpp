@@ -175,7 +175,15 @@ std::function<int()> add_show(CLI::App& app) {
       do {
         if (!args->shared_memo) unpickler.clear_memo();
         uint64_t start = source.offset();
-        Value v = unpickler.load(graph);
+        Value v;
+        if (legacy && count == 3) {
+          // A legacy checkpoint's object: its module classes are persistent ids.
+          LoadOptions object_options = options;
+          object_options.persistent_load = torch_legacy_persistent_load;
+          v = Unpickler(source, object_options).load(graph);
+        } else {
+          v = unpickler.load(graph);
+        }
         uint64_t end = source.offset();
         // A legacy torch.save file: five pickles (the magic number, the protocol, the
         // sys_info, the object, the storage keys), then the storages' raw bytes.

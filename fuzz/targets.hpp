@@ -630,33 +630,6 @@ inline void typed_target(const uint8_t* data, size_t size) {
   if (first != second) __builtin_trap();
 }
 
-/// A file of tensors, opened by content (npy, npz, torch zip and legacy checkpoints,
-/// compressed or plain pickles): every tensor and array it names is read out in C
-/// order. Only PickleErrors (ContainerError, UnpicklingError, bad_value, unsupported)
-/// may escape; a view must never reach outside its data.
-inline void tensor_file_target(const uint8_t* data, size_t size) {
-  TensorFileOptions options;
-  options.load = tight_options();
-  options.zip.max_members = 64;
-  options.zip.decompress.max_decompressed = 8 << 20;
-  options.containers.max_decompressed = 8 << 20;
-  try {
-    TensorFile file(std::span<const uint8_t>(data, size), options);
-    std::vector<NamedOther> others;
-    std::vector<std::byte> scratch;
-    for (const NamedArray& a : file.arrays(&others)) {
-      const ArrayView& v = a.view;
-      if (v.dtype.kind == 'O' || v.data.empty()) continue;
-      if (v.offset > v.data.size()) __builtin_trap();
-      // An expanded view (stride 0) may describe far more bytes than it holds.
-      if (v.nbytes() > (uint64_t(64) << 20)) continue;
-      std::span<const std::byte> bytes = v.c_order_le(scratch);
-      if (bytes.size() != v.nbytes()) __builtin_trap();
-    }
-  } catch (const PickleError&) {
-  }
-}
-
 }  // namespace pickle::fuzz
 
 namespace pickle::fuzz {
@@ -701,33 +674,6 @@ inline void decompress_target(const uint8_t* data, size_t size) {
     for (int i = 0; i < 4 && !unpickler.at_end(); ++i) unpickler.load(graph);
   } catch (const ContainerError&) {
   } catch (const UnpicklingError&) {
-  }
-}
-
-/// A file of tensors, opened by content (npy, npz, torch zip and legacy checkpoints,
-/// compressed or plain pickles): every tensor and array it names is read out in C
-/// order. Only PickleErrors (ContainerError, UnpicklingError, bad_value, unsupported)
-/// may escape; a view must never reach outside its data.
-inline void tensor_file_target(const uint8_t* data, size_t size) {
-  TensorFileOptions options;
-  options.load = tight_options();
-  options.zip.max_members = 64;
-  options.zip.decompress.max_decompressed = 8 << 20;
-  options.containers.max_decompressed = 8 << 20;
-  try {
-    TensorFile file(std::span<const uint8_t>(data, size), options);
-    std::vector<NamedOther> others;
-    std::vector<std::byte> scratch;
-    for (const NamedArray& a : file.arrays(&others)) {
-      const ArrayView& v = a.view;
-      if (v.dtype.kind == 'O' || v.data.empty()) continue;
-      if (v.offset > v.data.size()) __builtin_trap();
-      // An expanded view (stride 0) may describe far more bytes than it holds.
-      if (v.nbytes() > (uint64_t(64) << 20)) continue;
-      std::span<const std::byte> bytes = v.c_order_le(scratch);
-      if (bytes.size() != v.nbytes()) __builtin_trap();
-    }
-  } catch (const PickleError&) {
   }
 }
 

@@ -36,6 +36,11 @@ std::string_view format_name(FileFormat f) noexcept;
 /// True when v is the int a legacy torch.save file begins with (its magic number).
 bool is_torch_legacy_magic(Value v) noexcept;
 
+/// Resolves the persistent ids of a legacy torch.save file's object as torch.load does,
+/// without storages: a module class, `('module', cls, source_file, source)`, gives the
+/// class; every other id (the storages) loads as a PersistentRef.
+Value torch_legacy_persistent_load(Graph& g, Value pid);
+
 /// A tensor or array and its name: dict keys and indices joined by '.'
 /// (`model.layer1.weight`); the root's name is empty.
 struct NamedArray {

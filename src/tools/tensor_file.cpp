@@ -35,6 +35,12 @@ constexpr uint8_t kLegacyMagic[] = {0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0x
 
 }  // namespace
 
+Value torch_legacy_persistent_load(Graph& g, Value pid) {
+  if (pid.is_tuple() && pid.size() == 4 && pid[0].is_str() && pid[0].as_str() == "module")
+    return pid[1];
+  return g.persistent_ref(pid);
+}
+
 bool is_torch_legacy_magic(Value v) noexcept {
   if (!v.is_bigint()) return false;
   std::span<const uint8_t> b = v.bigint().bytes;
@@ -170,7 +176,7 @@ void TensorFile::Impl::open_legacy(std::span<const uint8_t> in, Unpickler& u, Me
       if (pid.is_tuple() && pid.size() >= 5 && pid[2].is_str())
         if (std::optional<Dtype> d = torch_storage_dtype(pid[1], torch.byteorder))
           types.emplace(std::string(pid[2].as_str()), *d);
-      return g.persistent_ref(pid);
+      return torch_legacy_persistent_load(g, pid);
     };
     Unpickler object_reader(src, with_ids);
     roots.assign(1, object_reader.load(graph));
@@ -227,6 +233,14 @@ void TensorFile::Impl::open_zip(std::span<const uint8_t> in) {
                                    [&] { return npy_value(bytes, Container::npy); }));
     }
     roots.push_back(dict);
+    return;
+  }
+  // One member that is neither: a zip of one pickle, as pandas.to_pickle(...,
+  // compression='zip') writes it and pandas.read_pickle reads it.
+  if (members.size() == 1 && !members[0].name.ends_with("/data.pkl")) {
+    std::span<const uint8_t> bytes = member_bytes(members[0]);
+    located("offset in member " + members[0].name + " of the zip archive",
+            [&] { open_pickle_stream(bytes); });
     return;
   }
   // PyTorch's reader takes the directory of the first record as the archive's name.

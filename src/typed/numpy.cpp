@@ -93,6 +93,7 @@ std::string datetime_unit(Value metadata) {
   Value num = metadata[1][1];
   if (!num.is_int() || num.is_bigint() || num.raw_int() < 1 || num.raw_int() > INT32_MAX)
     bad_value("numpy dtype", "a datetime unit multiplier that is not a positive int");
+  if (u == "generic") return {};  // numpy's M8 without a unit: named datetime64
   std::string s = num.raw_int() == 1 ? std::string() : std::to_string(num.raw_int());
   return s + std::string(u);
 }
@@ -219,6 +220,7 @@ ArrayView make_view(const Parts& p, Value source, std::string_view what) {
     bad_value(what, "its data is " + std::to_string(a.data.size()) + " bytes; shape " +
                         "and dtype " + a.dtype.str() + " need " +
                         std::to_string(size * a.dtype.itemsize));
+  check_extent(a, what);
   return a;
 }
 
