@@ -18,12 +18,14 @@ Errors are one standard error line and exit status 1, with no output file left b
   - a malformed pickle inside a compressed stream: the Unpickler's own line, as for the
     raw pickle, with ` (offset in the decompressed bytes of <container>)` after it.
 A zip archive (a PyTorch-like checkpoint, an .npz-like zip, an empty zip) and a .npy
-file are still refused with `UnpicklingError at byte 0: the input is <name>, not a
-pickle...`, also when they are compressed; a pickle that merely begins with `PK` (a
-PERSID) still loads.
+file are still refused by dis, convert, optimize and bench with `UnpicklingError at
+byte 0: the input is <name>, not a pickle...`, also when they are compressed; `show`
+opens them (pickletests.tensor_files checks what it prints) and refuses an empty zip
+(`pickle: PATH: a zip archive at byte 0: an empty zip archive holds no tensors`). A
+pickle that merely begins with `PK` (a PERSID) still loads.
 
-Real files: `pandas.to_pickle(df, path, compression=...)` (gzip, bz2, xz; a zip is
-refused) and `joblib.dump(obj, path, compress=(zlib|gzip|bz2|xz, 3))` for plain Python
+Real files: `pandas.to_pickle(df, path, compression=...)` (gzip, bz2, xz, and zip: a
+zip of one member, opened by `show`) and `joblib.dump(obj, path, compress=(zlib|gzip|bz2|xz, 3))` for plain Python
 objects, written by Debian's /usr/bin/python3 (or --python), must show as the pickle
 they decompress to. Each is skipped with a SKIPPED line when that interpreter cannot
 import pandas or joblib (apt-get install python3-pandas python3-joblib).
@@ -71,7 +73,7 @@ def compress(kind, data):
 
 
 def name_of(kind):
-    return COMPRESSORS[kind][2]
+    return 'a zip archive' if kind == 'zip' else COMPRESSORS[kind][2]
 
 
 def npy_file():
@@ -340,13 +342,23 @@ def refused():
 
 
 def check_refused(checks):
+    not_show = [c for c in COMMANDS if c[0] != 'show']
     for name, data, kind, suffix in refused():
         expected = 'UnpicklingError at byte 0: the input is %s, not a pickle' % kind
 
         def expect(line, path, expected=expected, suffix=suffix):
             return None if line.startswith(expected) and line.endswith(suffix) \
                 else 'expected %r ... %r' % (expected, suffix)
-        fails(checks, name, data, expect)
+        fails(checks, name, data, expect, not_show)
+        # show opens them; an empty zip holds nothing to show.
+        if name.startswith('empty.zip'):
+            fails(checks, name, data, container_line('zip', 0, 'an empty zip archive holds no tensors'),
+                  [['show']])
+        else:
+            for label, path, stdin in checks.inputs(name, data):
+                code, out, err, _ = checks.command(['show'], path, stdin)
+                checks.check(code == 0 and out and not err,
+                             'pickle show %s (%s): exit %d, %r %r' % (name, label, code, out, err))
     # A pickle whose first persistent id merely starts with K is a pickle.
     path = checks.write('persid.pkl', b'PK\n.')
     r = run([checks.cli, 'show', path])
@@ -384,8 +396,14 @@ else:
         joblib.dump(obj, os.path.join(out, 'obj.' + c), compress=(c, 3))
 '''
 
+def unzip_one(data):
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        (name,) = z.namelist()
+        return z.read(name)
+
+
 DECOMPRESS = {'gzip': gzip.decompress, 'bz2': bz2.decompress, 'xz': lzma.decompress,
-              'zlib': zlib.decompress}
+              'zlib': zlib.decompress, 'zip': unzip_one}
 
 
 def check_written_by(checks, python, module, compressions, refused_ones=()):
@@ -440,7 +458,7 @@ def main():
         check_equivalents(checks)
         check_errors(checks)
         check_refused(checks)
-        check_written_by(checks, args.python, 'pandas', ('gzip', 'bz2', 'xz'), ('zip',))
+        check_written_by(checks, args.python, 'pandas', ('gzip', 'bz2', 'xz', 'zip'))
         check_written_by(checks, args.python, 'joblib', ('zlib', 'gzip', 'bz2', 'xz'))
     for f in checks.failures:
         print('FAIL ' + f)

@@ -6,8 +6,8 @@ Runs Debian's /usr/bin/python3 with `python3-torch` (scripts/install-deps.sh ins
 it): torch.save writes the state_dict of a small model (an OrderedDict of tensors
 carrying a `_metadata` attribute, which CPython writes as a BUILD after the items)
 and a checkpoint dict holding it. For each, the `data.pkl` of the zip must
-  - show as the OrderedDict with `.__setstate__({'_metadata': ...})`, every tensor
-    named by its persistent id;
+  - show (with --data) as the OrderedDict with `.__setstate__({'_metadata': ...})`,
+    every tensor named by its persistent id;
   - convert at protocols 1-5 to a pickle that torch.load, in the original zip, reads
     into equal tensors and the same `_metadata`; protocol 0 is refused with CPython's
     own PicklingError (a tuple persistent id needs protocol 1).
@@ -111,7 +111,9 @@ def main():
             pkl = os.path.join(work, name + '.pkl')
             with open(pkl, 'wb') as f:
                 f.write(data)
-            r = subprocess.run([args.cli, 'show', pkl], stdout=subprocess.PIPE,
+            # --data: tensors in the constructor form (by default `show` prints them in
+            # short; pickletests.tensor_files checks that form).
+            r = subprocess.run([args.cli, 'show', '--data', pkl], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)
             text = r.stdout.decode(errors='replace')
             if r.returncode != 0:
