@@ -141,11 +141,11 @@ std::function<int()> add_show(CLI::App& app) {
       return true;
     };
     return with_input(args->file, [&](Source& source) {
-      source.ensure(16);
+      source.ensure(512);
       std::span<const uint8_t> head = source.window();
       Container kind = detect_container(head.first(std::min<size_t>(head.size(), 16)));
-      if (kind == Container::zip || kind == Container::npy) {
-        // A checkpoint, .npz or .npy: read whole (a mapped file is not copied) and
+      if (kind == Container::zip || kind == Container::npy || TarArchive::looks_like_tar(head)) {
+        // A checkpoint (zip or tar), .npz or .npy: read whole (a mapped file is not copied) and
         // opened as a TensorFile; its roots print with their tensors' storages.
         std::vector<uint8_t> copy;
         std::span<const uint8_t> bytes = source.window();

@@ -27,6 +27,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 import zlib
@@ -156,6 +157,8 @@ def _fake_global(module, name):
 
 class _TorchPickler(pickle.Pickler):
     def persistent_id(self, obj):
+        if isinstance(obj, _Storage) and isinstance(obj.pid, str):
+            return obj.pid  # a tar checkpoint names its tensors by key
         if isinstance(obj, _Storage):
             kind, storage, key, location, numel = obj.pid[:5]
             return (kind, _fake_global('torch', storage), key, location, numel) + obj.pid[5:]
@@ -172,7 +175,8 @@ def tensor_seeds(seed_dir, out):
     """Seeds of tensor_file_fuzzer (fuzz/targets.hpp, tensor_file_target): .npy files
     (versions 1-3, plain, structured, Fortran order, object), .npz archives (stored and
     deflated), torch.save-like zip and legacy checkpoints made without torch, and a few
-    seed pickles as they are and gzip-compressed."""
+    seed pickles as they are and gzip-compressed, and a tar checkpoint of torch before
+    0.4."""
     os.makedirs(out, exist_ok=True)
     seen = set(os.listdir(out))
     npys = [
@@ -211,6 +215,26 @@ def tensor_seeds(seed_dir, out):
     legacy += _torch_pickle(legacy_state) + _torch_pickle(['0'])
     legacy += struct.pack('<q', 6) + struct.pack('<6f', *range(6))
     add(out, legacy, seen)
+    # The tar checkpoints of torch before 0.4 (TensorFile's open_tar).
+    def p(obj):
+        return _torch_pickle(obj)
+    storages = p(1) + p(('1', 'cpu', _fake_global('torch', 'FloatStorage')))
+    storages += struct.pack('<q', 6) + struct.pack('<6f', *range(6)) + p([('2', '1', 2, 4)])
+    tensors = p(2)
+    for key, storage, shape, stride in [('11', '1', (2, 3), (3, 1)), ('12', '2', (2, 2), (1, 2))]:
+        tensors += p((key, storage, _fake_global('torch', 'FloatTensor')))
+        tensors += struct.pack('<i', 2) + b'\0' * 4 + struct.pack('<2q', *shape)
+        tensors += struct.pack('<2q', *stride) + struct.pack('<q', 0)
+    body = io.BytesIO()
+    _TorchPickler(body, 2).dump({'w': _Storage('11'), 'v': _Storage('12')})
+    f = io.BytesIO()
+    with tarfile.open(fileobj=f, mode='w', format=tarfile.PAX_FORMAT) as tar:
+        for name, data in [('sys_info', p({'little_endian': True})), ('pickle', body.getvalue()),
+                           ('tensors', tensors), ('storages', storages)]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    add(out, f.getvalue(), seen)
     names = sorted(os.listdir(seed_dir))[:100]
     for i, name in enumerate(names):
         with open(os.path.join(seed_dir, name), 'rb') as f:

@@ -100,8 +100,9 @@ struct ArrayView {
   /// The value this view was read from (the array's Object; for a tensor, the Object
   /// that rebuilds it).
   Value source;
-  /// torch: the storage's persistent id value, the same node for every view of one
-  /// storage (identity: `storage.is(other.storage)`); None for numpy.
+  /// torch: the storage's persistent id value; None for numpy. torch.save writes a new
+  /// id for each tensor, so views of one storage are told by their storage_key (and
+  /// their `data`, the same bytes).
   Value storage;
   /// torch: the storage's key (`data/<key>` in a zip checkpoint) and device.
   std::string storage_key, device;
@@ -116,7 +117,8 @@ struct ArrayView {
   bool c_contiguous() const noexcept;
   /// The elements in C order, little-endian (what .npy with '<' and safetensors
   /// hold). A copy unless the view is C-contiguous and little-endian already, when
-  /// `scratch` stays empty and the span is into `data`.
+  /// `scratch` stays empty and the span is into `data`. PickleError (bad_value) when
+  /// the elements do not lie inside `data` (a tensor read without its storages).
   std::span<const std::byte> c_order_le(std::vector<std::byte>& scratch) const;
 
   /// The elements in C order as T, which must match the dtype exactly (bool for 'b',
@@ -129,9 +131,10 @@ struct ArrayView {
     std::vector<std::byte> scratch;
     std::span<const std::byte> bytes = c_order_le(scratch);
     std::vector<T> out(size());
-    if (!out.empty()) std::memcpy(out.data(), bytes.data(), out.size() * sizeof(T));
-    if constexpr (std::is_same_v<T, bool>) {
+    if constexpr (std::is_same_v<T, bool>) {  // std::vector<bool> has no data()
       for (size_t i = 0; i < out.size(); ++i) out[i] = std::to_integer<uint8_t>(bytes[i]) != 0;
+    } else if (!out.empty()) {
+      std::memcpy(out.data(), bytes.data(), out.size() * sizeof(T));
     }
     return out;
   }
@@ -165,6 +168,9 @@ struct TorchStorages {
   /// Given a storage's key (`data/<key>` in a zip checkpoint), its bytes, or nullopt
   /// when there is no such storage (then as_array throws).
   std::function<std::optional<std::span<const std::byte>>(std::string_view key)> lookup;
+  /// A persistent id that is itself a tensor (the tar checkpoints of torch before 0.4
+  /// name their tensors so): its view, or nullopt. May be empty.
+  std::function<std::optional<ArrayView>(Value persistent_ref)> tensor;
   /// The checkpoint's byte order (a zip checkpoint's `byteorder` record; little when
   /// it has none, as torch.load assumes).
   char byteorder = '<';
@@ -179,6 +185,10 @@ struct TorchStorages {
 /// short) is a PickleError (bad_value) naming what is wrong; quantized and sparse
 /// tensors are a PickleError (unsupported) naming their rebuild function.
 std::optional<ArrayView> as_array(Value v, const TorchStorages* storages = nullptr);
+
+/// Throws PickleError (bad_value, naming `what`) unless every element of `view` lies
+/// inside view.data (as_array checks every view it returns so).
+void check_array_extent(const ArrayView& view, std::string_view what);
 
 /// A short form of an array or tensor, without its data:
 /// `numpy.ndarray(shape=(2, 3), dtype=int32)`, `torch.Tensor(shape=(3, 4), dtype=float32)`,

@@ -124,6 +124,8 @@ enum class Container : uint8_t {
   xz,     ///< `\xfd7zXZ\x00`
   zlib,   ///< `\x78` and a flag byte that passes zlib's header check (joblib's compression)
   npy,    ///< `\x93NUMPY`: a numpy array file
+  tar,    ///< `ustar` at byte 257: a legacy PyTorch checkpoint (torch before 0.4); never
+          ///< returned by detect_container (it needs 262 bytes), named in errors
 };
 
 /// The container whose magic bytes begin `head`; none when they begin no magic, or

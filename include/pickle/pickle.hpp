@@ -15,6 +15,7 @@
 #include "pickle/registry.hpp"
 #include "pickle/repr.hpp"
 #include "pickle/sink.hpp"
+#include "pickle/tar.hpp"
 #include "pickle/tensor_file.hpp"
 #include "pickle/typed.hpp"
 #include "pickle/value.hpp"

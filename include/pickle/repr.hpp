@@ -34,8 +34,8 @@ struct ReprOptions {
   /// it: what was printed is kept (at most max_bytes bytes, ending on a whole UTF-8
   /// character), "..." is appended, and repr_to says which limit cut it.
   bool cut_at_limit = false;
-  /// Prints an Object in a form of the caller's: called for each Object about to be
-  /// printed, it appends that form to `out` and returns true, or returns false (and
+  /// Prints an Object or a PersistentRef in a form of the caller's: called for each
+  /// one about to be printed, it appends that form to `out` and returns true, or returns false (and
   /// appends nothing) for the usual form. `pickle show` prints numpy arrays and
   /// tensors so (`numpy.ndarray(shape=(2, 3), dtype=int32)`, array_summary() in
   /// pickle/array.hpp), without their data.

@@ -1,5 +1,5 @@
 // The files tensors and arrays live in, opened by content: pickles (plain or
-// compressed), PyTorch checkpoints (zip and legacy), numpy .npy and .npz. The pickles
+// compressed), PyTorch checkpoints (zip, legacy and tar), numpy .npy and .npz. The pickles
 // are loaded into a Graph without running anything; tensors view the file's bytes
 // (mapped, never copied for stored members). See docs/arrays.md.
 //
@@ -30,6 +30,7 @@ enum class FileFormat : uint8_t {
   torch_legacy,  ///< torch.save(..., _use_new_zipfile_serialization=False)
   npy,           ///< numpy .npy (versions 1-3)
   npz,           ///< numpy .npz (a zip of .npy members, stored or deflated)
+  torch_tar,     ///< the tar checkpoints of torch before 0.4
 };
 std::string_view format_name(FileFormat f) noexcept;
 

@@ -179,6 +179,7 @@ std::string_view container_name(Container kind) noexcept {
     case Container::xz: return "xz-compressed data";
     case Container::zlib: return "zlib-compressed data";
     case Container::npy: return "a numpy .npy file";
+    case Container::tar: return "a tar archive";
   }
   return "?";
 }
@@ -216,6 +217,7 @@ void refuse_container(Source& source) {
           " (an array with a header; numpy.load reads it, and only an object array "
           "holds a pickle, after the header)";
       break;
+    case Container::tar:
     case Container::none: break;
   }
   throw UnpicklingError(ErrorCode::container, source.offset(), std::nullopt, std::move(detail));

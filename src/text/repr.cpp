@@ -322,6 +322,8 @@ class Printer {
       case Kind::PersistentRef:
         if (busy) {
           out_ += "...";
+        } else if (object_form_ && (*object_form_)(v, out_)) {
+          return;
         } else {
           open(node, "persistent_id(");
         }

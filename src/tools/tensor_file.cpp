@@ -11,6 +11,7 @@
 
 #include "pickle/npy.hpp"
 #include "pickle/repr.hpp"
+#include "pickle/tar.hpp"
 #include "pickle/zip.hpp"
 #include "text/literal_parse.hpp"
 
@@ -23,6 +24,7 @@ std::string_view format_name(FileFormat f) noexcept {
     case FileFormat::torch_legacy: return "PyTorch legacy checkpoint";
     case FileFormat::npy: return "numpy .npy file";
     case FileFormat::npz: return "numpy .npz archive";
+    case FileFormat::torch_tar: return "PyTorch tar checkpoint";
   }
   return "unknown";
 }
@@ -85,6 +87,7 @@ struct TensorFile::Impl {
   std::string prefix;                             // a torch zip's directory
   std::vector<std::unique_ptr<Source>> inflated;  // deflated members read whole
   std::map<std::string, std::span<const std::byte>, std::less<>> storage_bytes;
+  std::map<std::string, ArrayView, std::less<>> tar_tensors;  // by persistent id
   TorchStorages torch;
   bool has_storages = false;
 
@@ -93,6 +96,7 @@ struct TensorFile::Impl {
   void open_pickle_stream(std::span<const uint8_t> in);
   void open_legacy(std::span<const uint8_t> in, Unpickler& u, MemorySource& src);
   void open_zip(std::span<const uint8_t> in);
+  void open_tar(std::span<const uint8_t> in);
   Value npy_value(std::span<const uint8_t> in, Container where_kind);
   std::span<const uint8_t> member_bytes(const ZipMember& m);
   void use_storages();
@@ -128,10 +132,7 @@ void TensorFile::Impl::open(std::span<const uint8_t> in) {
     roots.push_back(npy_value(in, Container::npy));
     return;
   }
-  if (in.size() >= 262 && std::memcmp(in.data() + 257, "ustar", 5) == 0)
-    throw PickleError(ErrorCode::unsupported,
-                      "a tar archive (a legacy PyTorch checkpoint of torch before 0.4?) is not "
-                      "read");
+  if (TarArchive::looks_like_tar(in)) return open_tar(in);
   open_pickles(in);
 }
 
@@ -208,6 +209,170 @@ void TensorFile::Impl::open_legacy(std::span<const uint8_t> in, Unpickler& u, Me
     pos += count * item;
   }
   use_storages();
+}
+
+namespace {
+
+std::string id_text(Value id) {
+  if (id.is_str()) return std::string(id.as_str());
+  if (id.is_int() && !id.is_bigint()) return std::to_string(id.raw_int());
+  throw PickleError(ErrorCode::bad_value, "torch tensor: a key that is neither a str nor an int");
+}
+
+// Little-endian integers from a member's bytes at `at`, checked against its end.
+uint64_t read_le(std::span<const uint8_t> b, uint64_t& at, int n, const char* what) {
+  if (b.size() < uint64_t(n) || at > b.size() - uint64_t(n))
+    bad_file(Container::tar, at, std::string(what) + " is cut short");
+  uint64_t v = 0;
+  for (int k = n - 1; k >= 0; --k) v = (v << 8) | b[at + uint64_t(k)];
+  at += uint64_t(n);
+  return v;
+}
+
+}  // namespace
+
+// The tar checkpoints of torch before 0.4: members `storages` (a pickle of their count,
+// then for each a pickle of (key, location, storage type), its element count in 8
+// bytes and its elements; then a pickle of the views (target, root, offset, numel)),
+// `tensors` (a pickle of their count, then for each a pickle of (key, storage key,
+// type), ndim in 4 bytes and 4 unused, sizes, strides and the storage offset in 8
+// bytes each) and `pickle` (the object, naming tensors by their keys as persistent
+// ids), as torch/serialization.py's legacy_load reads them.
+void TensorFile::Impl::open_tar(std::span<const uint8_t> in) {
+  format = FileFormat::torch_tar;
+  TarArchive tar(in, options.zip.max_members);
+  const TarMember* storages_m = tar.find("storages");
+  const TarMember* tensors_m = tar.find("tensors");
+  const TarMember* pickle_m = tar.find("pickle");
+  if (!storages_m || !tensors_m || !pickle_m)
+    bad_file(Container::tar, 0,
+             "a tar archive without the storages, tensors and pickle members of a legacy "
+             "PyTorch checkpoint");
+  std::map<std::string, Dtype, std::less<>> dtypes;
+  {
+    std::span<const uint8_t> b = tar.bytes(*storages_m);
+    MemorySource src(b);
+    Unpickler u(src, options.load);
+    Value count = u.load(graph);
+    if (!count.is_int() || count.is_bigint() || count.raw_int() < 0)
+      bad_file(Container::tar, storages_m->data_offset, "a storage count that is not an int");
+    for (int64_t i = 0; i < count.raw_int(); ++i) {
+      u.clear_memo();
+      Value args = u.load(graph);
+      if (!args.is_tuple() || args.size() != 3)
+        bad_file(Container::tar, storages_m->data_offset + src.offset(),
+                 "a storage record that is not (key, location, type)");
+      std::optional<Dtype> dtype = torch_storage_dtype(args[2], '<');
+      if (!dtype)
+        throw PickleError(
+            ErrorCode::bad_value,
+            "torch tensor: a storage type that is not one of torch's storage classes");
+      uint64_t at = src.offset();
+      uint64_t count_elements = read_le(b, at, 8, "a storage");
+      if (count_elements > (b.size() - at) / dtype->itemsize)
+        bad_file(Container::tar, storages_m->data_offset + at,
+                 "a storage passes the end of its member");
+      std::string key = id_text(args[0]);
+      storage_bytes[key] = as_bytes(b.subspan(at, count_elements * dtype->itemsize));
+      dtypes[key] = *dtype;
+      src.consume(8 + count_elements * dtype->itemsize);
+    }
+    u.clear_memo();
+    Value views = u.load(graph);
+    if (!views.is_list() && !views.is_tuple())
+      bad_file(Container::tar, storages_m->data_offset, "storage views that are not a list");
+    for (Value view : views.items()) {
+      if (!view.is_tuple() || view.size() != 4)
+        bad_file(Container::tar, storages_m->data_offset, "a storage view that is not a 4-tuple");
+      std::string target = id_text(view[0]), root = id_text(view[1]);
+      auto found = storage_bytes.find(root);
+      if (found == storage_bytes.end())
+        bad_file(Container::tar, storages_m->data_offset, "a view of a storage that is not there");
+      uint64_t item = dtypes[root].itemsize;
+      int64_t first = view[2].as_int(), n = view[3].as_int();
+      uint64_t elements = found->second.size() / item;
+      if (first < 0 || n < 0 || uint64_t(first) > elements ||
+          uint64_t(n) > elements - uint64_t(first))
+        bad_file(Container::tar, storages_m->data_offset, "a storage view beyond its storage");
+      storage_bytes[target] = found->second.subspan(uint64_t(first) * item, uint64_t(n) * item);
+      dtypes[target] = dtypes[root];
+    }
+  }
+  {
+    std::span<const uint8_t> b = tar.bytes(*tensors_m);
+    MemorySource src(b);
+    Unpickler u(src, options.load);
+    Value count = u.load(graph);
+    if (!count.is_int() || count.is_bigint() || count.raw_int() < 0)
+      bad_file(Container::tar, tensors_m->data_offset, "a tensor count that is not an int");
+    for (int64_t i = 0; i < count.raw_int(); ++i) {
+      u.clear_memo();
+      Value args = u.load(graph);
+      if (!args.is_tuple() || args.size() != 3)
+        bad_file(Container::tar, tensors_m->data_offset + src.offset(),
+                 "a tensor record that is not (key, storage, type)");
+      std::string key = id_text(args[0]), storage = id_text(args[1]);
+      auto bytes = storage_bytes.find(storage);
+      if (bytes == storage_bytes.end())
+        bad_file(Container::tar, tensors_m->data_offset,
+                 "tensor '" + key + "' names a storage that is not there");
+      uint64_t at = src.offset();
+      uint64_t ndim = read_le(b, at, 4, "a tensor record");
+      at += 4;  // ndim was once 8 bytes
+      if (ndim > 64)
+        bad_file(Container::tar, tensors_m->data_offset + at,
+                 "a tensor of more than 64 dimensions");
+      ArrayView t;
+      t.origin = ArrayView::Origin::torch;
+      t.dtype = dtypes[storage];
+      t.data = bytes->second;
+      t.storage_key = storage;
+      const uint64_t item = t.dtype.itemsize;
+      for (uint64_t k = 0; k < ndim; ++k)
+        t.shape.push_back(int64_t(read_le(b, at, 8, "a tensor record")));
+      for (uint64_t k = 0; k < ndim; ++k) {
+        int64_t stride = int64_t(read_le(b, at, 8, "a tensor record"));
+        if (stride < 0 || uint64_t(stride) > (uint64_t(1) << 62) / item)
+          bad_file(Container::tar, tensors_m->data_offset + at, "a stride out of range");
+        t.strides.push_back(stride * int64_t(item));
+      }
+      uint64_t offset = read_le(b, at, 8, "a tensor record");
+      for (int64_t d : t.shape)
+        if (d < 0 || d > (int64_t(1) << 62))
+          bad_file(Container::tar, tensors_m->data_offset + at, "a size out of range");
+      if (offset > (uint64_t(1) << 62) / item)
+        bad_file(Container::tar, tensors_m->data_offset + at, "an offset out of range");
+      t.offset = offset * item;
+      check_array_extent(t, "torch tensor");
+      src.consume(at - src.offset());
+      tar_tensors[key] = std::move(t);
+    }
+  }
+  {
+    MemorySource src(tar.bytes(*pickle_m));
+    LoadOptions with_ids = options.load;
+    // A tuple is a module class's id, (cls, source_file, source); anything else names a
+    // tensor.
+    with_ids.persistent_load = [](Graph& g, Value pid) {
+      return pid.is_tuple() && pid.size() >= 1 ? pid[0] : g.persistent_ref(pid);
+    };
+    Unpickler u(src, with_ids);
+    roots.push_back(
+        located("offset in member pickle of the tar archive", [&] { return u.load(graph); }));
+  }
+  use_storages();
+  torch.tensor = [this](Value ref) -> std::optional<ArrayView> {
+    Value id = ref.persistent_ref().pid;
+    if (!id.is_str() && !(id.is_int() && !id.is_bigint())) return std::nullopt;
+    auto found = tar_tensors.find(id_text(id));
+    if (found == tar_tensors.end())
+      throw PickleError(ErrorCode::bad_value, "torch tensor: the pickle names tensor '" +
+                                                  id_text(id) +
+                                                  "', which the archive does not hold");
+    ArrayView t = found->second;
+    t.source = ref;
+    return t;
+  };
 }
 
 std::span<const uint8_t> TensorFile::Impl::member_bytes(const ZipMember& m) {
@@ -493,6 +658,12 @@ std::vector<NamedArray> TensorFile::arrays(std::vector<NamedOther>* others) cons
         if (!walked) other(item.name, v);
         break;
       }
+      case Kind::PersistentRef:
+        if (std::optional<ArrayView> a = array(v))
+          found.push_back({item.name, std::move(*a)});
+        else
+          other(item.name, v);
+        break;
       default: other(item.name, v); break;
     }
     push_children();

@@ -52,7 +52,9 @@ pickled module; a root view with a storage offset; a root strided column; torch 
 numpy together. Also: the checkpoint with its prefix renamed `mymodel/` (stored
 members, as torch writes them), one saved under a path (prefix `my.checkpoint/`), and
 data.pkl edited to name the storages torch 2.x writes for float8_e4m3fn, float8_e5m2
-and complex32 (dtypes torch 1.13 cannot save).
+and complex32 (dtypes torch 1.13 cannot save), and a tar checkpoint of torch before
+0.4 laid out by hand (storages, a storage view, tensors, pickle), whose expected
+values torch 1.13's torch.load gives.
 
 Files are named by what they are not (an .npz as .pt, a .npy as .pkl ...): content
 decides. Broken input: a cut checkpoint zip, a zip lacking a storage member, storage
@@ -94,7 +96,7 @@ SKIP = 77
 #    "show": [short forms], "hidden": [byte runs show must not print]}
 # or {"file", "what", "broken": true} or {"file", "what", "marker": PATH}.
 WRITER = r'''
-import bz2, gzip, io, json, lzma, os, pickle, struct, sys, warnings, zipfile, zlib
+import bz2, gzip, io, json, lzma, os, pickle, struct, sys, tarfile, warnings, zipfile, zlib
 import numpy as np
 warnings.simplefilter('ignore')
 
@@ -489,6 +491,48 @@ def rezip(data, rename=None, drop=(), replace=None):
     return out.getvalue()
 
 
+def old_tar():
+    """A tar checkpoint as torch before 0.4 wrote one: members sys_info, pickle (tensors
+    named by int persistent ids), tensors and storages (with one storage view)."""
+    def p(obj):
+        return pickle.dumps(obj, 2)
+    storages = io.BytesIO()
+    storages.write(p(2))
+    storages.write(p((1001, 'cpu', torch.FloatStorage)))
+    storages.write(struct.pack('<q', 6) + struct.pack('<6f', *range(6)))
+    storages.write(p((1002, 'cpu', torch.LongStorage)))
+    storages.write(struct.pack('<q', 3) + struct.pack('<3q', 7, 8, 9))
+    storages.write(p([(1003, 1001, 2, 4)]))  # a view: elements 2..5 of storage 1001
+    tensors = io.BytesIO()
+    tensors.write(p(3))
+    for key, storage, shape, stride, offset in [(11, 1001, (2, 3), (3, 1), 0),
+                                                 (12, 1002, (3,), (1,), 0),
+                                                 (13, 1003, (2, 2), (1, 2), 0)]:
+        tensors.write(p((key, storage, torch.FloatTensor)))
+        tensors.write(struct.pack('<i', len(shape)) + b'\0' * 4)
+        tensors.write(struct.pack('<%dq' % len(shape), *shape) +
+                      struct.pack('<%dq' % len(shape), *stride) + struct.pack('<q', offset))
+
+    class Ref(object):
+        def __init__(self, key):
+            self.key = key
+
+    class Ids(pickle.Pickler):
+        def persistent_id(self, obj):
+            return obj.key if isinstance(obj, Ref) else None
+    body = io.BytesIO()
+    Ids(body, 2).dump({'w': Ref(11), 'n': Ref(12), 'v': Ref(13), 'epoch': 5})
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode='w', format=tarfile.PAX_FORMAT) as tar:
+        for name, data in [('sys_info', p({'protocol_version': 1001, 'little_endian': True})),
+                           ('pickle', body.getvalue()), ('tensors', tensors.getvalue()),
+                           ('storages', storages.getvalue())]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
 def torch_cases():
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4),
@@ -559,6 +603,15 @@ def torch_cases():
         assert z.namelist()[0].startswith('my.checkpoint/'), z.namelist()
     case('my.checkpoint.pt', 'views saved under a path (prefix my.checkpoint/)',
          entries(views), quiet=True)
+
+    # The tar format of torch before 0.4, laid out as torch.load (legacy_load) reads
+    # it, with the expected values from torch.load itself (which reads the tar format
+    # from a file only, not from a BytesIO).
+    tar = old_tar()
+    write('old-format.tar', tar)
+    case('old-format.tar', 'a tar checkpoint of torch before 0.4 (made by hand, read by '
+         'torch.load)', entries(torch.load(os.path.join(OUT, 'old-format.tar'))),
+         named=('epoch',), quiet=False)
 
     # float8 and complex32 as torch 2.x names their storages, on bytes torch 1.13
     # writes for uint8, int8 and int32 tensors of the same element sizes.
