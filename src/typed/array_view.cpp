@@ -61,6 +61,7 @@ std::span<const std::byte> ArrayView::c_order_le(std::vector<std::byte>& scratch
   const uint64_t total = nbytes();
   const bool big = dtype.byteorder == '>';
   if (total == 0) return {};
+  detail::check_extent(*this, "ArrayView");
   if (c_contiguous() && !big) return data.subspan(offset, total);
   scratch.resize(total);
   if (c_contiguous()) {

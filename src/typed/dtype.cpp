@@ -60,6 +60,18 @@ constexpr NamedType kNamedTypes[] = {
     {"float8_e5m2fnuz", 'f', 1},
 };
 
+// numpy's datetime units, with an optional multiplier: "s", "25us", "generic".
+bool valid_unit(std::string_view u) {
+  size_t digits = 0;
+  while (digits < u.size() && u[digits] >= '0' && u[digits] <= '9') ++digits;
+  if (digits > 9 || (digits && u[0] == '0')) return false;
+  std::string_view base = u.substr(digits);
+  for (std::string_view known :
+       {"Y", "M", "W", "D", "h", "m", "s", "ms", "us", "ns", "ps", "fs", "as", "generic"})
+    if (base == known) return !(digits && base == "generic");
+  return false;
+}
+
 bool is_kind(char c) {
   return c == 'b' || c == 'i' || c == 'u' || c == 'f' || c == 'c' || c == 'O' || c == 'S' ||
          c == 'U' || c == 'V' || c == 'M' || c == 'm';
@@ -133,6 +145,12 @@ Dtype parse_dtype(std::string_view typestr) {
       break;
     }
   }
+  if (!found && (s.starts_with("datetime64") || s.starts_with("timedelta64"))) {
+    // numpy's names for datetimes: "datetime64", "timedelta64[25us]".
+    std::string code = s[0] == 'd' ? "M8" : "m8";
+    code += s.substr(s[0] == 'd' ? 10 : 11);
+    return parse_dtype((order ? std::string(1, order) : std::string()) + code);
+  }
   if (!found) {
     // A datetime unit in brackets: "M8[ns]", "m8[25us]".
     std::string_view unit;
@@ -175,11 +193,12 @@ Dtype parse_dtype(std::string_view typestr) {
       bad_typestr(typestr);
     }
     if (!unit.empty()) {
-      if (d.kind != 'M' && d.kind != 'm') bad_typestr(typestr);
-      d.unit = std::string(unit);
+      if ((d.kind != 'M' && d.kind != 'm') || !valid_unit(unit)) bad_typestr(typestr);
+      if (unit != "generic") d.unit = std::string(unit);
     }
   }
-  d.byteorder = order ? order : (d.itemsize > 1 ? kNative : '|');
+  // No order, or '|' (which numpy reads as none given), is this machine's.
+  d.byteorder = order && order != '|' ? order : (d.itemsize > 1 ? kNative : '|');
   detail::finish_dtype(d);
   return d;
 }

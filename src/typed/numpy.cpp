@@ -23,8 +23,9 @@ constexpr size_t kMaxDims = 64;
 // Shapes and strides beyond this are refused before any product can overflow.
 constexpr int64_t kMaxExtent = int64_t(1) << 62;
 
+// A str, or the bytes a Python 2 str loads as with encoding='bytes'.
 std::string_view str_or_empty(Value v) {
-  return v.is_str() ? v.as_str() : std::string_view();
+  return v.is_str() ? v.as_str() : v.is_bytes() ? v.as_bytes() : std::string_view();
 }
 
 // The bytes of a pickled buffer: bytes, bytearray, an out-of-band Buffer, or a Python 2
@@ -99,9 +100,9 @@ std::string datetime_unit(Value metadata) {
 }
 
 Dtype dtype_object(const ObjectNode& o, unsigned depth) {
-  if (!o.args.is_tuple() || o.args.size() < 1 || !o.args[0].is_str())
+  if (!o.args.is_tuple() || o.args.size() < 1 || str_or_empty(o.args[0]).empty())
     bad_value("numpy dtype", "numpy.dtype() without a type string");
-  Dtype d = parse_dtype(o.args[0].as_str());
+  Dtype d = parse_dtype(str_or_empty(o.args[0]));
   if (o.states.empty()) return d;
   Value state = o.states.back();
   if (!state.is_tuple()) bad_value("numpy dtype", "its __setstate__ state is not a tuple");
@@ -125,13 +126,14 @@ Dtype dtype_object(const ObjectNode& o, unsigned depth) {
     if (!names.is_tuple() || !fields.is_dict())
       bad_value("numpy dtype", "field names without a dict of fields");
     for (Value name : names.items()) {
-      if (!name.is_str()) bad_value("numpy dtype", "a field name that is not a str");
+      if (!name.is_str() && !name.is_bytes())
+        bad_value("numpy dtype", "a field name that is not a str");
       const Value* f = fields.dict().find(name);
       if (!f || !f->is_tuple() || f->size() < 2)
         bad_value("numpy dtype",
-                  "field '" + std::string(name.as_str()) + "' is not (dtype, offset)");
+                  "field '" + std::string(str_or_empty(name)) + "' is not (dtype, offset)");
       Dtype::Field field;
-      field.name = std::string(name.as_str());
+      field.name = std::string(str_or_empty(name));
       field.type = std::make_shared<Dtype>(dtype_from_value((*f)[0], depth + 1));
       int64_t off = (*f)[1].as_int();
       if (off < 0) bad_value("numpy dtype", "field '" + field.name + "' has a negative offset");
@@ -243,7 +245,7 @@ Dtype dtype_from_value(Value v, unsigned depth) {
   if (depth > kMaxDtypeDepth)
     throw PickleError(ErrorCode::limit_exceeded,
                       "numpy dtype: structured dtypes nested more than 32 deep");
-  if (v.is_str()) return parse_dtype(v.as_str());
+  if (v.is_str() || v.is_bytes()) return parse_dtype(str_or_empty(v));
   if (v.is_list()) return descr_list(v, depth);
   if (v.is_object()) {
     const ObjectNode& o = v.object();
@@ -306,7 +308,12 @@ Dtype dtype_from_value(Value v) {
   return detail::dtype_from_value(v, 0);
 }
 
+void check_array_extent(const ArrayView& view, std::string_view what) {
+  detail::check_extent(view, what);
+}
+
 std::optional<ArrayView> as_array(Value v, const TorchStorages* storages) {
+  if (v.kind() == Kind::PersistentRef && storages && storages->tensor) return storages->tensor(v);
   if (!v.is_object()) return std::nullopt;
   const ObjectNode& o = v.object();
   const GlobalNode* g = o.callable_global();
@@ -407,7 +414,8 @@ Value numpy_array(Graph& g, const Dtype& d, std::span<const int64_t> shape,
   for (int64_t n : shape) dims.push_back(Value(n));
   Value dtype = numpy_dtype(g, d);
   std::string_view raw(reinterpret_cast<const char*>(data.data()), data.size());
-  if (options.protocol >= 5) {
+  // numpy's buffers cannot hold datetimes: it writes those in the protocol 4 form.
+  if (options.protocol >= 5 && d.kind != 'M' && d.kind != 'm') {
     Value buffer = g.bytearray(raw);
     return g.object(g.global(std::string(core) + "numeric", "_frombuffer"),
                     g.tuple({buffer, dtype, g.tuple(dims), g.str(fortran ? "F" : "C")}));
