@@ -2,7 +2,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -40,13 +39,7 @@ std::function<int()> add_convert(CLI::App& app) {
                 "Keep the memo between the pickles of a file, reading and writing (for files "
                 "written by one Pickler with several dump() calls)");
   return [args]() -> int {
-    if (args->in != "-" && args->out != "-") {
-      std::error_code ec;
-      if (std::filesystem::equivalent(args->in, args->out, ec)) {
-        std::fprintf(stderr, "pickle: IN and OUT are the same file\n");
-        return kUsage;
-      }
-    }
+    if (same_file(args->in, args->out)) return kUsage;
     LoadOptions load_options = args->load.options();
     DumpOptions dump_options;
     dump_options.protocol = args->protocol;

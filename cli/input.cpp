@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <system_error>
@@ -129,6 +130,13 @@ int with_tensor_file(const std::string& path, const LoadArgs& load,
     TensorFile file(path, options);
     return body(file);
   });
+}
+
+bool same_file(const std::string& in, const std::string& out) {
+  std::error_code ec;
+  if (in == "-" || out == "-" || !std::filesystem::equivalent(in, out, ec)) return false;
+  std::fprintf(stderr, "pickle: IN and OUT are the same file\n");
+  return true;
 }
 
 namespace {

@@ -50,6 +50,10 @@ int with_errors(const std::string& path, const std::string& inside,
 int with_tensor_file(const std::string& path, const LoadArgs& load,
                      const std::function<int(TensorFile&)>& body);
 
+/// True, after saying so on standard error, when IN and OUT name one file (which a
+/// command that writes OUT refuses: a usage error).
+bool same_file(const std::string& in, const std::string& out);
+
 /// An output file that cannot be created or renamed into place. The message is
 /// "OUT: reason", printed as `pickle: OUT: reason` (the input is not named).
 class OutputError : public std::runtime_error {

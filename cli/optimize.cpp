@@ -1,7 +1,6 @@
 // pickle optimize IN OUT: each pickle of IN as pickletools.optimize returns it, into
 // OUT (through a temporary file renamed at the end).
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,13 +22,7 @@ std::function<int()> add_optimize(CLI::App& app) {
   cmd->add_option("IN", args->in, "Input pickle file, or - for standard input")->required();
   cmd->add_option("OUT", args->out, "Output file, or - for standard output")->required();
   return [args]() -> int {
-    if (args->in != "-" && args->out != "-") {
-      std::error_code ec;
-      if (std::filesystem::equivalent(args->in, args->out, ec)) {
-        std::fprintf(stderr, "pickle: IN and OUT are the same file\n");
-        return kUsage;
-      }
-    }
+    if (same_file(args->in, args->out)) return kUsage;
     return with_input(args->in, [&](Source& source) {
       // The optimizer copies opcodes by offset: it needs the whole input at once. A
       // FileSource already holds it (mapped); a stream is read to its end.

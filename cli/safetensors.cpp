@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -88,13 +87,7 @@ std::function<int()> add_safetensors(CLI::App& app) {
                    "How to decode Python 2 str: latin1 (the default here), ASCII, utf-8 or "
                    "bytes");
   return [args]() -> int {
-    if (args->in != "-" && args->out != "-") {
-      std::error_code ec;
-      if (std::filesystem::equivalent(args->in, args->out, ec)) {
-        std::fprintf(stderr, "pickle: IN and OUT are the same file\n");
-        return kUsage;
-      }
-    }
+    if (same_file(args->in, args->out)) return kUsage;
     return with_tensor_file(args->in, args->load, [&](TensorFile& file) {
       std::vector<NamedOther> others;
       std::vector<NamedArray> arrays = file.arrays(&others);
@@ -156,6 +149,10 @@ std::function<int()> add_safetensors(CLI::App& app) {
       uint64_t done = 0;
       std::vector<std::byte> scratch;
       for (const NamedArray* a : written) {
+        // A tensor's bytes are read start to end (the archive was advised random).
+        advise(
+            std::span(reinterpret_cast<const uint8_t*>(a->view.data.data()), a->view.data.size()),
+            Access::sequential);
         std::span<const std::byte> bytes = a->view.c_order_le(scratch);
         // In pieces, so progress moves on a large tensor.
         constexpr size_t kPiece = size_t(64) << 20;

@@ -110,6 +110,15 @@ class FileSource final : public Source {
   std::vector<uint8_t> copy_;
 };
 
+/// How bytes of a memory-mapped file will be read, told to the kernel (madvise) so its
+/// read-ahead fits: an archive's directory, headers and pickles are read here and
+/// there (read-ahead would pull in megabytes of tensor data around each), a tensor's
+/// bytes from start to end.
+enum class Access : uint8_t { random, sequential };
+/// Advises the kernel about the pages of `bytes` (whole pages within it). Harmless on
+/// memory that is not a mapped file; errors are ignored (it is advice).
+void advise(std::span<const uint8_t> bytes, Access access) noexcept;
+
 /// Formats that hold pickles, or other data, but are not pickles themselves,
 /// recognised by their first bytes. An Unpickler (and the opcode walker of the tools)
 /// checks the start of its source before the first pickle and refuses a container

@@ -58,6 +58,17 @@ bool StreamSource::refill(size_t need) {
   return have >= need;
 }
 
+void advise(std::span<const uint8_t> bytes, Access access) noexcept {
+  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  auto begin = reinterpret_cast<uintptr_t>(bytes.data());
+  uintptr_t end = begin + bytes.size();
+  begin = (begin + page - 1) / page * page;  // whole pages only: advice is per page
+  end = end / page * page;
+  if (begin >= end) return;
+  ::madvise(reinterpret_cast<void*>(begin), end - begin,
+            access == Access::random ? MADV_RANDOM : MADV_SEQUENTIAL);
+}
+
 FileSource::FileSource(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw OSError(std::error_code(errno, std::generic_category()), path);

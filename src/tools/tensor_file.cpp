@@ -126,6 +126,9 @@ void TensorFile::Impl::open(std::span<const uint8_t> in) {
     in = owned;
     kind = detect_container(in.first(std::min<size_t>(in.size(), 16)));
   }
+  // An archive is read here and there (its directory, headers, pickles): the kernel's
+  // read-ahead would read megabytes of tensor data around each of them.
+  if (kind == Container::zip || TarArchive::looks_like_tar(in)) advise(in, Access::random);
   if (kind == Container::zip) return open_zip(in);
   if (kind == Container::npy) {
     format = FileFormat::npy;

@@ -47,7 +47,7 @@ import tempfile
 import zipfile
 import zlib
 
-from pickletests.pythons import SYSTEM_PYTHON, clean_env
+from pickletests.pythons import SYSTEM_PYTHON, clean_env, importable
 
 PAYLOAD = pickle.dumps({'weight': [1.0, 2.0], 'step': 3}, 2)
 SECOND = pickle.dumps([1, 'two', None], 4)
@@ -367,17 +367,6 @@ def check_refused(checks):
 
 
 # ------------------------------------------------------------- pandas, joblib
-def importable(python, module):
-    """The module's version under python, or None when it cannot be imported."""
-    try:
-        r = subprocess.run([python, '-c', 'import %s; print(%s.__version__)' % (module, module)],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(),
-                           timeout=300)
-    except OSError:
-        return None
-    return r.stdout.decode().strip() if r.returncode == 0 else None
-
-
 # Runs under --python: `pandas OUTDIR` and `joblib OUTDIR` write the files.
 WRITER = r'''
 import os, sys

@@ -53,6 +53,17 @@ def clean_env(io_encoding='utf-8'):
     return env
 
 
+def importable(python, module):
+    """The module's version under python, or None when it cannot be imported."""
+    try:
+        r = subprocess.run([python, '-c', 'import %s; print(%s.__version__)' % (module, module)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(),
+                           timeout=300)
+    except OSError:
+        return None
+    return r.stdout.decode().strip() if r.returncode == 0 else None
+
+
 def pyenv_bindirs():
     """pyenv's versions/*/bin directories, in name order ([] without pyenv)."""
     root = pyenv_root()

@@ -83,7 +83,7 @@ import subprocess
 import sys
 import tempfile
 
-from pickletests.pythons import SYSTEM_PYTHON, clean_env
+from pickletests.pythons import SYSTEM_PYTHON, clean_env, importable
 
 SKIP = 77
 
@@ -706,17 +706,6 @@ BLOBS.close()
 with open(os.path.join(OUT, 'manifest-%s.json' % KIND), 'w') as f:
     json.dump(MANIFEST, f)
 '''
-
-
-def importable(python, module):
-    """The module's version under python, or None when it cannot be imported."""
-    try:
-        r = subprocess.run([python, '-c', 'import %s; print(%s.__version__)' % (module, module)],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(),
-                           timeout=300)
-    except OSError:
-        return None
-    return r.stdout.decode().strip() if r.returncode == 0 else None
 
 
 def run(argv):

@@ -26,9 +26,12 @@
 
 #include "pickle/pickle.hpp"
 #include "pickle_literal.hpp"
+#include "zlib_bytes.hpp"
 #include "text/literal_parse.hpp"
 
 namespace {
+
+using pickle_test::deflate_raw;
 
 using pickle::ArrayView;
 using pickle::ContainerError;
@@ -1537,19 +1540,6 @@ std::string npy_raw(int major, int minor, uint64_t length, std::string_view rest
   return out + std::string(rest);
 }
 
-std::string deflate_raw(const std::string& s) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, static_cast<uLong>(s.size())), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data()));
-  z.avail_in = static_cast<uInt>(s.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
 // A zip archive of the members given (name, data, deflated), as np.savez and
 // np.savez_compressed write them.
@@ -1561,8 +1551,7 @@ std::string zip(const std::vector<Member>& members) {
   std::string out, dir;
   for (const Member& m : members) {
     std::string payload = m.deflated ? deflate_raw(m.data) : m.data;
-    auto crc = static_cast<uint32_t>(
-        crc32(0L, reinterpret_cast<const Bytef*>(m.data.data()), static_cast<uInt>(m.data.size())));
+    uint32_t crc = pickle_test::crc(m.data);
     uint16_t method = m.deflated ? 8 : 0;
     auto offset = static_cast<uint32_t>(out.size());
     out += le(uint32_t(0x04034b50)) + le(uint16_t(20)) + le(uint16_t(0)) + le(method) +

@@ -12,9 +12,13 @@
 #include <vector>
 
 #include "drain.hpp"
+#include "zlib_bytes.hpp"
 #include "pickle/pickle.hpp"
 
 namespace {
+
+using pickle_test::crc;
+using pickle_test::deflate_raw;
 
 using pickle::ContainerError;
 using pickle::ErrorCode;
@@ -26,24 +30,7 @@ void put(std::string& out, uint64_t v, int n) {
   for (int i = 0; i < n; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
-uint32_t crc(const std::string& s) {
-  return static_cast<uint32_t>(
-      crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
-}
 
-std::string deflate_raw(const std::string& s) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, static_cast<uLong>(s.size())), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data()));
-  z.avail_in = static_cast<uInt>(s.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
 // One member as the writer lays it out; the fields a test lies in are overridable.
 struct Entry {
