@@ -6,6 +6,7 @@
 #pragma GCC visibility push(default)  // the public API: see [NOTE visibility]
 
 #include "pickle/typed/entry.hpp"
+#include "pickle/typed/numpy.hpp"
 #include "pickle/typed/python.hpp"
 #include "pickle/typed/reader.hpp"
 #include "pickle/typed/std.hpp"

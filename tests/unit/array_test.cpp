@@ -26,8 +26,8 @@
 
 #include "pickle/pickle.hpp"
 #include "pickle_literal.hpp"
-#include "zlib_bytes.hpp"
 #include "text/literal_parse.hpp"
+#include "zlib_bytes.hpp"
 
 namespace {
 
@@ -1540,7 +1540,6 @@ std::string npy_raw(int major, int minor, uint64_t length, std::string_view rest
   return out + std::string(rest);
 }
 
-
 // A zip archive of the members given (name, data, deflated), as np.savez and
 // np.savez_compressed write them.
 struct Member {
@@ -1953,6 +1952,43 @@ TEST(TensorFilePickles, PlainPickles) {
   EXPECT_TRUE(scalar.arrays(&scalar_others).empty());
   ASSERT_EQ(scalar_others.size(), 1u);
   EXPECT_EQ(scalar_others[0].what, "numpy scalar");
+}
+
+// NumpyArray<T> in the typed binding (pickle/typed/numpy.hpp): written as numpy writes
+// the array (the same bytes numpy_array gives), read back from any numpy array of T's
+// dtype, and a TypedError naming both dtypes for another.
+struct NumpySeries {
+  std::string name;
+  pickle::NumpyArray<double> values;
+  pickle::NumpyArray<bool> mask;
+};
+
+TEST(ArrayTyped, NumpyArrayRoundTripsAsNumpyWritesIt) {
+  NumpySeries s{"x", {{2, 2}, {1, 2, 3, 4}}, {{3}, {true, false, true}}};
+  std::vector<double> values = {1, 2, 3, 4};
+  std::vector<int64_t> shape = {2, 2};
+  for (int p = 2; p <= 5; ++p) {
+    SCOPED_TRACE(p);
+    std::string bytes = pickle::dumps(s.values, {.protocol = p});
+    pickle::Graph g;
+    pickle::Value expected = pickle::numpy_array(g, pickle::parse_dtype("<f8"), shape,
+                                                 std::as_bytes(std::span(values)), {.protocol = p});
+    EXPECT_EQ(bytes, pickle::dumps(expected, {.protocol = p}));
+    auto back = pickle::loads<pickle::NumpyArray<double>>(bytes);
+    EXPECT_EQ(back, s.values);
+  }
+  auto mask = pickle::loads<pickle::NumpyArray<bool>>(pickle::dumps(s.mask));
+  EXPECT_EQ(mask, s.mask);
+  try {
+    (void)pickle::loads<pickle::NumpyArray<float>>(pickle::dumps(s.values));
+    ADD_FAILURE() << "a float64 array read as float32";
+  } catch (const pickle::TypedError& e) {
+    EXPECT_NE(std::string(e.what()).find("float32"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("float64"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(
+      (void)pickle::loads<pickle::NumpyArray<double>>(pickle::dumps(std::vector<double>{1})),
+      pickle::TypedError);
 }
 
 }  // namespace
