@@ -59,6 +59,12 @@ std::span<const std::byte> as_bytes(std::span<const uint8_t> s) {
   throw ContainerError(ErrorCode::bad_container, kind, at, what);
 }
 
+// A legacy checkpoint is pickles and raw bytes, no container of the io layer's.
+[[noreturn]] void bad_legacy(uint64_t at, const std::string& what) {
+  throw PickleError(ErrorCode::bad_container,
+                    "a legacy PyTorch checkpoint at byte " + std::to_string(at) + ": " + what);
+}
+
 // Runs a load of a pickle held inside a container; an UnpicklingError gets `where`
 // appended: its offset counts from the start of that pickle, not of the file.
 template <class F>
@@ -163,8 +169,7 @@ void TensorFile::Impl::open_legacy(std::span<const uint8_t> in, Unpickler& u, Me
   u.clear_memo();
   Value version = u.load(graph);
   if (!version.is_int() || version.is_bigint() || version.raw_int() != 1001)
-    bad_file(Container::none, at(),
-             "a legacy PyTorch checkpoint whose protocol version is not 1001");
+    bad_legacy(at(), "its protocol version is not 1001");
   u.clear_memo();
   Value sys_info = u.load(graph);
   bool little = true;
@@ -188,15 +193,14 @@ void TensorFile::Impl::open_legacy(std::span<const uint8_t> in, Unpickler& u, Me
   Unpickler keys_reader(src, options.load);
   Value keys = keys_reader.load(graph);
   if (!keys.is_list())
-    bad_file(Container::none, at(), "a legacy PyTorch checkpoint without its list of storage keys");
+    bad_legacy(at(), "no list of storage keys after the object");
   uint64_t pos = at();
   for (Value key : keys.items()) {
-    if (!key.is_str()) bad_file(Container::none, pos, "a storage key that is not a str");
+    if (!key.is_str()) bad_legacy(pos, "a storage key that is not a str");
     auto type = types.find(key.as_str());
     if (type == types.end())
-      bad_file(Container::none, pos,
-               "storage '" + std::string(key.as_str()) + "' is not named by the object");
-    if (in.size() - pos < 8) bad_file(Container::none, pos, "the storages are cut short");
+      bad_legacy(pos, "storage '" + std::string(key.as_str()) + "' is not named by the object");
+    if (in.size() - pos < 8) bad_legacy(pos, "the storages are cut short");
     uint64_t count = 0;
     for (int k = 0; k < 8; ++k) {
       uint64_t b = in[pos + (little ? k : 7 - k)];
@@ -205,9 +209,8 @@ void TensorFile::Impl::open_legacy(std::span<const uint8_t> in, Unpickler& u, Me
     pos += 8;
     uint64_t item = type->second.itemsize;
     if (count > (in.size() - pos) / item)
-      bad_file(Container::none, pos,
-               "storage '" + std::string(key.as_str()) + "' of " + std::to_string(count) +
-                   " elements passes the end of the file");
+      bad_legacy(pos, "storage '" + std::string(key.as_str()) + "' of " + std::to_string(count) +
+                          " elements passes the end of the file");
     storage_bytes[std::string(key.as_str())] = as_bytes(in.subspan(pos, count * item));
     pos += count * item;
   }
