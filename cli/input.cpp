@@ -172,6 +172,11 @@ OutputFile::~OutputFile() {
   if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
 }
 
+int OutputFile::descriptor() {
+  sink_->flush();
+  return ::fileno(file_);
+}
+
 void OutputFile::commit() {
   sink_->flush();
   if (file_ == stdout) {

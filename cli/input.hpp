@@ -70,6 +70,9 @@ class OutputFile {
   OutputFile(const OutputFile&) = delete;
   OutputFile& operator=(const OutputFile&) = delete;
   Sink& sink() { return *sink_; }
+  /// The file's descriptor, for bytes the kernel copies into it (copy_file_range,
+  /// sendfile); what the sink buffered is written first.
+  int descriptor();
   void commit();
 
  private:

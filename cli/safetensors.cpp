@@ -1,11 +1,14 @@
 // pickle safetensors IN OUT: every tensor and array of IN written as a safetensors
 // file (Hugging Face's format: an 8-byte little-endian header length, a JSON header,
 // the data C-contiguous and little-endian). Nothing is executed; the output is atomic.
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
@@ -68,6 +71,34 @@ class Progress {
   bool shown_ = false;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_ = start_;
 };
+
+// Copies `size` bytes at `offset` of file `in` to the end of file `out` in the kernel:
+// copy_file_range, else sendfile. False, having copied nothing, when neither works for
+// these files (then the caller writes the bytes itself); OutputError when a copy fails
+// part way.
+bool kernel_copy(int in, uint64_t offset, int out, uint64_t size, const std::string& path) {
+  auto off = static_cast<off_t>(offset);
+  uint64_t left = size;
+  bool use_sendfile = false;
+  while (left > 0) {
+    size_t chunk = static_cast<size_t>(std::min<uint64_t>(left, uint64_t(1) << 30));
+    ssize_t n = use_sendfile ? ::sendfile(out, in, &off, chunk)
+                             : ::copy_file_range(in, &off, out, nullptr, chunk, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      bool unsupported = n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+                                   errno == EOPNOTSUPP || errno == EBADF);
+      if (unsupported && left == size && !use_sendfile) {
+        use_sendfile = true;  // another file system, or a pipe: sendfile may do
+        continue;
+      }
+      if (unsupported && left == size) return false;
+      throw OutputError(path + ": " + std::string(std::strerror(n < 0 ? errno : EIO)));
+    }
+    left -= static_cast<uint64_t>(n);
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -154,6 +185,17 @@ std::function<int()> add_safetensors(CLI::App& app) {
             std::span(reinterpret_cast<const uint8_t*>(a->view.data.data()), a->view.data.size()),
             Access::sequential);
         std::span<const std::byte> bytes = a->view.c_order_le(scratch);
+        // Bytes as they lie in the mapped input (a stored member, contiguous and
+        // little-endian: nearly every tensor of a checkpoint) are copied by the kernel,
+        // file to file, without passing through this process.
+        if (scratch.empty() && !bytes.empty()) {
+          if (auto range = file.file_range(bytes);
+              range && kernel_copy(range->descriptor, range->offset, out.descriptor(), bytes.size(),
+                                   args->out)) {
+            progress.at(done += bytes.size());
+            continue;
+          }
+        }
         // In pieces, so progress moves on a large tensor.
         constexpr size_t kPiece = size_t(64) << 20;
         for (size_t at = 0; at < bytes.size(); at += kPiece) {

@@ -101,12 +101,21 @@ class FileSource final : public Source {
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
 
+  /// The whole file as mapped, or empty when it was read into memory instead.
+  std::span<const uint8_t> mapping() const noexcept {
+    return {static_cast<const uint8_t*>(map_), map_size_};
+  }
+  /// The mapped file's descriptor, open while the source lives (for copies the kernel
+  /// makes, copy_file_range and sendfile); -1 when it was read into memory.
+  int descriptor() const noexcept { return fd_; }
+
  protected:
   bool refill(size_t) override { return false; }
 
  private:
   void* map_ = nullptr;
   size_t map_size_ = 0;
+  int fd_ = -1;
   std::vector<uint8_t> copy_;
 };
 

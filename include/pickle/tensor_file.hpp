@@ -86,6 +86,14 @@ class TensorFile {
   std::span<const Value> roots() const noexcept;
   /// Where the storages of torch tensors are found (nullptr for formats without).
   const TorchStorages* storages() const noexcept;
+  /// Where `bytes` lie in the file this TensorFile mapped: its descriptor and the
+  /// offset, so the kernel can copy them file to file (copy_file_range, sendfile); nullopt
+  /// for bytes elsewhere (decompressed, inflated, in the graph, from standard input).
+  struct FileRange {
+    int descriptor;
+    uint64_t offset;
+  };
+  std::optional<FileRange> file_range(std::span<const std::byte> bytes) const noexcept;
   /// The tensor or array v is, with its data resolved, or nullopt.
   std::optional<ArrayView> array(Value v) const;
   /// Every tensor and array under the roots, depth first in stream order, each node

@@ -87,7 +87,7 @@ FileSource::FileSource(const std::string& path) {
     if (p != MAP_FAILED) {
       map_ = p;
       map_size_ = static_cast<size_t>(st.st_size);
-      ::close(fd);
+      fd_ = fd;
       auto* b = static_cast<const uint8_t*>(p);
       set_window(b, b, b + map_size_, 0);
       return;
@@ -112,6 +112,7 @@ FileSource::FileSource(const std::string& path) {
 
 FileSource::~FileSource() {
   if (map_) ::munmap(map_, map_size_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 // ---------------------------------------------------------------------------

@@ -192,8 +192,7 @@ void TensorFile::Impl::open_legacy(std::span<const uint8_t> in, Unpickler& u, Me
   }
   Unpickler keys_reader(src, options.load);
   Value keys = keys_reader.load(graph);
-  if (!keys.is_list())
-    bad_legacy(at(), "no list of storage keys after the object");
+  if (!keys.is_list()) bad_legacy(at(), "no list of storage keys after the object");
   uint64_t pos = at();
   for (Value key : keys.items()) {
     if (!key.is_str()) bad_legacy(pos, "a storage key that is not a str");
@@ -543,6 +542,17 @@ const TorchStorages* TensorFile::storages() const noexcept {
 
 std::optional<ArrayView> TensorFile::array(Value v) const {
   return as_array(v, storages());
+}
+
+std::optional<TensorFile::FileRange> TensorFile::file_range(
+    std::span<const std::byte> bytes) const noexcept {
+  if (!impl_->file || impl_->file->descriptor() < 0) return std::nullopt;
+  std::span<const uint8_t> map = impl_->file->mapping();
+  auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+  if (map.empty() || p < map.data() || bytes.size() > map.size() ||
+      size_t(p - map.data()) > map.size() - bytes.size())
+    return std::nullopt;
+  return FileRange{impl_->file->descriptor(), uint64_t(p - map.data())};
 }
 
 // ---------------------------------------------------------------------------
