@@ -1,5 +1,5 @@
 // zlib as the container tests use it to lay out archives byte by byte (zip_test.cpp,
-// array_test.cpp): the CRC-32 of a member and its raw deflate stream.
+// array_test.cpp): the CRC-32 of a member, its deflate stream, gzip and zlib streams.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -15,10 +15,13 @@ inline uint32_t crc(const std::string& s) {
       crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
 }
 
-inline std::string deflate_raw(const std::string& s) {
+/// s compressed by deflate with zlib's window_bits: -MAX_WBITS a raw stream,
+/// MAX_WBITS a zlib stream, MAX_WBITS + 16 a gzip member.
+inline std::string deflate_with(const std::string& s, int window_bits) {
   z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, static_cast<uLong>(s.size())), '\0');
+  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  // Room for a gzip header and trailer too, which deflateBound counts only once set.
+  std::string out(deflateBound(&z, static_cast<uLong>(s.size())) + 32, '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data()));
   z.avail_in = static_cast<uInt>(s.size());
   z.next_out = reinterpret_cast<Bytef*>(out.data());
@@ -27,6 +30,10 @@ inline std::string deflate_raw(const std::string& s) {
   out.resize(z.total_out);
   deflateEnd(&z);
   return out;
+}
+
+inline std::string deflate_raw(const std::string& s) {
+  return deflate_with(s, -MAX_WBITS);
 }
 
 }  // namespace pickle_test
