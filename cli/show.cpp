@@ -152,11 +152,7 @@ std::function<int()> add_show(CLI::App& app) {
         source.consume(bytes.size());
         if (source.ensure(1)) {
           copy.assign(bytes.begin(), bytes.end());
-          do {
-            std::span<const uint8_t> w = source.window();
-            copy.insert(copy.end(), w.begin(), w.end());
-            source.consume(w.size());
-          } while (source.ensure(1));
+          source.append_rest(copy);
           bytes = copy;
         }
         TensorFileOptions file_options;

@@ -38,6 +38,9 @@ class Source {
   bool ensure(size_t need) { return size_t(end_ - pos_) >= need || refill(need); }
   /// True when no byte remains.
   bool at_end() { return !ensure(1); }
+  /// Appends every byte left to `out`, consuming them (the whole of a stream, for
+  /// formats that need random access).
+  void append_rest(std::vector<uint8_t>& out);
 
  protected:
   virtual bool refill(size_t need) = 0;

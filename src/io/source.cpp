@@ -58,6 +58,14 @@ bool StreamSource::refill(size_t need) {
   return have >= need;
 }
 
+void Source::append_rest(std::vector<uint8_t>& out) {
+  while (ensure(1)) {
+    std::span<const uint8_t> w = window();
+    out.insert(out.end(), w.begin(), w.end());
+    consume(w.size());
+  }
+}
+
 void advise(std::span<const uint8_t> bytes, Access access) noexcept {
   static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
   auto begin = reinterpret_cast<uintptr_t>(bytes.data());

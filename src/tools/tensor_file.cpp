@@ -121,14 +121,7 @@ void TensorFile::Impl::open(std::span<const uint8_t> in) {
       where += where.empty() ? "offset in the decompressed bytes of " : ", in ";
       where += container_name(*c);
     }
-    Source& s = opened.source();
-    std::vector<uint8_t> content;
-    while (s.ensure(1)) {
-      std::span<const uint8_t> w = s.window();
-      content.insert(content.end(), w.begin(), w.end());
-      s.consume(w.size());
-    }
-    owned = std::move(content);
+    opened.source().append_rest(owned);
     in = owned;
     kind = detect_container(in.first(std::min<size_t>(in.size(), 16)));
   }
@@ -505,11 +498,7 @@ TensorFile::TensorFile(const std::string& path, const TensorFileOptions& options
   impl_->options = options;
   if (path == "-") {
     StreamSource in(stdin);
-    while (in.ensure(1)) {
-      std::span<const uint8_t> w = in.window();
-      impl_->input.insert(impl_->input.end(), w.begin(), w.end());
-      in.consume(w.size());
-    }
+    in.append_rest(impl_->input);
     impl_->open(impl_->input);
     return;
   }
