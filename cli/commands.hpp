@@ -24,5 +24,7 @@ std::function<int()> add_bench(CLI::App& app);
 std::function<int()> add_tensors(CLI::App& app);
 /// Adds `safetensors`.
 std::function<int()> add_safetensors(CLI::App& app);
+/// Adds `scan`.
+std::function<int()> add_scan(CLI::App& app);
 
 }  // namespace pickle::cli

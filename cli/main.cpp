@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   auto run_bench = pickle::cli::add_bench(app);
   auto run_tensors = pickle::cli::add_tensors(app);
   auto run_safetensors = pickle::cli::add_safetensors(app);
+  auto run_scan = pickle::cli::add_scan(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -38,5 +39,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("bench")) return run_bench();
   if (app.got_subcommand("tensors")) return run_tensors();
   if (app.got_subcommand("safetensors")) return run_safetensors();
+  if (app.got_subcommand("scan")) return run_scan();
   return pickle::cli::kUsage;
 }

@@ -16,6 +16,7 @@
 #include "pickle/repr.hpp"
 #include "pickle/sink.hpp"
 #include "pickle/tar.hpp"
+#include "pickle/scan.hpp"
 #include "pickle/tensor_file.hpp"
 #include "pickle/typed.hpp"
 #include "pickle/value.hpp"

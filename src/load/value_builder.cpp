@@ -11,6 +11,7 @@
 
 #include "load/builder.hpp"
 #include "load/decoder.hpp"
+#include "load/observer.hpp"
 #include "model/index.hpp"
 #include "pickle/load.hpp"
 #include "pickle/registry.hpp"
@@ -43,12 +44,13 @@ class ValueBuilder final : public Rebuild {
   using Item = Value;
 
   ValueBuilder(Graph& g, const LoadOptions& opt, std::string_view py2_encoding,
-               size_t* buffer_cursor, StrictDeferred* deferred)
+               size_t* buffer_cursor, StrictDeferred* deferred, LoadObserver* observer)
       : g_(g),
         opt_(opt),
         py2_encoding_(py2_encoding),
         buffer_cursor_(buffer_cursor),
-        deferred_(*deferred) {}
+        deferred_(*deferred),
+        observer_(observer) {}
 
   static constexpr bool runs_machine = true;
 
@@ -177,7 +179,14 @@ class ValueBuilder final : public Rebuild {
     return quoted_name(module) + '.' + quoted_name(name);
   }
 
-  Value global(At, std::string_view module, std::string_view name) {
+  Value global(At at, std::string_view module, std::string_view name) {
+    Value made = lookup(module, name);
+    if (observer_) [[unlikely]]
+      observer_->global(at, module, name, made);
+    return made;
+  }
+
+  Value lookup(std::string_view module, std::string_view name) {
     if (opt_.strict) {
       bool ok = std::any_of(opt_.allowed_globals.begin(), opt_.allowed_globals.end(),
                             [&](const auto& a) { return a.first == module && a.second == name; });
@@ -210,7 +219,14 @@ class ValueBuilder final : public Rebuild {
     return text_of(module, m) && text_of(name, n);
   }
 
-  Value reduce(At, Value f, Value args) {
+  Value reduce(At at, Value f, Value args) {
+    Value made = reduce_value(f, args);
+    if (observer_) [[unlikely]]
+      observer_->call(at, f, args, Value(), BuildKind::reduce, made);
+    return made;
+  }
+
+  Value reduce_value(Value f, Value args) {
     if (args.kind() != Kind::Tuple)
       fail(ErrorCode::bad_type, "REDUCE arguments must be a tuple, found " + kind_article(args));
     if (f.kind() != Kind::Global && f.kind() != Kind::Object && f.kind() != Kind::PersistentRef)
@@ -258,7 +274,9 @@ class ValueBuilder final : public Rebuild {
   // See [NOTE container-states]. A None state changes nothing in Python, whatever
   // it is applied to (no __setstate__ call, no attribute set): CPython loads `1`
   // from `K\x01 N b` and writes no BUILD when it dumps that again, so neither do we.
-  void build(At, Value& inst, Value state) {
+  void build(At at, Value& inst, Value state) {
+    if (observer_) [[unlikely]]
+      observer_->build(at, inst, state);
     switch (inst.kind()) {
       case Kind::Object:
         check_items(inst.object().states.size(), 1, "object's BUILD states");
@@ -282,15 +300,18 @@ class ValueBuilder final : public Rebuild {
     }
   }
 
-  Value instantiate(At, Value cls, std::span<Value> args, BuildKind how) {
+  Value instantiate(At at, Value cls, std::span<Value> args, BuildKind how) {
     use(cls);
     refuse_deferred(args);
     if (cls.kind() != Kind::Global && cls.kind() != Kind::Object)
       fail(ErrorCode::bad_type, "cannot instantiate " + kind_article(cls));
-    return g_.object(cls, g_.tuple(args), how);
+    Value made = g_.object(cls, g_.tuple(args), how);
+    if (observer_) [[unlikely]]
+      observer_->call(at, cls, made.object().args, Value(), how, made);
+    return made;
   }
 
-  Value newobj(At, Value cls, Value args, Value* kwargs) {
+  Value newobj(At at, Value cls, Value args, Value* kwargs) {
     use(cls);
     use(args);
     if (kwargs) use(*kwargs);
@@ -303,23 +324,34 @@ class ValueBuilder final : public Rebuild {
     if (kwargs && kwargs->kind() != Kind::Dict)
       fail(ErrorCode::bad_type,
            "NEWOBJ_EX keyword arguments must be a dict, found " + kind_article(*kwargs));
-    return g_.object(cls, args, kwargs ? BuildKind::newobj_ex : BuildKind::newobj,
-                     kwargs ? *kwargs : Value());
+    BuildKind how = kwargs ? BuildKind::newobj_ex : BuildKind::newobj;
+    Value made = g_.object(cls, args, how, kwargs ? *kwargs : Value());
+    if (observer_) [[unlikely]]
+      observer_->call(at, cls, args, kwargs ? *kwargs : Value(), how, made);
+    return made;
   }
 
   void argument(At, uint64_t) {}
 
-  Value persistent_text(At, std::string_view pid) {
+  Value persistent_text(At at, std::string_view pid) {
     Value id = g_.str(pid);
-    if (opt_.persistent_load) return call_persistent_load(id);
-    Value r = g_.persistent_ref(id);
-    r.node()->flags |= kTextPid;
-    return r;
+    Value made;
+    if (opt_.persistent_load) {
+      made = call_persistent_load(id);
+    } else {
+      made = g_.persistent_ref(id);
+      made.node()->flags |= kTextPid;
+    }
+    if (observer_) [[unlikely]]
+      observer_->persistent(at, id, made);
+    return made;
   }
-  Value persistent_binary(At, Value pid) {
+  Value persistent_binary(At at, Value pid) {
     use(pid);
-    if (opt_.persistent_load) return call_persistent_load(pid);
-    return g_.persistent_ref(pid);
+    Value made = opt_.persistent_load ? call_persistent_load(pid) : g_.persistent_ref(pid);
+    if (observer_) [[unlikely]]
+      observer_->persistent(at, pid, made);
+    return made;
   }
 
  private:
@@ -451,6 +483,7 @@ class ValueBuilder final : public Rebuild {
   std::string_view py2_encoding_;
   size_t* buffer_cursor_;
   StrictDeferred& deferred_;
+  LoadObserver* observer_;
   std::string scratch_;
 };
 static_assert(Builder<ValueBuilder>);
@@ -459,8 +492,8 @@ static_assert(Builder<ValueBuilder>);
 
 Value load_value(Source& source, const LoadOptions& options, Graph& g,
                  std::string_view py2_encoding, size_t& buffer_cursor, StrictDeferred& deferred,
-                 MachineState<Value>& state) {
-  ValueBuilder b(g, options, py2_encoding, &buffer_cursor, &deferred);
+                 MachineState<Value>& state, LoadObserver* observer) {
+  ValueBuilder b(g, options, py2_encoding, &buffer_cursor, &deferred, observer);
   Decoder<ValueBuilder> d(source, options, b, state);
   return d.run();
 }

@@ -30,12 +30,15 @@ struct StrictDeferred {
   void clear() { names.clear(); }
 };
 
+class LoadObserver;
+
 /// Loads the next pickle of `source` into `g` with the value builder: what
 /// Unpickler::load does once the memo's graph is settled. `py2_encoding` is
 /// normalized (normalize_encoding); `buffer_cursor` counts the out-of-band buffers
-/// used so far; `deferred` and `state` live as long as the memo.
+/// used so far; `deferred` and `state` live as long as the memo. `observer`, when not
+/// null, watches the load (see [NOTE load-observer]).
 Value load_value(Source& source, const LoadOptions& options, Graph& g,
                  std::string_view py2_encoding, size_t& buffer_cursor, StrictDeferred& deferred,
-                 MachineState<Value>& state);
+                 MachineState<Value>& state, LoadObserver* observer = nullptr);
 
 }  // namespace pickle::detail
