@@ -12,7 +12,10 @@ packages=(g++ clang cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev
           # (tests/pickletests/torch_files.py: torch.save files loaded back by torch).
           python3-numpy python3-torch
           # pandas.to_pickle and joblib.dump with compression (tests/pickletests/cli_containers.py).
-          python3-pandas python3-joblib)
+          python3-pandas python3-joblib
+          # scikit-learn (and SciPy) models for the scanner's benign corpus
+          # (tests/pickletests/scan_corpus.py).
+          python3-sklearn)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,6 +10,7 @@
 #include <span>
 #include <string_view>
 
+#include "pickle/io.hpp"
 #include "pickle/opcodes.hpp"
 #include "pickle/value.hpp"
 
@@ -198,6 +199,17 @@ template <class B>
 concept HasArgument = requires(B& b, At at, uint64_t v) {
   b.argument(at, v);
 };
+// [NOTE after-build] Some loaders read bytes of their own from the file right after a
+// BUILD, outside the pickle: joblib's NumpyUnpickler reads an array's data after the
+// BUILD of its NumpyArrayWrapper (or a whole pickle, for an object array). A builder
+// that follows such a loader answers true to reads_after_build; the Decoder then hands
+// the Source over, positioned after the BUILD, to read_after_build, and goes on where
+// it stopped. Outside a frame only: the loader reads the file, not the frame.
+template <class B>
+concept HasAfterBuild = requires(B& b, At at, typename B::Item& v, Source& s) {
+  { b.reads_after_build(at, v) } -> std::same_as<bool>;
+  b.read_after_build(at, v, s);
+};
 
 /// Everything the Decoder calls. See [NOTE builder-contract].
 template <class B>
@@ -207,7 +219,8 @@ concept Builder = HasItem<B> && HasRunsMachine<B> && HasUsage<B> && HasNone<B> &
     HasTuple<B> && HasDict<B> && HasSet<B> && HasFrozenset<B> && HasAppend<B> && HasAdd<B> &&
     HasSetitems<B> && HasGlobal<B> && HasStackGlobal<B> && HasReduce<B> && HasBuild<B> &&
     HasInstantiate<B> && HasNewobj<B> && HasPersistentText<B> && HasPersistentBinary<B> &&
-    HasUsed<B> && HasMemoized<B> && HasDiscarded<B> && HasRenamed<B> && HasArgument<B>;
+    HasUsed<B> && HasMemoized<B> && HasDiscarded<B> && HasRenamed<B> && HasArgument<B> &&
+    HasAfterBuild<B>;
 
 /// Builder<B>, one static_assert per callback, so that a builder missing one is told
 /// which (the Decoder checks it first). Returns Builder<B>.
@@ -271,6 +284,9 @@ consteval bool check_builder() {
                   "std::string_view name)` (fix_imports)");
     static_assert(HasArgument<B>,
                   "a Builder needs `void argument(At, uint64_t)` (PROTO, FRAME, GET, PUT, EXT)");
+    static_assert(HasAfterBuild<B>,
+                  "a Builder needs `bool reads_after_build(At, Item&)` and `void "
+                  "read_after_build(At, Item&, Source&)` (bytes a loader reads after BUILD)");
   }
   return Builder<B>;
 }

@@ -432,6 +432,8 @@ class Decoder {
         Item state = pop();
         b_.used(at, state);
         b_.build(at, top(), state);
+        if (b_.reads_after_build(at, top())) [[unlikely]]
+          read_after_build(at);
         return false;
       }
       case Op::inst: {
@@ -489,6 +491,16 @@ class Decoder {
       }
     }
     Reader::bad_opcode(op);
+  }
+
+  // See [NOTE after-build].
+  [[gnu::noinline]] void read_after_build(At at) {
+    if (r_.frame_left())
+      fail(ErrorCode::bad_frame,
+           "the loader reads data of its own after this BUILD, inside a frame");
+    r_.sync_out();
+    b_.read_after_build(at, top(), r_.source());
+    r_.resync();
   }
 
   Item integer(At at, const ParsedInt& v) {

@@ -112,6 +112,8 @@ class NoloadBuilder {
   void discarded(At, Item) {}
   void renamed(At, Item, std::string_view, std::string_view) {}
   void argument(At, uint64_t) {}
+  bool reads_after_build(At, Item&) { return false; }
+  void read_after_build(At, Item&, Source&) {}
 
  private:
   // Copies v from the scratch graph into the result's graph, without recursion; a node

@@ -27,6 +27,10 @@ class LoadObserver {
   virtual void build(At at, Value inst, Value state) = 0;
   /// A persistent id (PERSID, BINPERSID) was made into `made`.
   virtual void persistent(At at, Value pid, Value made) = 0;
+  /// Whether the loader followed reads bytes of its own after this BUILD of `inst`, and
+  /// reading them (see [NOTE after-build]).
+  virtual bool reads_after_build(At, Value) { return false; }
+  virtual void read_after_build(At, Value, Source&) {}
 
  protected:
   ~LoadObserver() = default;

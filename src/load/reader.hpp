@@ -76,6 +76,13 @@ class Reader {
     sync_in();
   }
 
+  /// After sync_out() and reads of the Source by someone else: reads on from where the
+  /// Source now is (see [NOTE after-build]).
+  void resync() { sync_in(); }
+  Source& source() noexcept { return src_; }
+  /// True inside a frame that has bytes left.
+  bool frame_left() const noexcept { return in_frame_ && frame_end_ > pos(); }
+
   /// Absolute offset of the current opcode.
   uint64_t op_offset() const noexcept { return op_offset_; }
   /// Absolute offset of the next byte to read.

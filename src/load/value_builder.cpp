@@ -332,6 +332,12 @@ class ValueBuilder final : public Rebuild {
   }
 
   void argument(At, uint64_t) {}
+  bool reads_after_build(At at, Value& inst) {
+    return observer_ && observer_->reads_after_build(at, inst);
+  }
+  void read_after_build(At at, Value& inst, Source& src) {
+    observer_->read_after_build(at, inst, src);
+  }
 
   Value persistent_text(At at, std::string_view pid) {
     Value id = g_.str(pid);

@@ -105,6 +105,8 @@ class ArgumentBuilder {
     set_int(*arg, static_cast<int64_t>(v));
     if (at.op == Op::get || at.op == Op::put) line();
   }
+  bool reads_after_build(At, Item&) { return false; }
+  void read_after_build(At, Item&, Source&) {}
 
   Item next_buffer(At) { return {}; }
   void readonly_buffer(At, Item&) {}

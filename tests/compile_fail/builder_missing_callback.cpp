@@ -56,6 +56,8 @@ struct CountingBuilder {
   Item persistent_text(At, std::string_view) {
     return 0;
   }
+  bool reads_after_build(At, Item&) { return false; }
+  void read_after_build(At, Item&, pickle::Source&) {}
   Item persistent_binary(At, Item) {
     return 0;
   }

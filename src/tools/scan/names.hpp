@@ -18,6 +18,8 @@ enum class Group : unsigned char {
   pandas,
   sklearn,
   scipy,
+  joblib,
+  timezone,
   torch,
 };
 std::string_view group_reason(Group g) noexcept;

@@ -54,6 +54,30 @@ std::string describe_callable(Value v) {
 
 class FileScan;
 
+// numpy's dtype.hasobject: an object kind anywhere in the fields or subarrays.
+bool has_object(const Dtype& d) {
+  std::vector<const Dtype*> todo{&d};
+  while (!todo.empty()) {
+    const Dtype* t = todo.back();
+    todo.pop_back();
+    if (t->kind == 'O') return true;
+    for (const Dtype::Field& f : t->fields) todo.push_back(f.type.get());
+    if (t->base) todo.push_back(t->base.get());
+  }
+  return false;
+}
+
+// Consumes n bytes of a source, a chunk at a time; false when fewer are left.
+bool skip(Source& s, uint64_t n) {
+  while (n) {
+    size_t step = static_cast<size_t>(std::min<uint64_t>(n, uint64_t(1) << 20));
+    if (!s.ensure(step)) return false;
+    s.consume(step);
+    n -= step;
+  }
+  return true;
+}
+
 // [NOTE scan-same-machine] The scanner is the value builder of the Unpickler, watched
 // (see [NOTE load-observer]): it follows the stack and the memo exactly as loading
 // does, so a name assembled through the memo, DUP, PUT after POP, STACK_GLOBAL from any
@@ -70,12 +94,15 @@ class FileScan;
 //     file of their own, after the pickle.
 class Observer final : public detail::LoadObserver {
  public:
-  Observer(FileScan& scan, const Member& member) : scan_(scan), member_(member) {}
+  Observer(FileScan& scan, const Member& member, unsigned depth)
+      : scan_(scan), member_(member), depth_(depth) {}
 
   void global(At at, std::string_view module, std::string_view name, Value) override;
   void call(At at, Value callable, Value args, Value kwargs, BuildKind how, Value made) override;
   void build(At at, Value inst, Value state) override;
   void persistent(At, Value, Value) override {}
+  bool reads_after_build(At, Value inst) override;
+  void read_after_build(At at, Value inst, Source& src) override;
 
   struct Nested {
     uint64_t offset;
@@ -89,6 +116,7 @@ class Observer final : public detail::LoadObserver {
 
   FileScan& scan_;
   const Member& member_;
+  unsigned depth_;
 };
 
 // One file's scan: the findings, and the walk through its containers.
@@ -117,12 +145,12 @@ class FileScan {
   void bytes(std::span<const uint8_t> data, const Member& member, unsigned depth);
   /// A stream: compressed layers opened, then as bytes() (archives are read whole).
   void stream(Source& src, const Member& member, unsigned depth);
+  /// One pickle; its root, or nullopt after an error finding.
+  std::optional<Value> one(Source& src, const Member& member, unsigned depth, Graph& g);
 
  private:
   // The pickles of `src` to its end (or, for `limit`, that many). See pickles().
   void pickles(Source& src, const Member& member, unsigned depth);
-  // One pickle; its root, or nullopt after an error finding.
-  std::optional<Value> one(Source& src, const Member& member, unsigned depth, Graph& g);
   void zip(std::span<const uint8_t> data, const Member& member, unsigned depth);
   void tar(std::span<const uint8_t> data, const Member& member, unsigned depth);
   void npy(std::span<const uint8_t> data, const Member& member, unsigned depth);
@@ -234,13 +262,68 @@ void Observer::build(At at, Value, Value state) {
   }
 }
 
+// [NOTE joblib-arrays] joblib.dump writes each numpy array as a NumpyArrayWrapper
+// object, and right after its BUILD, outside the pickle (the frame committed first),
+// the array itself: for an object dtype a whole pickle (read by pickle.load from the
+// file), else a padding length byte and that much padding (when the state names
+// numpy_array_alignment_bytes, joblib 1.2 and later) and the elements, as joblib's
+// NumpyUnpickler reads them. The scan skips the elements and scans the pickle.
+bool Observer::reads_after_build(At, Value inst) {
+  if (inst.kind() != Kind::Object) return false;
+  const GlobalNode* g = inst.object().callable_global();
+  return g && g->module == "joblib.numpy_pickle" && g->name == "NumpyArrayWrapper";
+}
+
+void Observer::read_after_build(At, Value inst, Source& src) {
+  const auto& states = inst.object().states;
+  if (states.empty() || !states.back().is_dict())
+    detail::fail(ErrorCode::bad_value, "a joblib NumpyArrayWrapper without its state dict");
+  const DictNode& state = states.back().dict();
+  const Value* dtype = state.find("dtype");
+  const Value* shape = state.find("shape");
+  if (!dtype || !shape || !shape->is_tuple())
+    detail::fail(ErrorCode::bad_value, "a joblib NumpyArrayWrapper without a dtype and a shape");
+  Dtype d;
+  try {
+    d = dtype_from_value(*dtype);
+  } catch (const PickleError& e) {
+    detail::fail(ErrorCode::bad_value, std::string("a joblib array's dtype: ") + e.what());
+  }
+  if (has_object(d)) {
+    Graph g;
+    if (!scan_.one(src, member_, depth_, g))
+      detail::fail(ErrorCode::bad_value, "the pickle of a joblib object array could not be read");
+    return;
+  }
+  uint64_t count = 1;
+  for (Value n : shape->items()) {
+    if (!n.is_int() || n.is_bigint() || n.raw_int() < 0 ||
+        __builtin_mul_overflow(count, uint64_t(n.raw_int()), &count))
+      detail::fail(ErrorCode::bad_value, "a joblib array's shape is not a tuple of sizes");
+  }
+  uint64_t nbytes;
+  if (__builtin_mul_overflow(count, d.itemsize, &nbytes))
+    detail::fail(ErrorCode::bad_value, "a joblib array's size overflows");
+  if (const Value* align = state.find("numpy_array_alignment_bytes"); align && !align->is_none()) {
+    if (!src.ensure(1))
+      detail::fail(ErrorCode::truncated, "the input ends before a joblib array's padding");
+    uint8_t padding = src.window()[0];
+    src.consume(1);
+    if (!skip(src, padding))
+      detail::fail(ErrorCode::truncated, "the input ends inside a joblib array's padding");
+  }
+  if (!skip(src, nbytes))
+    detail::fail(ErrorCode::truncated, "the input ends inside a joblib array's " +
+                                           std::to_string(nbytes) + " bytes of data");
+}
+
 // ---- the walk ------------------------------------------------------------------------
 
 std::optional<Value> FileScan::one(Source& src, const Member& member, unsigned depth, Graph& g) {
   detail::MachineState<Value> state;  // a new memo, as each pickle.load(f) has
   detail::StrictDeferred deferred;
   size_t cursor = 0;
-  Observer observer(*this, member);
+  Observer observer(*this, member, depth);
   std::optional<Value> root;
   ++report_.pickles;
   try {
@@ -438,15 +521,7 @@ void FileScan::npy(std::span<const uint8_t> data, const Member& member, unsigned
   if (!descr) return error(member, 10, "", "the .npy header has no 'descr'");
   bool object = false;
   try {
-    Dtype d = dtype_from_value(*descr);
-    std::vector<const Dtype*> todo{&d};
-    while (!todo.empty() && !object) {
-      const Dtype* t = todo.back();
-      todo.pop_back();
-      object = t->kind == 'O';
-      for (const Dtype::Field& f : t->fields) todo.push_back(f.type.get());
-      if (t->base) todo.push_back(t->base.get());
-    }
+    object = has_object(dtype_from_value(*descr));
   } catch (const PickleError& e) {
     return error(member, 10, "", e.what());
   }
