@@ -62,7 +62,8 @@ class Inflate;
 /// bytes are an error); bzip2 and xz streams one after another, bytes after the last
 /// that do not begin another stream ignored; zlib one stream, bytes after it ignored.
 /// Offsets of the Unpickler's errors are in the decompressed bytes. Throws
-/// ContainerError. `compressed` must outlive this source.
+/// ContainerError; the bytes decompressed before a corruption are delivered first, and
+/// the error comes when the reader asks for more. `compressed` must outlive this source.
 class DecompressSource final : public Source {
  public:
   DecompressSource(Source& compressed PICKLE_LIFETIMEBOUND, Container kind,
@@ -95,6 +96,8 @@ class DecompressSource final : public Source {
   uint64_t ignored_ = 0;
   int stalled_ = 0;  // steps in a row without progress at the end of the input
   bool done_ = false;
+  std::string failure_;  // a corruption after good bytes, raised past them
+  uint64_t failure_offset_ = 0;
 };
 
 /// A source with the compressed layers around its pickles opened: `source()` reads the

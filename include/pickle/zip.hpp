@@ -51,6 +51,13 @@ class ZipArchive {
   /// The first member of that name in central directory order (as PyTorch's reader
   /// picks it), or nullptr.
   const ZipMember* find(std::string_view name) const noexcept;
+  /// The member's data as it lies in the archive (compressed_size bytes from
+  /// data_offset), whatever its method and flags claim: what a reader that ignores them
+  /// (PyTorch's, for the encryption flag) reads, and what a scanner must see.
+  std::span<const uint8_t> data(const ZipMember& member) const noexcept {
+    return bytes_.subspan(static_cast<size_t>(member.data_offset),
+                          static_cast<size_t>(member.compressed_size));
+  }
   /// A stored member's bytes, without a copy. ContainerError for a compressed member.
   /// The CRC is not checked (that would read all of it; see docs/containers.md).
   std::span<const uint8_t> stored_bytes(const ZipMember& member) const;

@@ -64,6 +64,8 @@ bool DecompressSource::refill(size_t need) {
     have += decompress_into(buf_.data() + have, want);
     set_window(buf_.data(), buf_.data(), buf_.data() + have, base_);
   }
+  if (have < need && !failure_.empty())
+    throw ContainerError(ErrorCode::bad_container, kind_, failure_offset_, failure_);
   return have >= need;
 }
 
@@ -77,7 +79,16 @@ size_t DecompressSource::decompress_into(uint8_t* out, size_t room) {
       s = inflate_->step(w.data(), w.size(), out + written, room - written, w.empty());
     } catch (const detail::InflateFailure& f) {
       in_.consume(f.read);  // the offset says how far the decoder got
-      fail(ErrorCode::bad_container, f.what());
+      // [NOTE corrupt-tail] What decompressed before the corruption is delivered, as a
+      // reader of the stream (Python's gzip module, a pickle loaded from it) gets it:
+      // the error comes when the reader asks for more.
+      if (written + f.written == 0) fail(ErrorCode::bad_container, f.what());
+      written += f.written;
+      produced_ += f.written;
+      failure_ = f.what();
+      failure_offset_ = in_.offset();
+      done_ = true;
+      break;
     }
     in_.consume(s.read);
     written += s.written;

@@ -21,12 +21,15 @@ struct InflateStep {
   bool stream_end = false;  ///< the stream (member) ended; reset() starts the next one
 };
 
-/// Malformed compressed data: the library's own words, and how many bytes of the input
-/// the failed step read. DecompressSource turns it into a ContainerError with the offset.
+/// Malformed compressed data: the library's own words, how many bytes of the input the
+/// failed step read, and how many it wrote before failing (good bytes, which are
+/// delivered). DecompressSource turns it into a ContainerError with the offset.
 struct InflateFailure : std::runtime_error {
-  explicit InflateFailure(const char* what, size_t read_before_failing = 0)
-      : std::runtime_error(what), read(read_before_failing) {}
+  explicit InflateFailure(const char* what, size_t read_before_failing = 0,
+                          size_t written_before_failing = 0)
+      : std::runtime_error(what), read(read_before_failing), written(written_before_failing) {}
   size_t read;
+  size_t written;
 };
 
 class Inflate {

@@ -31,13 +31,15 @@ class Bzip2Inflate final : public Inflate {
       case BZ_STREAM_END: s.stream_end = true; break;
       case BZ_OK: break;
       case BZ_MEM_ERROR: throw std::bad_alloc();
-      case BZ_DATA_ERROR_MAGIC: throw InflateFailure("not a bzip2 stream (bad magic)", s.read);
+      case BZ_DATA_ERROR_MAGIC:
+        throw InflateFailure("not a bzip2 stream (bad magic)", s.read, s.written);
       case BZ_DATA_ERROR:
-        throw InflateFailure("invalid compressed data (bad block or CRC)", s.read);
-      default: throw InflateFailure("invalid compressed data", s.read);
+        throw InflateFailure("invalid compressed data (bad block or CRC)", s.read, s.written);
+      default: throw InflateFailure("invalid compressed data", s.read, s.written);
     }
     if (!s.stream_end && input_ends && z_.avail_in == 0 && z_.avail_out > 0)
-      throw InflateFailure("the compressed data ends before the end of the stream", s.read);
+      throw InflateFailure("the compressed data ends before the end of the stream", s.read,
+                           s.written);
     return s;
   }
 

@@ -28,15 +28,19 @@ class XzInflate final : public Inflate {
       case LZMA_OK: break;
       case LZMA_BUF_ERROR:
         if (input_ends)
-          throw InflateFailure("the compressed data ends before the end of the stream", s.read);
+          throw InflateFailure("the compressed data ends before the end of the stream", s.read,
+                               s.written);
         break;
       case LZMA_MEM_ERROR: throw std::bad_alloc();
       case LZMA_MEMLIMIT_ERROR:
-        throw InflateFailure("the stream needs more memory than the decoder's limit", s.read);
-      case LZMA_FORMAT_ERROR: throw InflateFailure("not an xz stream (bad magic)", s.read);
-      case LZMA_OPTIONS_ERROR: throw InflateFailure("unsupported compression options", s.read);
-      case LZMA_DATA_ERROR: throw InflateFailure("invalid compressed data", s.read);
-      default: throw InflateFailure("invalid compressed data", s.read);
+        throw InflateFailure("the stream needs more memory than the decoder's limit", s.read,
+                             s.written);
+      case LZMA_FORMAT_ERROR:
+        throw InflateFailure("not an xz stream (bad magic)", s.read, s.written);
+      case LZMA_OPTIONS_ERROR:
+        throw InflateFailure("unsupported compression options", s.read, s.written);
+      case LZMA_DATA_ERROR: throw InflateFailure("invalid compressed data", s.read, s.written);
+      default: throw InflateFailure("invalid compressed data", s.read, s.written);
     }
     return s;
   }

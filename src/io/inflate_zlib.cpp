@@ -37,12 +37,14 @@ class ZlibInflate final : public Inflate {
       case Z_OK:
       case Z_BUF_ERROR: break;  // no progress: it needs input or room (checked below)
       case Z_MEM_ERROR: throw std::bad_alloc();
-      case Z_NEED_DICT: throw InflateFailure("the stream needs a preset dictionary", s.read);
-      default: throw InflateFailure(z_.msg ? z_.msg : "invalid compressed data", s.read);
+      case Z_NEED_DICT:
+        throw InflateFailure("the stream needs a preset dictionary", s.read, s.written);
+      default: throw InflateFailure(z_.msg ? z_.msg : "invalid compressed data", s.read, s.written);
     }
     // All input taken, room left, and not at the end: it needs bytes that never come.
     if (!s.stream_end && input_ends && z_.avail_in == 0 && z_.avail_out > 0)
-      throw InflateFailure("the compressed data ends before the end of the stream", s.read);
+      throw InflateFailure("the compressed data ends before the end of the stream", s.read,
+                           s.written);
     return s;
   }
 
