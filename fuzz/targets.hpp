@@ -4,6 +4,7 @@
 // error escaping, or __builtin_trap() when a checked property fails.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -16,6 +17,7 @@
 
 #include "graph_program.hpp"
 #include "pickle/pickle.hpp"
+#include "pickle/tar.hpp"
 #include "pickle/tools/dis.hpp"
 #include "pickle/tools/ops.hpp"
 #include "same_shape.hpp"
@@ -731,6 +733,54 @@ inline void tensor_file_target(const uint8_t* data, size_t size) {
     }
   } catch (const PickleError&) {
   }
+}
+
+/// [NOTE scan-agreement] The scanner loads with the value builder, observed (see [NOTE
+/// scan-same-machine] in src/tools/scan/scanner.cpp), so on a stream of pickles it
+/// accepts and refuses exactly what loading does: each pickle in turn with a fresh
+/// memo, the same error at the same byte. And it never crashes, hangs or leaks on any
+/// input, containers included; its verdict is its worst finding's.
+inline void scan_target(const uint8_t* data, size_t size) {
+  std::span<const uint8_t> in(data, size);
+  ScanOptions options;
+  options.limits = tight_options().limits;
+  options.zip.max_members = 64;
+  options.zip.decompress.max_decompressed = 8 << 20;
+  options.containers.max_decompressed = 8 << 20;
+  options.joblib_arrays = false;  // read as pickle.load reads them, for the comparison
+  ScanReport report = scan_bytes(in, options);
+  Verdict worst = Verdict::safe;
+  const Finding* scan_error = nullptr;
+  for (const Finding& f : report.findings) {
+    if (f.why.empty()) __builtin_trap();
+    worst = std::max(worst, f.verdict);
+    if (f.verdict == Verdict::error && f.member.empty() && !scan_error) scan_error = &f;
+  }
+  if (worst != report.verdict) __builtin_trap();
+
+  if (size == 0) {
+    if (!scan_error) __builtin_trap();
+    return;
+  }
+  if (detect_container(in) != Container::none || TarArchive::looks_like_tar(in)) return;
+  LoadOptions load = tight_options();
+  load.py2_str.encoding = "latin1";
+  load.python_literals = true;
+  MemorySource src(in);
+  Graph graph;
+  std::optional<uint64_t> load_error;
+  try {
+    Unpickler unpickler(src, load);
+    for (size_t n = 0; !unpickler.at_end(); ++n) {
+      unpickler.clear_memo();
+      Value v = unpickler.load(graph);
+      if (n == 0 && is_torch_legacy_magic(v)) return;  // the scan reads five pickles
+    }
+  } catch (const UnpicklingError& e) {
+    load_error = e.offset();
+  }
+  if (load_error.has_value() != (scan_error != nullptr)) __builtin_trap();
+  if (load_error && *load_error != scan_error->offset) __builtin_trap();
 }
 
 }  // namespace pickle::fuzz

@@ -5,7 +5,7 @@
 #   bash scripts/fuzz.sh [SECONDS] [TARGET...]     # default: 60 s, every target
 #
 # Targets: load_fuzzer roundtrip_fuzzer graph_fuzzer dis_fuzzer builders_fuzzer typed_fuzzer
-# decompress_fuzzer zip_fuzzer tensor_file_fuzzer
+# decompress_fuzzer zip_fuzzer tensor_file_fuzzer scan_fuzzer
 # (fuzz/targets.hpp).
 # The corpus of a target lives in build/fuzz-corpus/<target> and grows from run to
 # run; the seeds come from scripts/fuzz-corpus.py. Crashes, timeouts and leaks are
@@ -18,7 +18,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ALL_TARGETS=(load_fuzzer roundtrip_fuzzer graph_fuzzer dis_fuzzer builders_fuzzer typed_fuzzer
-             decompress_fuzzer zip_fuzzer tensor_file_fuzzer)
+             decompress_fuzzer zip_fuzzer tensor_file_fuzzer scan_fuzzer)
 
 seconds=60
 if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then
@@ -62,7 +62,7 @@ for t in "${targets[@]}"; do
     python3 scripts/fuzz-corpus.py --compressed "$seed" "$corpus"
   elif [[ ! -d $corpus && $t == zip_fuzzer ]]; then
     python3 scripts/fuzz-corpus.py --zip "$seed" "$corpus"
-  elif [[ ! -d $corpus && $t == tensor_file_fuzzer ]]; then
+  elif [[ ! -d $corpus && ( $t == tensor_file_fuzzer || $t == scan_fuzzer ) ]]; then
     python3 scripts/fuzz-corpus.py --tensors "$seed" "$corpus"
   elif [[ ! -d $corpus ]]; then
     mkdir -p "$corpus"

@@ -129,6 +129,12 @@ struct LoadOptions {
   /// Map Python 2 module and name to Python 3 ones (CPython's _compat_pickle) when the
   /// pickle's protocol is below 3.
   bool fix_imports = true;
+  /// Also accept the INT, LONG and FLOAT lines that only Python's pure unpickler
+  /// (pickle._Unpickler, which joblib.load uses) reads: int() and float() with
+  /// whitespace and underscores, an overflowing float as inf. Off: refused as CPython's
+  /// C unpickler (pickle.loads) refuses them. The scanner turns it on, so that a line
+  /// one of the two loaders reads never stops a scan.
+  bool python_literals = false;
   /// Refuse (UnpicklingError) every global not in `allowed_globals`.
   bool strict = false;
   /// (module, name) pairs allowed in strict mode, after fix_imports.

@@ -74,6 +74,10 @@ struct ScanOptions {
   /// How deep pickles nested in pickles (bytes given to pickle.loads) and archives
   /// nested in archives are followed; deeper ones fail the scan.
   unsigned max_nesting = 8;
+  /// Read the bytes after each joblib NumpyArrayWrapper as joblib.load does (the
+  /// array's data, skipped, or a nested pickle, scanned); false: as pickle.load would,
+  /// as the pickle's next opcodes.
+  bool joblib_arrays = true;
 };
 
 /// One thing a scan reports.

@@ -259,13 +259,15 @@ class Decoder {
       case Op::int_: {
         bool boolean = false;
         r_.int_line(int_, boolean, refused_);
-        if (kMachine && !refused_.empty()) fail(ErrorCode::bad_argument, refused_);
+        if (kMachine && !refused_.empty() && !opt_.python_literals)
+          fail(ErrorCode::bad_argument, refused_);
         if (boolean) return push(b_.boolean(at, int_.value == 1)), false;
         return push(integer(at, int_)), false;
       }
       case Op::long_:
         r_.long_line(int_, refused_);
-        if (kMachine && !refused_.empty()) fail(ErrorCode::bad_argument, refused_);
+        if (kMachine && !refused_.empty() && !opt_.python_literals)
+          fail(ErrorCode::bad_argument, refused_);
         return push(integer(at, int_)), false;
       case Op::binint: return push(b_.integer(at, r_.int4("BININT"))), false;
       case Op::binint1: return push(b_.integer(at, r_.uint1("BININT1"))), false;
@@ -302,7 +304,8 @@ class Decoder {
       // Floats
       case Op::float_: {
         double d = r_.float_line(refused_);
-        if (kMachine && !refused_.empty()) fail(ErrorCode::bad_argument, refused_);
+        if (kMachine && !refused_.empty() && !opt_.python_literals)
+          fail(ErrorCode::bad_argument, refused_);
         return push(b_.floating(at, d)), false;
       }
       case Op::binfloat: return push(b_.floating(at, r_.float8())), false;

@@ -26,6 +26,7 @@ constexpr Target kTargets[] = {
     {"decompress", pickle::fuzz::decompress_target},
     {"zip", pickle::fuzz::zip_target},
     {"tensor_file", pickle::fuzz::tensor_file_target},
+    {"scan", pickle::fuzz::scan_target},
 };
 
 TEST(Regressions, EveryFileReplaysCleanly) {

@@ -128,6 +128,8 @@ class FileScan {
     // Every byte is a latin-1 character: a Python 2 str never fails to decode, and a
     // name with a byte outside ASCII is never a trusted (ASCII) name.
     load_.py2_str.encoding = "latin1";
+    // A line either CPython unpickler reads is read (see LoadOptions::python_literals).
+    load_.python_literals = true;
   }
 
   void add(const Member& member, uint64_t offset, std::string opcode, Verdict verdict,
@@ -139,6 +141,7 @@ class FileScan {
     add(member, offset, std::move(opcode), Verdict::error, "", std::move(why));
   }
   const AllowList& allow() const { return opt_.allow; }
+  bool joblib_arrays() const { return opt_.joblib_arrays; }
   void count_global() { ++report_.globals; }
 
   /// Bytes held in memory: a container by content, or pickles.
@@ -269,7 +272,7 @@ void Observer::build(At at, Value, Value state) {
 // numpy_array_alignment_bytes, joblib 1.2 and later) and the elements, as joblib's
 // NumpyUnpickler reads them. The scan skips the elements and scans the pickle.
 bool Observer::reads_after_build(At, Value inst) {
-  if (inst.kind() != Kind::Object) return false;
+  if (inst.kind() != Kind::Object || !scan_.joblib_arrays()) return false;
   const GlobalNode* g = inst.object().callable_global();
   return g && g->module == "joblib.numpy_pickle" && g->name == "NumpyArrayWrapper";
 }
