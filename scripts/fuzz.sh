@@ -62,8 +62,12 @@ for t in "${targets[@]}"; do
     python3 scripts/fuzz-corpus.py --compressed "$seed" "$corpus"
   elif [[ ! -d $corpus && $t == zip_fuzzer ]]; then
     python3 scripts/fuzz-corpus.py --zip "$seed" "$corpus"
-  elif [[ ! -d $corpus && ( $t == tensor_file_fuzzer || $t == scan_fuzzer ) ]]; then
+  elif [[ ! -d $corpus && $t == tensor_file_fuzzer ]]; then
     python3 scripts/fuzz-corpus.py --tensors "$seed" "$corpus"
+  elif [[ ! -d $corpus && $t == scan_fuzzer ]]; then
+    # The files a scan opens: pickles, and the containers tensors live in.
+    python3 scripts/fuzz-corpus.py --tensors "$seed" "$corpus"
+    cp "$seed"/* "$corpus"/
   elif [[ ! -d $corpus ]]; then
     mkdir -p "$corpus"
     cp "$seed"/* "$corpus"/

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -114,6 +115,9 @@ class Observer final : public detail::LoadObserver {
  private:
   void collect_bytes(At at, const std::string& loader, Value args, Value kwargs);
 
+  // Nodes collect_bytes has visited: each is visited once per pickle, however often
+  // the memo names it, so repeated calls cost no more than the graph holds.
+  std::unordered_set<const Node*> visited_;
   FileScan& scan_;
   const Member& member_;
   unsigned depth_;
@@ -152,7 +156,7 @@ class FileScan {
   std::optional<Value> one(Source& src, const Member& member, unsigned depth, Graph& g);
 
  private:
-  // The pickles of `src` to its end (or, for `limit`, that many). See pickles().
+  // The pickles of `src` to its end; a legacy torch.save file's five.
   void pickles(Source& src, const Member& member, unsigned depth);
   void zip(std::span<const uint8_t> data, const Member& member, unsigned depth);
   void tar(std::span<const uint8_t> data, const Member& member, unsigned depth);
@@ -211,14 +215,14 @@ void Observer::call(At at, Value callable, Value args, Value kwargs, BuildKind h
 }
 
 // The bytes reachable from a nested loader's arguments (through tuples, lists, dicts
-// and the arguments of objects such as io.BytesIO(...)), visiting a bounded number of
-// values with an explicit stack.
+// and the arguments of objects such as io.BytesIO(...)), with an explicit stack; a node
+// already visited in this pickle is not visited again (its bytes are scanned once).
 void Observer::collect_bytes(At at, const std::string& loader, Value args, Value kwargs) {
   std::vector<Value> todo{args, kwargs};
-  size_t visited = 0;
-  while (!todo.empty() && visited++ < 4096) {
+  while (!todo.empty()) {
     Value v = todo.back();
     todo.pop_back();
+    if (!v.is_node() || !visited_.insert(v.node()).second) continue;
     switch (v.kind()) {
       case Kind::Bytes:
       case Kind::ByteArray: nested.push_back({at.offset, loader, std::string(v.as_bytes())}); break;
@@ -629,7 +633,9 @@ ScanReport scan_file(const std::string& path, const ScanOptions& options) {
     FileSource in(path);
     std::span<const uint8_t> all = in.mapping();
     if (!all.empty()) {
-      advise(all, Access::random);  // an archive's tensors are never read
+      // An archive's tensors are never read: no read-ahead around what is.
+      bool archive = detect_container(all) == Container::zip || TarArchive::looks_like_tar(all);
+      advise(all, archive ? Access::random : Access::sequential);
       scan.bytes(all, {}, 0);
     } else {
       scan.stream(in, {}, 0);
