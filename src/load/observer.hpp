@@ -10,7 +10,7 @@ namespace pickle::detail {
 // [NOTE load-observer] The scanner must see what loading does on the very machine that
 // loads, not on a second reading of the stream (see [NOTE scan-same-machine] in
 // src/tools/scan/scanner.cpp). So the value builder (value_builder.cpp) calls an
-// observer, when one is given, after it has made each of these; the observer sees the
+// observer, when one is given, at each of the steps below; the observer sees the
 // Values the load holds at that moment (a name assembled through the memo arrives as
 // the Global it became) and changes nothing. Without an observer, each hook is one
 // predictable branch.
@@ -25,8 +25,6 @@ class LoadObserver {
   virtual void call(At at, Value callable, Value args, Value kwargs, BuildKind how, Value made) = 0;
   /// BUILD of `state` into `inst`, before the builder applies it.
   virtual void build(At at, Value inst, Value state) = 0;
-  /// A persistent id (PERSID, BINPERSID) was made into `made`.
-  virtual void persistent(At at, Value pid, Value made) = 0;
   /// Whether the loader followed reads bytes of its own after this BUILD of `inst`, and
   /// reading them (see [NOTE after-build]).
   virtual bool reads_after_build(At, Value) { return false; }

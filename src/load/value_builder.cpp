@@ -339,25 +339,17 @@ class ValueBuilder final : public Rebuild {
     observer_->read_after_build(at, inst, src);
   }
 
-  Value persistent_text(At at, std::string_view pid) {
+  Value persistent_text(At, std::string_view pid) {
     Value id = g_.str(pid);
-    Value made;
-    if (opt_.persistent_load) {
-      made = call_persistent_load(id);
-    } else {
-      made = g_.persistent_ref(id);
-      made.node()->flags |= kTextPid;
-    }
-    if (observer_) [[unlikely]]
-      observer_->persistent(at, id, made);
-    return made;
+    if (opt_.persistent_load) return call_persistent_load(id);
+    Value r = g_.persistent_ref(id);
+    r.node()->flags |= kTextPid;
+    return r;
   }
-  Value persistent_binary(At at, Value pid) {
+  Value persistent_binary(At, Value pid) {
     use(pid);
-    Value made = opt_.persistent_load ? call_persistent_load(pid) : g_.persistent_ref(pid);
-    if (observer_) [[unlikely]]
-      observer_->persistent(at, pid, made);
-    return made;
+    if (opt_.persistent_load) return call_persistent_load(pid);
+    return g_.persistent_ref(pid);
   }
 
  private:

@@ -101,7 +101,6 @@ class Observer final : public detail::LoadObserver {
   void global(At at, std::string_view module, std::string_view name, Value) override;
   void call(At at, Value callable, Value args, Value kwargs, BuildKind how, Value made) override;
   void build(At at, Value inst, Value state) override;
-  void persistent(At, Value, Value) override {}
   bool reads_after_build(At, Value inst) override;
   void read_after_build(At at, Value inst, Source& src) override;
 
