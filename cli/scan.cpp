@@ -221,7 +221,7 @@ int run(const Args& a) {
       }
       std::stringstream text;
       text << in.rdbuf();
-      options.allow.add_policy(text.str());
+      options.add_policy(text.str());
     }
   } catch (const UsageError& e) {
     std::fprintf(stderr, "pickle scan: %s\n", e.what());
@@ -310,7 +310,8 @@ std::function<int()> add_scan(CLI::App& app) {
                   "Also trust this global: module.qualname as the pickle names it, or module.* "
                   "(repeatable)");
   cmd->add_option("--policy", args->policies,
-                  "A policy file, JSON {\"allow\": [names...]} (repeatable)");
+                  "A policy file, JSON {\"allow\": [names...], \"extensions\": [[module, "
+                  "name, code]...]} (repeatable)");
   cmd->add_flag("--strict", args->strict,
                 "Trust only the builtin data types (and their reconstructors)");
   cmd->add_option("--jobs,-j", args->jobs, "Files scanned at once (default: the number of cores)")

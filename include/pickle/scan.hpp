@@ -20,6 +20,7 @@
 
 #include "pickle/container.hpp"
 #include "pickle/load.hpp"
+#include "pickle/registry.hpp"
 #include "pickle/zip.hpp"
 
 namespace pickle {
@@ -49,9 +50,6 @@ class AllowList {
   /// (`mypkg.models.Net`), or `module.*` for every name of that exact module. Throws
   /// UsageError when it is empty or ends in a dot.
   void allow(std::string_view dotted);
-  /// Reads a policy file's text: a JSON object {"allow": ["name", ...]}. Throws
-  /// UsageError naming what is wrong.
-  void add_policy(std::string_view json_text);
 
   /// The verdict on the global module.name, and why.
   Verdict judge(std::string_view module, std::string_view name, std::string& why) const;
@@ -68,9 +66,10 @@ struct ScanOptions {
   Limits limits;
   ContainerLimits containers;
   ZipLimits zip;
-  /// Extension codes (copyreg.add_extension) a loader of these files has registered;
-  /// without them an EXT opcode cannot be resolved and fails the scan.
-  const Registry* registry = nullptr;
+  /// Extension codes (copyreg.add_extension) the loading program has registered;
+  /// without them an EXT opcode cannot be resolved and fails the scan (as it fails
+  /// CPython's load, whose registry is empty until a program fills it).
+  Registry extensions;
   /// How deep pickles nested in pickles (bytes given to pickle.loads) and archives
   /// nested in archives are followed; deeper ones fail the scan.
   unsigned max_nesting = 8;
@@ -78,6 +77,13 @@ struct ScanOptions {
   /// array's data, skipped, or a nested pickle, scanned); false: as pickle.load would,
   /// as the pickle's next opcodes.
   bool joblib_arrays = true;
+
+  /// Reads a policy file's text, a JSON object with either key or both:
+  ///   {"allow": ["module.qualname", "module.*", ...],
+  ///    "extensions": [["module", "qualname", code], ...]}
+  /// `allow` as AllowList::allow; `extensions` as copyreg.add_extension in the loading
+  /// program. Throws UsageError naming what is wrong.
+  void add_policy(std::string_view json_text);
 };
 
 /// One thing a scan reports.

@@ -192,10 +192,8 @@ TEST(Scan, ExtensionCodesNeedTheLoadersRegistry) {
   EXPECT_EQ(unresolved.verdict, Verdict::error);
   ASSERT_FALSE(unresolved.findings.empty());
   EXPECT_EQ(unresolved.findings[0].opcode, "EXT1");
-  pickle::Registry reg;
-  reg.add_extension("posix", "system", 5);
   ScanOptions o;
-  o.registry = &reg;
+  o.extensions.add_extension("posix", "system", 5);
   ScanReport resolved = scan(ext, o);
   EXPECT_EQ(resolved.verdict, Verdict::unsafe);
   ASSERT_NE(find(resolved, "posix.system"), nullptr);
@@ -308,13 +306,24 @@ TEST(Scan, AllowListAndPolicy) {
   m.allow.allow("__main__.*");
   EXPECT_EQ(scan(user, m).verdict, Verdict::safe);
   ScanOptions p;
-  p.allow.add_policy(R"({"allow": ["__main__.Model", "mypkg.*"]})");
+  p.add_policy(R"({"allow": ["__main__.Model", "mypkg.*"]})");
   EXPECT_EQ(scan(user, p).verdict, Verdict::safe);
   for (const char* bad : {"[]", "{\"deny\": []}", "{\"allow\": [1]}", "{\"allow\": \"x\"}", "{",
-                          "{\"allow\": [\"a..b\"]}"}) {
-    AllowList a;
-    EXPECT_THROW(a.add_policy(bad), pickle::UsageError) << bad;
+                          "{\"allow\": [\"a..b\"]}", "{\"extensions\": [[\"m\", \"n\"]]}",
+                          "{\"extensions\": [[\"m\", \"n\", 0]]}",
+                          "{\"extensions\": [[\"m\", \"n\", 1], [\"o\", \"p\", 1]]}"}) {
+    ScanOptions b;
+    EXPECT_THROW(b.add_policy(bad), pickle::UsageError) << bad;
   }
+  // A policy's extension codes resolve EXT opcodes as the loading program would.
+  ScanOptions ext;
+  ext.add_policy(R"({"extensions": [["__main__", "Model", 300]]})");
+  std::string by_code = py_bytes(R"(\x80\x02\x83\x2c\x01)\x81.)");
+  EXPECT_EQ(scan(by_code).verdict, Verdict::error);
+  ScanReport resolved = scan(by_code, ext);
+  EXPECT_EQ(resolved.verdict, Verdict::unknown);
+  ASSERT_NE(find(resolved, "__main__.Model"), nullptr);
+  EXPECT_EQ(find(resolved, "__main__.Model")->opcode, "EXT2");
   AllowList a;
   EXPECT_THROW(a.allow(""), pickle::UsageError);
   EXPECT_THROW(a.allow("os."), pickle::UsageError);

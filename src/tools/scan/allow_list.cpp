@@ -3,7 +3,6 @@
 #include <string>
 
 #include "pickle/scan.hpp"
-#include "text/literal_parse.hpp"
 #include "tools/scan/names.hpp"
 
 namespace pickle {
@@ -44,24 +43,6 @@ void AllowList::allow(std::string_view dotted) {
     throw UsageError("not a dotted name to allow: '" + std::string(dotted) + "'");
   auto at = std::lower_bound(into.begin(), into.end(), name);
   if (at == into.end() || *at != name) into.insert(at, std::move(name));
-}
-
-void AllowList::add_policy(std::string_view json_text) {
-  Graph g;
-  Value v;
-  detail::LiteralError error;
-  if (!detail::parse_literal(json_text, g, v, error))
-    throw UsageError("policy: at byte " + std::to_string(error.offset) + ": " + error.what);
-  if (!v.is_dict()) throw UsageError("policy: not a JSON object of the form {\"allow\": [...]}");
-  for (const auto& [key, value] : v.dict().entries) {
-    if (!key.is_str() || key.as_str() != "allow")
-      throw UsageError("policy: unknown key (only \"allow\" is read)");
-    if (!value.is_list()) throw UsageError("policy: \"allow\" is not a list of names");
-    for (Value name : value.items()) {
-      if (!name.is_str()) throw UsageError("policy: \"allow\" holds something that is not a name");
-      allow(name.as_str());
-    }
-  }
 }
 
 Verdict AllowList::judge(std::string_view module, std::string_view name, std::string& why) const {

@@ -127,7 +127,7 @@ class FileScan {
  public:
   FileScan(const ScanOptions& options, ScanReport& report) : opt_(options), report_(report) {
     load_.limits = options.limits;
-    load_.registry = options.registry;
+    load_.registry = &options.extensions;
     // Every byte is a latin-1 character: a Python 2 str never fails to decode, and a
     // name with a byte outside ASCII is never a trusted (ASCII) name.
     load_.py2_str.encoding = "latin1";
