@@ -293,6 +293,27 @@ TEST(Scan, NpyObjectArrays) {
   ASSERT_NE(find(o, "posix.system"), nullptr);
 }
 
+TEST(Scan, JoblibFilesAreReadBothWays) {
+  // A NumpyArrayWrapper of 26 uint8 (no alignment padding, as joblib before 1.2 wrote
+  // it) whose "array data" is opcodes that call posix.system: joblib.load reads an
+  // array, pickle.load runs the call. The scan follows joblib, then pickle.load.
+  std::string wrapper = py_bytes(
+      R"(\x80\x02cjoblib.numpy_pickle\nNumpyArrayWrapper\nq\x00)\x81q\x01}q\x02(X\x08\x00\x00\x00subclassq\x03cnumpy\nndarray\nq\x04X\x05\x00\x00\x00shapeq\x05K\x1a\x85q\x06X\x05\x00\x00\x00orderq\x07X\x01\x00\x00\x00Cq\x08X\x05\x00\x00\x00dtypeq\tcnumpy\ndtype\nq\nX\x02\x00\x00\x00u1q\x0b\x89\x88\x87q\x0cRq\r(K\x03X\x01\x00\x00\x00|q\x0eNNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tq\x0fbX\n\x00\x00\x00allow_mmapq\x10\x89ub)");
+  std::string data = "cposix\nsystem\n(S'true'\ntR0";
+  ASSERT_EQ(data.size(), 26u);
+  ScanReport r = scan(wrapper + data + ".");
+  EXPECT_EQ(r.verdict, Verdict::unsafe);
+  const Finding* f = find(r, "posix.system");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->offset, wrapper.size());
+  EXPECT_NE(f->why.find("as pickle.load reads"), std::string::npos) << f->why;
+  // Plain array data: safe, read as joblib reads it (pickle.load would fail there).
+  ScanReport plain = scan(wrapper + std::string(26, '\x07') + ".");
+  EXPECT_EQ(plain.verdict, Verdict::safe);
+  // Cut inside the array's data: fails closed.
+  EXPECT_EQ(scan(wrapper + std::string(20, '\x07')).verdict, Verdict::error);
+}
+
 TEST(Scan, AllowListAndPolicy) {
   std::string user = py_bytes(R"(\x80\x02c__main__\nModel\n)\x81.)");
   ScanReport r = scan(user);

@@ -145,6 +145,10 @@ class FileScan {
   }
   const AllowList& allow() const { return opt_.allow; }
   bool joblib_arrays() const { return opt_.joblib_arrays; }
+  /// Whether joblib's arrays were read as joblib.load reads them (see
+  /// [NOTE joblib-arrays]).
+  bool followed_joblib() const { return followed_joblib_; }
+  void note_joblib() { followed_joblib_ = true; }
   void count_global() { ++report_.globals; }
 
   /// Bytes held in memory: a container by content, or pickles.
@@ -173,6 +177,7 @@ class FileScan {
   const ScanOptions& opt_;
   ScanReport& report_;
   LoadOptions load_;
+  bool followed_joblib_ = false;
 };
 
 // ---- the observer ----------------------------------------------------------------
@@ -281,6 +286,7 @@ bool Observer::reads_after_build(At, Value inst) {
 }
 
 void Observer::read_after_build(At, Value inst, Source& src) {
+  scan_.note_joblib();
   const auto& states = inst.object().states;
   if (states.empty() || !states.back().is_dict())
     detail::fail(ErrorCode::bad_value, "a joblib NumpyArrayWrapper without its state dict");
@@ -612,12 +618,37 @@ void settle(ScanReport& report) {
   for (const Finding& f : report.findings) report.verdict = std::max(report.verdict, f.verdict);
 }
 
+// [NOTE joblib-two-readers] A joblib file has two readers: joblib.load reads the bytes
+// after each NumpyArrayWrapper as the array, pickle.load as opcodes. The scan follows
+// joblib; when it did, it reads the file again as pickle.load would, and adds what that
+// reading finds to be unsafe (a payload laid out as "array data" for pickle.load). What
+// array bytes read as opcodes name otherwise is noise, and an error there is expected.
+void scan_whole(FileScan& scan, std::span<const uint8_t> bytes, const ScanOptions& options,
+                ScanReport& report) {
+  scan.bytes(bytes, {}, 0);
+  if (!scan.followed_joblib()) return;
+  ScanOptions plain_options = options;
+  plain_options.joblib_arrays = false;
+  ScanReport plain;
+  FileScan rescan(plain_options, plain);
+  rescan.bytes(bytes, {}, 0);
+  for (Finding& f : plain.findings) {
+    if (f.verdict != Verdict::unsafe) continue;
+    bool known = std::any_of(report.findings.begin(), report.findings.end(), [&](const Finding& g) {
+      return g.member == f.member && g.offset == f.offset && g.callable == f.callable;
+    });
+    if (known) continue;
+    f.why = "read as pickle.load reads this joblib file (not as joblib.load): " + f.why;
+    report.findings.push_back(std::move(f));
+  }
+}
+
 }  // namespace
 
 ScanReport scan_bytes(std::span<const uint8_t> bytes, const ScanOptions& options) {
   ScanReport report;
   FileScan scan(options, report);
-  scan.bytes(bytes, {}, 0);
+  scan_whole(scan, bytes, options, report);
   settle(report);
   return report;
 }
@@ -626,8 +657,11 @@ ScanReport scan_file(const std::string& path, const ScanOptions& options) {
   ScanReport report;
   FileScan scan(options, report);
   if (path == "-") {
+    // Read whole (an archive needs all of it, and joblib files are read twice).
     StreamSource in(stdin);
-    scan.stream(in, {}, 0);
+    std::vector<uint8_t> all;
+    in.append_rest(all);
+    scan_whole(scan, all, options, report);
   } else {
     FileSource in(path);
     std::span<const uint8_t> all = in.mapping();
@@ -635,7 +669,7 @@ ScanReport scan_file(const std::string& path, const ScanOptions& options) {
       // An archive's tensors are never read: no read-ahead around what is.
       bool archive = detect_container(all) == Container::zip || TarArchive::looks_like_tar(all);
       advise(all, archive ? Access::random : Access::sequential);
-      scan.bytes(all, {}, 0);
+      scan_whole(scan, all, options, report);
     } else {
       scan.stream(in, {}, 0);
     }
