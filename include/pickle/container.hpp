@@ -62,12 +62,16 @@ class Inflate;
 /// bytes are an error); bzip2 and xz streams one after another, bytes after the last
 /// that do not begin another stream ignored; zlib one stream, bytes after it ignored.
 /// Offsets of the Unpickler's errors are in the decompressed bytes. Throws
-/// ContainerError; the bytes decompressed before a corruption are delivered first, and
-/// the error comes when the reader asks for more. `compressed` must outlive this source.
+/// ContainerError at a corruption; with `Partial::deliver`, the bytes the decoder made
+/// before it are delivered first (they may be wrong: a block's check comes at its end),
+/// and the error comes when the reader asks for more, as a scanner wants it (see
+/// [NOTE corrupt-tail]). `compressed` must outlive this source.
 class DecompressSource final : public Source {
  public:
+  /// What to do with the bytes decompressed before a corruption.
+  enum class Partial : uint8_t { drop, deliver };
   DecompressSource(Source& compressed PICKLE_LIFETIMEBOUND, Container kind,
-                   const ContainerLimits& limits = {});
+                   const ContainerLimits& limits = {}, Partial partial = Partial::drop);
   ~DecompressSource() override;
   DecompressSource(const DecompressSource&) = delete;
   DecompressSource& operator=(const DecompressSource&) = delete;
@@ -96,7 +100,8 @@ class DecompressSource final : public Source {
   uint64_t ignored_ = 0;
   int stalled_ = 0;  // steps in a row without progress at the end of the input
   bool done_ = false;
-  std::string failure_;  // a corruption after good bytes, raised past them
+  Partial partial_;
+  std::string failure_;  // a corruption after delivered bytes, raised past them
   uint64_t failure_offset_ = 0;
 };
 

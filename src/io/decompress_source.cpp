@@ -35,12 +35,13 @@ std::unique_ptr<detail::Inflate> make_inflate(Container kind) {
 }  // namespace
 
 DecompressSource::DecompressSource(Source& compressed, Container kind,
-                                   const ContainerLimits& limits)
+                                   const ContainerLimits& limits, Partial partial)
     : in_(compressed),
       kind_(kind),
       limits_(limits),
       inflate_(make_inflate(kind)),
-      start_(compressed.offset()) {}
+      start_(compressed.offset()),
+      partial_(partial) {}
 
 DecompressSource::~DecompressSource() = default;
 
@@ -79,10 +80,13 @@ size_t DecompressSource::decompress_into(uint8_t* out, size_t room) {
       s = inflate_->step(w.data(), w.size(), out + written, room - written, w.empty());
     } catch (const detail::InflateFailure& f) {
       in_.consume(f.read);  // the offset says how far the decoder got
-      // [NOTE corrupt-tail] What decompressed before the corruption is delivered, as a
-      // reader of the stream (Python's gzip module, a pickle loaded from it) gets it:
-      // the error comes when the reader asks for more.
-      if (written + f.written == 0) fail(ErrorCode::bad_container, f.what());
+      // [NOTE corrupt-tail] For a scanner (Partial::deliver), what decompressed before
+      // the corruption is delivered, as a reader of the stream (Python's gzip module, a
+      // pickle loaded from it) may get it and act on it before the error: the error
+      // comes when the reader asks for more. For the other tools the error comes now,
+      // since those bytes may be wrong (a block's check comes at its end).
+      if (partial_ == Partial::drop || written + f.written == 0)
+        fail(ErrorCode::bad_container, f.what());
       written += f.written;
       produced_ += f.written;
       failure_ = f.what();

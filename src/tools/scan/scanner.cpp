@@ -398,7 +398,7 @@ void FileScan::stream(Source& src, const Member& member, unsigned depth) {
                                                  : "zlib");
       if (!nesting_ok(inner, depth + 1, src.offset())) return;
       try {
-        DecompressSource d(src, kind, opt_.containers);
+        DecompressSource d(src, kind, opt_.containers, DecompressSource::Partial::deliver);
         stream(d, inner, depth + 1);
       } catch (const ContainerError& e) {
         error(member, e.offset(), "", e.what());
