@@ -77,6 +77,9 @@ struct ScanOptions {
   /// array's data, skipped, or a nested pickle, scanned); false: as pickle.load would,
   /// as the pickle's next opcodes.
   bool joblib_arrays = true;
+  /// Memory to draw from and give back to (pickle/pool.hpp): one pool kept across the
+  /// files of a scan keeps their memory warm. nullptr: the system's.
+  MemoryPool* pool = nullptr;
 
   /// Reads a policy file's text, a JSON object with either key or both:
   ///   {"allow": ["module.qualname", "module.*", ...],

@@ -130,6 +130,7 @@ class FileScan {
     load_.registry = &options.extensions;
     // Every byte is a latin-1 character: a Python 2 str never fails to decode, and a
     // name with a byte outside ASCII is never a trusted (ASCII) name.
+    load_.pool = options.pool;
     load_.py2_str.encoding = "latin1";
     // A line either CPython unpickler reads is read (see LoadOptions::python_literals).
     load_.python_literals = true;
@@ -149,6 +150,7 @@ class FileScan {
   /// [NOTE joblib-arrays]).
   bool followed_joblib() const { return followed_joblib_; }
   void note_joblib() { followed_joblib_ = true; }
+  MemoryPool* pool() const { return opt_.pool; }
   void count_global() { ++report_.globals; }
 
   /// Bytes held in memory: a container by content, or pickles.
@@ -302,7 +304,7 @@ void Observer::read_after_build(At, Value inst, Source& src) {
     detail::fail(ErrorCode::bad_value, std::string("a joblib array's dtype: ") + e.what());
   }
   if (has_object(d)) {
-    Graph g;
+    Graph g(scan_.pool());
     if (!scan_.one(src, member_, depth_, g))
       detail::fail(ErrorCode::bad_value, "the pickle of a joblib object array could not be read");
     return;
@@ -333,6 +335,7 @@ void Observer::read_after_build(At, Value inst, Source& src) {
 
 std::optional<Value> FileScan::one(Source& src, const Member& member, unsigned depth, Graph& g) {
   detail::MachineState<Value> state;  // a new memo, as each pickle.load(f) has
+  state.use_pool(opt_.pool);
   detail::StrictDeferred deferred;
   size_t cursor = 0;
   Observer observer(*this, member, depth);
@@ -451,7 +454,7 @@ void FileScan::bytes(std::span<const uint8_t> data, const Member& member, unsign
 
 void FileScan::pickles(Source& src, const Member& member, unsigned depth) {
   if (src.at_end()) return error(member, src.offset(), "", "no pickle data (the input is empty)");
-  Graph g;
+  Graph g(opt_.pool);
   for (size_t n = 0; !src.at_end(); ++n) {
     std::optional<Value> root = one(src, member, depth, g);
     if (!root) return;  // where the next pickle would start is not known
@@ -529,7 +532,7 @@ void FileScan::npy(std::span<const uint8_t> data, const Member& member, unsigned
   } catch (const PickleError& e) {
     return error(member, 0, "", e.what());
   }
-  Graph g;
+  Graph g(opt_.pool);
   Value header;
   detail::LiteralError le;
   if (!detail::parse_literal(h.text, g, header, le) || !header.is_dict())
@@ -547,7 +550,7 @@ void FileScan::npy(std::span<const uint8_t> data, const Member& member, unsigned
   MemorySource src(data.subspan(h.data_offset));
   Member inner = member;
   inner.push_back("<object array at " + std::to_string(h.data_offset) + ">");
-  Graph pg;
+  Graph pg(opt_.pool);
   one(src, inner, depth, pg);
 }
 
@@ -578,7 +581,7 @@ void FileScan::tar(std::span<const uint8_t> data, const Member& member, unsigned
 void FileScan::legacy_tar_records(std::span<const uint8_t> b, const Member& member, unsigned depth,
                                   bool storages) {
   MemorySource src(b);
-  Graph g;
+  Graph g(opt_.pool);
   auto le = [&](int n, uint64_t& out) {
     if (b.size() - src.offset() < uint64_t(n)) return false;
     out = 0;
