@@ -267,7 +267,10 @@ int run(const Args& a) {
       std::unique_lock lock(mutex);
       done_cv.wait(lock, [&] { return done[i] != 0; });
     }
-    if (text) print_text(results[first_file + i]);
+    if (text && !results[first_file + i].report.findings.empty()) {
+      if (progress) std::fprintf(stderr, "\r\033[K");  // the progress line, cleared
+      print_text(results[first_file + i]);
+    }
     if (progress) {
       if (text) std::fflush(stdout);
       std::fprintf(stderr, "\rscanned %zu/%zu files", i + 1, files.size());
