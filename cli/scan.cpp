@@ -210,10 +210,6 @@ std::string sarif_report(const std::vector<Result>& results) {
 
 int run(const Args& a) {
   ScanOptions options;
-  // The files' graphs reuse one another's memory (first touches of fresh pages cost
-  // more than scanning what fills them).
-  MemoryPool pool;
-  options.pool = &pool;
   if (a.strict) options.allow = AllowList::strict();
   try {
     for (const std::string& name : a.allow) options.allow.allow(name);
@@ -247,8 +243,13 @@ int run(const Args& a) {
   std::condition_variable done_cv;
   std::vector<char> done(files.size(), 0);
   auto work = [&] {
+    // A worker's files reuse one another's memory (a first touch of a fresh page costs
+    // more than scanning what fills it); a pool per worker, so none waits for another.
+    MemoryPool pool;
+    ScanOptions mine = options;
+    mine.pool = &pool;
     for (size_t i; (i = next.fetch_add(1)) < files.size();) {
-      ScanReport r = scan_one(files[i], options);
+      ScanReport r = scan_one(files[i], mine);
       std::lock_guard lock(mutex);
       results[first_file + i].report = std::move(r);
       done[i] = 1;
