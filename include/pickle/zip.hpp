@@ -62,9 +62,10 @@ class ZipArchive {
   /// The CRC is not checked (that would read all of it; see docs/containers.md).
   std::span<const uint8_t> stored_bytes(const ZipMember& member) const;
   /// The member's uncompressed bytes as a Source: a view of a stored member, or a
-  /// deflated one inflated whole. Both are checked against the size and CRC-32 the
-  /// central directory gives. ContainerError when they differ, for another method, an
-  /// encrypted member, or a ZipLimits bound.
+  /// deflated one inflated whole; either way its window() holds them all at once. Both
+  /// are checked against the size and CRC-32 the central directory gives.
+  /// ContainerError when they differ, for another method, an encrypted member, or a
+  /// ZipLimits bound.
   std::unique_ptr<Source> open(const ZipMember& member) const;
 
  private:

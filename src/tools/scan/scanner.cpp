@@ -419,11 +419,8 @@ void FileScan::stream(Source& src, const Member& member, unsigned depth) {
       if (!TarArchive::looks_like_tar(src.window())) return pickles(src, member, depth);
       [[fallthrough]];
     default: {
-      // Archives are read whole: mapped when the source is a file, else copied.
-      if (auto* file = dynamic_cast<FileSource*>(&src); file && file->offset() == 0) {
-        std::span<const uint8_t> all = file->mapping();
-        if (!all.empty()) return bytes(all, member, depth);
-      }
+      // Archives are read whole (a mapped file never gets here: scan_file hands its
+      // mapping to bytes()).
       std::vector<uint8_t> all;
       try {
         src.append_rest(all);
@@ -494,17 +491,15 @@ void FileScan::zip(std::span<const uint8_t> data, const Member& member, unsigned
     Member inner = member;
     inner.push_back(m.name);
     // The member's bytes: stored ones as they lie (whatever the flags claim), deflated
-    // ones inflated and checked.
+    // ones inflated and checked (whole, in the opened source's window: no copy).
     std::span<const uint8_t> content;
     std::unique_ptr<Source> opened;
-    std::vector<uint8_t> inflated;
     try {
       if (m.method == 0) {
         content = archive->data(m);
       } else {
         opened = archive->open(m);
-        opened->append_rest(inflated);
-        content = inflated;
+        content = opened->window();
       }
     } catch (const PickleError& e) {
       const auto* c = dynamic_cast<const ContainerError*>(&e);
