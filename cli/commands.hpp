@@ -26,5 +26,9 @@ std::function<int()> add_tensors(CLI::App& app);
 std::function<int()> add_safetensors(CLI::App& app);
 /// Adds `scan`.
 std::function<int()> add_scan(CLI::App& app);
+/// Adds `json`.
+std::function<int()> add_json(CLI::App& app);
+/// Adds `from-json`.
+std::function<int()> add_from_json(CLI::App& app);
 
 }  // namespace pickle::cli

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   auto run_tensors = pickle::cli::add_tensors(app);
   auto run_safetensors = pickle::cli::add_safetensors(app);
   auto run_scan = pickle::cli::add_scan(app);
+  auto run_json = pickle::cli::add_json(app);
+  auto run_from_json = pickle::cli::add_from_json(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -40,5 +42,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("tensors")) return run_tensors();
   if (app.got_subcommand("safetensors")) return run_safetensors();
   if (app.got_subcommand("scan")) return run_scan();
+  if (app.got_subcommand("json")) return run_json();
+  if (app.got_subcommand("from-json")) return run_from_json();
   return pickle::cli::kUsage;
 }

@@ -15,7 +15,10 @@ packages=(g++ clang cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev
           python3-pandas python3-joblib
           # scikit-learn (and SciPy) models for the scanner's benign corpus
           # (tests/pickletests/scan_corpus.py).
-          python3-sklearn)
+          python3-sklearn
+          # The JSON parser of from_json (docs/json.md), and nlohmann-json, which
+          # scripts/bench-json-parsers.py compares it with.
+          libsimdjson-dev nlohmann-json3-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -51,6 +51,7 @@ enum class ErrorCode : uint8_t {
   internal,     ///< an invariant of pickle++ itself did not hold (a bug: please report it)
   bad_container,  ///< ContainerError: a malformed archive or compressed stream
   bad_value,      ///< a numpy array or tensor whose parts do not fit (pickle/array.hpp)
+  bad_json,       ///< JsonError: JSON that is malformed or describes no value (pickle/json.hpp)
 };
 
 /// A short name for a code, e.g. "truncated".

@@ -8,6 +8,7 @@
 #include "pickle/dump.hpp"
 #include "pickle/error.hpp"
 #include "pickle/io.hpp"
+#include "pickle/json.hpp"
 #include "pickle/load.hpp"
 #include "pickle/npy.hpp"
 #include "pickle/opcodes.hpp"

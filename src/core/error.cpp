@@ -37,6 +37,7 @@ std::string_view error_code_name(ErrorCode code) noexcept {
     case ErrorCode::internal: return "internal";
     case ErrorCode::bad_container: return "bad container";
     case ErrorCode::bad_value: return "bad value";
+    case ErrorCode::bad_json: return "bad json";
   }
   return "?";
 }

@@ -1,5 +1,5 @@
-// The text layer: Python's number grammars (numbers.cpp), string codecs (codecs.cpp), and Python
-// literals as repr() writes them (literal.cpp). The parsers and codecs return
+// The text layer: Python's number grammars (numbers.cpp), string codecs (codecs.cpp), Python
+// literals as repr() writes them (literal.cpp), and JSON text (json.cpp). The parsers and codecs return
 // false (or an error message) instead of throwing; the decoder adds the offset and
 // opcode.
 #pragma once
@@ -132,5 +132,28 @@ void append_bytearray_repr(std::string& out, std::string_view data);
 /// Python 2's repr(str) of those bytes: the bytes literal without its b ('caf\xe9'), as
 /// the protocol 0 STRING opcode carries it.
 void append_py2_str_repr(std::string& out, std::string_view data);
+
+// ---------------------------------------------------------------------------
+// JSON text (json.cpp): what the JSON tools write, in one place.
+
+/// A JSON string of UTF-8 text, quotes included: `"`, `\` and control characters
+/// escaped as json.dumps escapes them (\n, \t, ... and \u00XX); with ensure_ascii,
+/// every other non-ASCII character as \uXXXX (a surrogate pair beyond U+FFFF), as
+/// json.dumps's default writes it. A lone surrogate (3-byte form) is written as its
+/// \uXXXX escape, and a byte that starts no valid sequence as \u00XX of the byte.
+void append_json_string(std::string& out, std::string_view utf8, bool ensure_ascii);
+
+/// The length of the UTF-8 sequence at s[i] (a surrogate's 3-byte form included) and
+/// its code point in cp; 0 when no valid sequence starts there.
+size_t utf8_sequence(std::string_view s, size_t i, uint32_t& cp);
+
+/// True if the UTF-8 text holds a lone surrogate or a byte that starts no valid
+/// sequence: JSON strings cannot carry it (json_string_pieces splits it).
+bool has_lone_surrogate(std::string_view utf8);
+
+/// Base64 (RFC 4648, with padding) of the bytes.
+void append_base64(std::string& out, std::string_view data);
+/// Decodes base64 with padding; false on any other character or a bad length.
+bool decode_base64(std::string_view text, std::string& out);
 
 }  // namespace pickle::detail
