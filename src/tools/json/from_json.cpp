@@ -906,7 +906,8 @@ class Decoder {
 }  // namespace
 
 Value from_json(std::string_view json, Graph& g) {
-  simdjson::padded_string text(json);
+  // simdjson 3.0 reads a root `null` followed by whitespace as a malformed literal.
+  simdjson::padded_string text(trim_right(json));
   od::parser parser;
   Decoder d(g, text.data(), text.size());
   od::document doc;
@@ -959,8 +960,23 @@ bool JsonReader::next(Graph& g, Value& out) {
   d.trailing_check_ = false;
   od::document_reference doc;
   error_code e = (*m.it).get(doc);
+  od::json_type type{};
+  if (e == simdjson::SUCCESS) e = doc.type().get(type);
   if (e != simdjson::SUCCESS) d.fail(m.offset, Decoder::message(e));
-  out = d.run(doc);
+  if (type == od::json_type::array || type == od::json_type::object) {
+    out = d.run(doc);
+    return true;
+  }
+  // simdjson 3.0's streams refuse a scalar document that other documents follow
+  // (TRAILING_CONTENT): its token is read again as a document of its own.
+  std::string_view token;
+  if (doc.raw_json_token().get(token) != simdjson::SUCCESS)
+    d.fail(m.offset, "a malformed JSON value");
+  try {
+    out = from_json(token, g);
+  } catch (const JsonError& error) {
+    throw JsonError(m.offset + error.offset(), error.detail());
+  }
   return true;
 }
 
