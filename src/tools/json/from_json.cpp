@@ -4,10 +4,14 @@
 // simdjson's iterator, and a finished container hands its value to the frame below.
 #include <simdjson.h>
 
+#include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
@@ -78,10 +82,6 @@ struct Frame {
 };
 static_assert(std::is_trivially_copyable_v<od::array_iterator> &&
               std::is_trivially_copyable_v<od::object_iterator>);
-
-bool is_float_text(std::string_view t) {
-  return t.find_first_of(".eE") != std::string_view::npos;
-}
 
 std::string_view trim_right(std::string_view t) {
   while (!t.empty() &&
@@ -207,21 +207,87 @@ class Decoder {
     }
   }
 
+  // Numbers are read from their text here: simdjson 3.0 misreads a document's root
+  // number of more than 20 characters (it parses a truncated copy).
   template <class V>
   Value number(V& v) {
     std::string_view tok;
     if (!token(v, tok)) fail("a malformed number");
-    tok = trim_right(tok);
-    if (is_float_text(tok)) {
-      double d = 0;
-      need(v.get_double().get(d));
-      return Value(d);
+    const char* end = tok.data();
+    while (end < base_ + size_ &&
+           std::string_view("0123456789+-.eE").find(*end) != std::string_view::npos)
+      ++end;
+    tok = std::string_view(tok.data(), static_cast<size_t>(end - tok.data()));
+    bool is_float = false;
+    if (!json_number(tok, is_float)) fail("a malformed number");
+    if (!is_float) {
+      std::string_view digits = tok.starts_with('-') ? tok.substr(1) : tok;
+      if (digits.size() <= 18) {
+        int64_t i = 0;
+        for (char c : digits) i = i * 10 + (c - '0');
+        return Value(static_cast<long long>(tok.starts_with('-') ? -i : i));
+      }
+      return decimal(tok);
     }
-    int64_t i = 0;
-    if (v.get_int64().get(i) == simdjson::SUCCESS) return Value(static_cast<long long>(i));
-    uint64_t u = 0;
-    if (v.get_uint64().get(u) == simdjson::SUCCESS) return g_.integer(u);
-    return decimal(tok);
+    double d = 0;
+    auto [stop, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), d);
+    if (ec == std::errc::result_out_of_range && decimal_exponent(tok) < 0)
+      return Value(tok.starts_with('-') ? -0.0 : 0.0);  // as Python's float() reads it
+    if (ec != std::errc() || stop != tok.data() + tok.size() || std::isinf(d))
+      fail("a number beyond the range of a float");
+    return Value(d);
+  }
+
+  // The power of ten of a float's first significant digit (clamped): negative for a
+  // magnitude below 1.
+  static int64_t decimal_exponent(std::string_view t) {
+    size_t i = t.starts_with('-') ? 1 : 0, e = t.find_first_of("eE");
+    std::string_view mantissa =
+        t.substr(i, e == std::string_view::npos ? std::string_view::npos : e - i);
+    int64_t exp = 0;
+    if (e != std::string_view::npos) {
+      std::string_view x = t.substr(e + 1);
+      bool negative = x.starts_with('-');
+      if (negative || x.starts_with('+')) x.remove_prefix(1);
+      for (char c : x) exp = std::min<int64_t>(exp * 10 + (c - '0'), int64_t(1) << 40);
+      if (negative) exp = -exp;
+    }
+    size_t dot = mantissa.find('.');
+    std::string_view whole = mantissa.substr(0, dot);
+    if (whole != "0") return static_cast<int64_t>(whole.size()) - 1 + exp;
+    std::string_view fraction = dot == std::string_view::npos ? "" : mantissa.substr(dot + 1);
+    size_t first = fraction.find_first_not_of('0');
+    if (first == std::string_view::npos) return -1;  // zero
+    return -static_cast<int64_t>(first) - 1 + exp;
+  }
+
+  // JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+  static bool json_number(std::string_view t, bool& is_float) {
+    size_t i = 0, n = t.size();
+    auto digits = [&] {
+      size_t from = i;
+      while (i < n && t[i] >= '0' && t[i] <= '9') ++i;
+      return i > from;
+    };
+    if (i < n && t[i] == '-') ++i;
+    if (i < n && t[i] == '0') {
+      ++i;
+    } else if (!digits()) {
+      return false;
+    }
+    is_float = false;
+    if (i < n && t[i] == '.') {
+      ++i;
+      if (!digits()) return false;
+      is_float = true;
+    }
+    if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+      ++i;
+      if (i < n && (t[i] == '+' || t[i] == '-')) ++i;
+      if (!digits()) return false;
+      is_float = true;
+    }
+    return i == n;
   }
 
   Value decimal(std::string_view t) {
@@ -343,7 +409,7 @@ class Decoder {
 
   void define(int64_t id, Value v) {
     if (id < 0) return;
-    if (!ids_.emplace(id, v).second) fail("duplicate id " + std::to_string(id));
+    if (!ids_.emplace(id, v).second) fail(id_at_, "duplicate id " + std::to_string(id));
   }
 
   std::string string_of(od::value& v, const char* what) {
@@ -364,6 +430,7 @@ class Decoder {
     od::field field = first;
     if (key == "$id") {
       id = id_value(field.value());
+      id_at_ = at_;
       ++it;
       if (!(it != it)) fail("an \"$id\" with no kind after it");
       need((*it).get(field));
@@ -521,9 +588,9 @@ class Decoder {
     od::json_type type{};
     need(v.type().get(type));
     if (type == od::json_type::number) {
-      double d = 0;
-      need(v.get_double().get(d));
-      return d;
+      Value n = number(v);
+      if (n.is_bigint()) fail("a float was expected");
+      return n.as_float();
     }
     if (type == od::json_type::object) {
       od::object o;
@@ -833,6 +900,8 @@ class Decoder {
       case Into::object_items: static_cast<ObjectNode*>(p.node)->list_items.push_back(v); break;
       case Into::pair:
         if (p.field == 0) {
+          if (p.node->kind == Kind::Dict && !pickle::hashable(v))
+            fail(std::string("unhashable type: '") + std::string(kind_name(v.kind())) + "'");
           scratch_.push_back(v);
         } else if (p.field == 1) {
           Value k = scratch_.back();
@@ -895,7 +964,8 @@ class Decoder {
   Graph& g_;
   const char* base_;
   size_t size_;
-  uint64_t at_ = 0;  // offset of the value or key read last
+  uint64_t at_ = 0;     // offset of the value or key read last
+  uint64_t id_at_ = 0;  // offset of the "$id" read last
   std::vector<Frame> stack_;
   std::vector<Value> scratch_;  // tuple items and pending keys
   std::unordered_map<int64_t, Value> ids_;

@@ -87,27 +87,21 @@ class LosslessWriter {
 
   // ---- the first walk: references and key strs --------------------------------
 
+  // In document order (children pushed last first), so that the key str of a text is
+  // the first str of that text used as a key, as a reader of the JSON would expect.
   void count(Value root) {
-    visit(root);
+    work_.push_back({root, false});
     while (!work_.empty()) {
-      const Node* n = work_.back();
+      auto [v, key] = work_.back();
       work_.pop_back();
-      children(n);
+      if (!v.is_node() || v.is_bigint()) continue;
+      if (key) elect(v);
+      if (++table_.at(v.node()).refs == 1) children(v.node());
     }
   }
 
-  void visit(Value v) {
-    if (!v.is_node() || v.is_bigint()) return;
-    if (++table_.at(v.node()).refs == 1) work_.push_back(v.node());
-  }
-
-  void visit_all(std::span<const Value> items) {
-    for (Value v : items) visit(v);
-  }
-
-  // A key of a dict: a Str that can be a JSON object key competes for its text.
-  void visit_key(Value k) {
-    visit(k);
+  // A str used as a dict key competes for its text.
+  void elect(Value k) {
     if (k.kind() != Kind::Str) return;
     const StrNode& s = k.str();
     JsonNodeInfo& info = table_.at(&s);
@@ -116,51 +110,51 @@ class LosslessWriter {
       info.key = 2;
       return;
     }
-    auto [it, added] = key_strs_.try_emplace(s.text, &s);
-    info.key = added ? 1 : 2;
+    info.key = key_strs_.try_emplace(s.text, &s).second ? 1 : 2;
+  }
+
+  void later(Value v) { work_.push_back({v, false}); }
+  void later_all(std::span<const Value> items) {
+    for (size_t i = items.size(); i-- > 0;) later(items[i]);
+  }
+  void later_pairs(std::span<const std::pair<Value, Value>> pairs, bool keys) {
+    for (size_t i = pairs.size(); i-- > 0;) {
+      later(pairs[i].second);
+      work_.push_back({pairs[i].first, keys});
+    }
   }
 
   void children(const Node* n) {
     switch (n->kind) {
-      case Kind::Tuple: visit_all(static_cast<const TupleNode*>(n)->items); break;
+      case Kind::Tuple: return later_all(static_cast<const TupleNode*>(n)->items);
       case Kind::List: {
         auto* l = static_cast<const ListNode*>(n);
-        visit_all(l->items);
-        visit_all(states_of(l->states));
-        break;
+        later_all(states_of(l->states));
+        return later_all(l->items);
       }
       case Kind::Set:
       case Kind::FrozenSet: {
         auto* s = static_cast<const SetNode*>(n);
-        visit_all(s->items);
-        visit_all(states_of(s->states));
-        break;
+        later_all(states_of(s->states));
+        return later_all(s->items);
       }
       case Kind::Dict: {
         auto* d = static_cast<const DictNode*>(n);
-        for (const auto& [k, v] : d->entries) {
-          visit_key(k);
-          visit(v);
-        }
-        visit_all(states_of(d->states));
-        break;
+        later_all(states_of(d->states));
+        return later_pairs(d->entries, true);
       }
       case Kind::Object: {
         auto* o = static_cast<const ObjectNode*>(n);
-        visit(o->callable);
-        visit(o->args);
-        visit(o->kwargs);
-        visit_all(o->states);
-        visit_all(o->list_items);
-        for (const auto& [k, v] : o->dict_items) {
-          visit(k);
-          visit(v);
-        }
-        visit(o->calls);
-        break;
+        later(o->calls);
+        later_pairs(o->dict_items, false);
+        later_all(o->list_items);
+        later_all(o->states);
+        later(o->kwargs);
+        later(o->args);
+        return later(o->callable);
       }
-      case Kind::PersistentRef: visit(static_cast<const PersistentRefNode*>(n)->pid); break;
-      default: break;
+      case Kind::PersistentRef: return later(static_cast<const PersistentRefNode*>(n)->pid);
+      default: return;
     }
   }
 
@@ -613,7 +607,7 @@ class LosslessWriter {
   JsonWriter w_;
   JsonNodeTable table_;
   std::unordered_map<std::string_view, const StrNode*> key_strs_;
-  std::vector<const Node*> work_;
+  std::vector<std::pair<Value, bool>> work_;  // values to count; true: a dict key
   std::vector<Frame> stack_;
   uint32_t next_id_ = 0;
 };
