@@ -740,6 +740,54 @@ inline void tensor_file_target(const uint8_t* data, size_t size) {
 /// accepts and refuses exactly what loading does: each pickle in turn with a fresh
 /// memo, the same error at the same byte. And it never crashes, hangs or leaks on any
 /// input, containers included; its verdict is its worst finding's.
+/// Reading JSON (pickle/json.hpp) never crashes or hangs; every failure is a JsonError.
+/// What it reads is written again losslessly, and that text reads back to the same text
+/// (a fixed point); it is also written as plain JSON and as a pickle. The documents of
+/// the input are read as a stream too.
+inline void json_target(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  Graph graph;
+  Value v;
+  bool read = true;
+  try {
+    v = from_json(text, graph);
+  } catch (const JsonError&) {
+    read = false;
+  }
+  if (read) {
+    std::string json = to_json(v);
+    Graph again;
+    Value w;
+    try {
+      w = from_json(json, again);
+    } catch (const JsonError& e) {
+      std::fprintf(stderr, "json_target: %s reading back %s\n", e.what(), json.c_str());
+      __builtin_trap();
+    }
+    if (to_json(w) != json) {
+      std::fprintf(stderr, "json_target: %s read back as %s\n", json.c_str(), to_json(w).c_str());
+      __builtin_trap();
+    }
+    JsonOptions plain;
+    plain.plain = true;
+    plain.max_bytes = 1 << 16;
+    try {
+      to_json(v, plain);
+    } catch (const LimitError&) {
+    }
+    try {
+      dumps(v);
+    } catch (const PicklingError&) {  // a graph no pickle describes (a Global named "")
+    }
+  }
+  try {
+    JsonReader reader(text);
+    Graph g;
+    for (int i = 0; i < 8 && reader.next(g, v); ++i) g.clear();
+  } catch (const JsonError&) {
+  }
+}
+
 inline void scan_target(const uint8_t* data, size_t size) {
   std::span<const uint8_t> in(data, size);
   ScanOptions options;

@@ -244,7 +244,49 @@ def tensor_seeds(seed_dir, out):
     return 0
 
 
+# Seeds of json_fuzzer: every form of the lossless mapping (docs/json.md), and plain
+# JSON as json.dumps writes it.
+JSON_SEEDS = [
+    'null', 'true', '-12', '1.5e-7', '"text\\u00e9\\ud83d\\ude00"', '[]', '{}',
+    '[1, 2.5, null, true, "x", [], {}]',
+    '{"a": {"b": [1, {"c": "d"}]}, "e": -0.0}',
+    '{"$id": 1, "$list": [{"$ref": 1}, {"$key": "k"}, {"k": 1}]}',
+    '{"$tuple": [1, {"$set": [2]}, {"$frozenset": []}], "memoized": true}',
+    '{"$dict": [[1, 2], [{"$tuple": [3]}, null]], "ordered": true, "states": [{"a": 1}]}',
+    '{"$dict": {"$x": 1}}',
+    '{"$str": ["a", 55296, "b"], "py2": "latin1"}',
+    '{"$bytes": "AP8=", "py2": true}', '{"$bytearray": "YWI="}',
+    '[{"$float": "nan"}, {"$float": "-inf"}, {"$float": "0x7ff0000000000001"}]',
+    '{"$int": "-0x1ffffffffffffffffffffff"}', '123456789012345678901234567890',
+    '{"$complex": [1.0, {"$float": "inf"}]}',
+    '{"$global": ["m", "f"], "py2": ["__builtin__", "f"], "getattr": true}',
+    '{"$object": {"$id": 2, "$global": ["m", "C"]}, "how": "newobj_ex", "args": [1], '
+    '"kwargs": {"k": 2}, "states": [{"x": 3}], "items": [4], "dict_items": [["k", 5]], '
+    '"calls": [{"$object": {"$ref": 2}}], "reconstructed": true, "memoized": true}',
+    '{"$persistent": ["storage", 1], "text": true}',
+    '{"$buffer": "AAEC", "index": 0, "readonly": true}',
+    '{"$id": 3, "$tuple": [[{"$ref": 3}]]}',
+    '1 [2] {"a": 3}\n"four"\n',
+]
+
+
+def json_seeds(out):
+    import json
+    os.makedirs(out, exist_ok=True)
+    seen = set(os.listdir(out))
+    for text in JSON_SEEDS:
+        add(out, text.encode('utf-8'), seen)
+    records = [{'id': i, 'name': 'n%d' % i, 'score': i / 7, 'tags': ['a', 'b'][:i % 3]}
+               for i in range(20)]
+    add(out, json.dumps(records).encode(), seen)
+    add(out, json.dumps(records, indent=2).encode(), seen)
+    print('fuzz-corpus: %d json seeds in %s' % (len(seen), out))
+    return 0
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == '--json':
+        return json_seeds(sys.argv[2])
     if len(sys.argv) == 4 and sys.argv[1] == '--tensors':
         return tensor_seeds(sys.argv[2], sys.argv[3])
     if len(sys.argv) == 4 and sys.argv[1] == '--compressed':
@@ -253,7 +295,7 @@ def main():
         return zip_seeds(sys.argv[2], sys.argv[3])
     if len(sys.argv) != 2:
         print('usage: fuzz-corpus.py OUTDIR | --compressed SEEDDIR OUTDIR | --zip SEEDDIR OUTDIR '
-              '| --tensors SEEDDIR OUTDIR', file=sys.stderr)
+              '| --tensors SEEDDIR OUTDIR | --json OUTDIR', file=sys.stderr)
         return 2
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)

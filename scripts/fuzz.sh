@@ -5,7 +5,7 @@
 #   bash scripts/fuzz.sh [SECONDS] [TARGET...]     # default: 60 s, every target
 #
 # Targets: load_fuzzer roundtrip_fuzzer graph_fuzzer dis_fuzzer builders_fuzzer typed_fuzzer
-# decompress_fuzzer zip_fuzzer tensor_file_fuzzer scan_fuzzer
+# decompress_fuzzer zip_fuzzer tensor_file_fuzzer scan_fuzzer json_fuzzer
 # (fuzz/targets.hpp).
 # The corpus of a target lives in build/fuzz-corpus/<target> and grows from run to
 # run; the seeds come from scripts/fuzz-corpus.py. Crashes, timeouts and leaks are
@@ -18,7 +18,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ALL_TARGETS=(load_fuzzer roundtrip_fuzzer graph_fuzzer dis_fuzzer builders_fuzzer typed_fuzzer
-             decompress_fuzzer zip_fuzzer tensor_file_fuzzer scan_fuzzer)
+             decompress_fuzzer zip_fuzzer tensor_file_fuzzer scan_fuzzer json_fuzzer)
 
 seconds=60
 if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then
@@ -68,6 +68,8 @@ for t in "${targets[@]}"; do
     # The files a scan opens: pickles, and the containers tensors live in.
     python3 scripts/fuzz-corpus.py --tensors "$seed" "$corpus"
     cp "$seed"/* "$corpus"/
+  elif [[ ! -d $corpus && $t == json_fuzzer ]]; then
+    python3 scripts/fuzz-corpus.py --json "$corpus"
   elif [[ ! -d $corpus ]]; then
     mkdir -p "$corpus"
     cp "$seed"/* "$corpus"/
@@ -78,7 +80,9 @@ for t in "${targets[@]}"; do
   echo "== $t: ${seconds}s, corpus $corpus ($(find "$corpus" -type f | wc -l) files)"
   start=$(date +%s)
   rc=0
-  "$build/fuzz/$t" "$corpus" -dict=fuzz/pickle.dict -max_total_time="$seconds" ${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
+  dict=fuzz/pickle.dict
+  [[ $t == json_fuzzer ]] && dict=fuzz/json.dict
+  "$build/fuzz/$t" "$corpus" -dict="$dict" -max_total_time="$seconds" ${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
     -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
     -artifact_prefix="$artifacts/" >"$log" 2>&1 || rc=$?
   secs=$(($(date +%s) - start))

@@ -27,6 +27,7 @@ constexpr Target kTargets[] = {
     {"zip", pickle::fuzz::zip_target},
     {"tensor_file", pickle::fuzz::tensor_file_target},
     {"scan", pickle::fuzz::scan_target},
+    {"json", pickle::fuzz::json_target},
 };
 
 TEST(Regressions, EveryFileReplaysCleanly) {
