@@ -38,7 +38,7 @@ std::function<int()> add_json(CLI::App& app) {
     bool plain = false, utf8 = false;
     int indent = -1;
     std::string color = "auto";
-    LoadArgs load{.encoding = "latin1"};
+    LoadArgs load{.encoding = "bytes"};  // as convert loads them, for the same bytes
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
@@ -59,8 +59,8 @@ std::function<int()> add_json(CLI::App& app) {
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   add_load_options(*cmd, args->load,
-                   "How to load Python 2 str: latin1 (the default) keeps every byte and "
-                   "writes ASCII as it is; ASCII, utf-8, or bytes (base64 in JSON)");
+                   "How to load Python 2 str: bytes (the default, as convert: base64 in JSON), "
+                   "or latin1 (every byte kept, ASCII text readable), ASCII, utf-8");
   return [args]() -> int {
     if (same_file(args->in, args->out)) return kUsage;
     LoadOptions load_options = args->load.options();

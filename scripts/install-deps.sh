@@ -18,7 +18,9 @@ packages=(g++ clang cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev
           python3-sklearn
           # The JSON parser of from_json (docs/json.md), and nlohmann-json, which
           # scripts/bench-json-parsers.py compares it with.
-          libsimdjson-dev nlohmann-json3-dev)
+          libsimdjson-dev nlohmann-json3-dev
+          # docs/json.schema.json checked against what `pickle json` writes (json.schema).
+          python3-jsonschema)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

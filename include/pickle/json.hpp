@@ -88,6 +88,8 @@ class JsonReader {
   uint64_t offset() const noexcept;
 
  private:
+  bool read(Graph& g, Value& out);
+  void diagnose(Graph& g, uint64_t at);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

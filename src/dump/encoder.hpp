@@ -325,7 +325,8 @@ class Encoder {
   // the continuation, then the item saved; when that wrote the item outright (a leaf,
   // a memo GET) and scheduled nothing, the continuation is popped again and the loop
   // goes on. Immediates, strs and (from protocol 3) bytes, which never schedule a
-  // task, skip even that. Returns true when tasks were scheduled: the
+  // task, skip even that (not a Python 2 str: written as bytes below protocol 3, it
+  // becomes a reduction). Returns true when tasks were scheduled: the
   // caller returns, and run() resumes it after them.
   bool save_item(const Task& t, Value x) {
     if (!opt_.persistent_id) {
@@ -334,7 +335,8 @@ class Encoder {
         save_immediate(x);
         return false;
       }
-      if (x.kind() == Kind::Str || (x.kind() == Kind::Bytes && proto_ >= 3)) {
+      if ((x.kind() == Kind::Str || (x.kind() == Kind::Bytes && proto_ >= 3)) &&
+          !(x.node()->flags & kPy2Str)) {
         save(x);  // never schedules a task
         return false;
       }

@@ -44,14 +44,14 @@ void append_json_string(std::string& out, std::string_view s, bool ensure_ascii)
   size_t run = 0;  // start of the bytes not yet copied
   for (size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
       ++i;
       continue;
     }
     uint32_t cp = 0;
     size_t n = c < 0x80 ? 1 : utf8_sequence(s, i, cp);
     bool surrogate = n == 3 && cp >= 0xD800 && cp <= 0xDFFF;
-    if (n > 1 && !ensure_ascii && !surrogate) {
+    if ((n > 1 && !ensure_ascii && !surrogate) || (c == 0x7F && !ensure_ascii)) {
       i += n;
       continue;
     }

@@ -138,7 +138,7 @@ void append_py2_str_repr(std::string& out, std::string_view data);
 
 /// A JSON string of UTF-8 text, quotes included: `"`, `\` and control characters
 /// escaped as json.dumps escapes them (\n, \t, ... and \u00XX); with ensure_ascii,
-/// every other non-ASCII character as \uXXXX (a surrogate pair beyond U+FFFF), as
+/// DEL and every non-ASCII character as \uXXXX (a surrogate pair beyond U+FFFF), as
 /// json.dumps's default writes it. A lone surrogate (3-byte form) is written as its
 /// \uXXXX escape, and a byte that starts no valid sequence as \u00XX of the byte.
 void append_json_string(std::string& out, std::string_view utf8, bool ensure_ascii);

@@ -378,11 +378,12 @@ def variants_for(protocols, py2=False):
     out = [('protocol %d' % p, ['--protocol', str(p)], ['--protocol', str(p)])
            for p in protocols]
     if py2:
-        # `pickle json` loads Python 2 str as latin1 (its default), which keeps every
-        # byte; from-json --py2-str then writes them as convert does from the same load.
+        # `pickle json` loads Python 2 str as bytes (its default, as convert's), which
+        # keeps every byte; from-json --py2-str then writes them as convert does from
+        # the same load (text: where they are ASCII; both refuse the others).
         for p in protocols:
             out.append(('protocol %d --py2-str text' % p,
-                        ['--protocol', str(p), '--py2-str', 'text', '--encoding', 'latin1'],
+                        ['--protocol', str(p), '--py2-str', 'text'],
                         ['--protocol', str(p), '--py2-str', 'text']))
             out.append(('protocol %d --py2-str bytes' % p,
                         ['--protocol', str(p), '--py2-str', 'bytes'],

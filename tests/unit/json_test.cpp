@@ -261,25 +261,28 @@ TEST(JsonErrors, Offsets) {
   EXPECT_NE(why.find("id 7"), std::string::npos) << why;
   EXPECT_EQ(error_at(R"([{"$ref":1},{"$id":1,"$list":[]}])"), 9);  // before its definition
   EXPECT_EQ(error_at(R"([{"$id":1,"$list":[]},{"$id":1,"$list":[]}])"), 29);
-  EXPECT_EQ(error_at(R"({"$nope":1})", &why), 9);
+  EXPECT_EQ(error_at(R"({"$nope":1})", &why), 1);  // the key
   EXPECT_NE(why.find("unknown kind"), std::string::npos) << why;
   EXPECT_EQ(error_at(R"({"$tuple":5})"), 10);
-  EXPECT_EQ(error_at(R"({"$list":[],"bogus":1})"), 20);
-  EXPECT_EQ(error_at(R"({"$list":[],"states":[],"states":[]})"), 33);
+  EXPECT_EQ(error_at(R"({"$list":[],"bogus":1})"), 12);
+  EXPECT_EQ(error_at(R"({"$list":[],"states":[],"states":[]})"), 24);
   EXPECT_EQ(error_at(R"({"$object":1,"args":5})"), 20);
   EXPECT_EQ(error_at(R"({"$object":1,"kwargs":[]})"), 22);
+  EXPECT_EQ(error_at(R"({"$object":1,"kwargs":[1]})"), 22);
   EXPECT_EQ(error_at(R"({"$dict":3})"), 9);
+  EXPECT_EQ(error_at(R"({"$dict":[[1]]})"), 10);      // the pair
   EXPECT_EQ(error_at(R"({"$dict":[[1,2,3]]})"), 15);  // the third item
-  EXPECT_EQ(error_at(R"({"$dict":[[[1],2]]})"), 12);  // in the unhashable key
-  EXPECT_EQ(error_at(R"({"$set":[[]]})"), 9);         // in the unhashable member
+  EXPECT_EQ(error_at(R"({"$dict":[[[1],2]]})"), 11);  // the unhashable key
+  EXPECT_EQ(error_at(R"({"$set":[[]]})"), 9);         // the unhashable member
+  EXPECT_EQ(error_at(R"({"$complex":[1.5]})"), 12);
   EXPECT_EQ(error_at(R"({"$bytes":"abc"})"), 10);
   EXPECT_EQ(error_at(R"({"$str":["a",65]})"), 13);
   EXPECT_EQ(error_at(R"({"$str":"a","py2":"cp1252"})"), 18);
   EXPECT_EQ(error_at(R"({"$float":"nan!"})"), 10);
   EXPECT_EQ(error_at(R"({"$id":-1,"$list":[]})"), 7);
   EXPECT_EQ(error_at(R"({"$id":1})"), 7);
-  EXPECT_EQ(error_at(R"({"$ref":1,"x":2})"), 8);
-  EXPECT_EQ(error_at(R"({"$object":{"$global":["m"]}})"), 23);
+  EXPECT_EQ(error_at(R"([{"$id":1,"$list":[]},{"$ref":1,"x":2}])"), 32);  // the key
+  EXPECT_EQ(error_at(R"({"$object":{"$global":["m"]}})"), 22);
   // Syntax
   EXPECT_EQ(error_at(R"([1 2])"), 1);
   EXPECT_EQ(error_at(R"({"a":1}x)"), 7);

@@ -2,6 +2,9 @@
 // On-Demand parser (docs/json.md says why simdjson). Nothing recurses: every open
 // JSON container that holds values is a frame on an explicit stack, holding
 // simdjson's iterator, and a finished container hands its value to the frame below.
+// simdjson's development checks (on by default without NDEBUG) bound the nesting at
+// the parser's max_depth, 1024; the reader has no such bound, and nothing else needs them.
+#define SIMDJSON_DEVELOPMENT_CHECKS 0
 #include <simdjson.h>
 
 #include <algorithm>
@@ -75,10 +78,19 @@ struct Frame {
   Node* node;
   uint32_t mark;  // scratch size when the frame was pushed
   Into into;
-  uint8_t field;  // tagged: the field being read; pair: values read so far
-  bool delivers;  // whether the node goes to the frame below when this one closes
-  uint16_t seen;  // tagged: fields read (bits of Field)
-  Frame() : array(), node(nullptr), mark(0), into(Into::list), field(0), delivers(false), seen(0) {}
+  uint8_t field;   // tagged: the field being read; pair: values read so far
+  bool delivers;   // whether the node goes to the frame below when this one closes
+  uint16_t seen;   // tagged: fields read (bits of Field)
+  uint64_t start;  // offset of the JSON container
+  Frame()
+      : array(),
+        node(nullptr),
+        mark(0),
+        into(Into::list),
+        field(0),
+        delivers(false),
+        seen(0),
+        start(0) {}
 };
 static_assert(std::is_trivially_copyable_v<od::array_iterator> &&
               std::is_trivially_copyable_v<od::object_iterator>);
@@ -179,6 +191,15 @@ class Decoder {
 
   void need(error_code e) {
     if (e != simdjson::SUCCESS) fail(message(e));
+  }
+
+  // A field's key, unescaped; key_at_ becomes the offset of its opening quote.
+  std::string_view read_key(od::field& field) {
+    const char* raw = field.key().raw();
+    if (raw > base_ && raw <= base_ + size_) key_at_ = static_cast<uint64_t>(raw - 1 - base_);
+    std::string_view key;
+    need(field.unescaped_key().get(key));
+    return key;
   }
 
   // ---- scalars ---------------------------------------------------------------
@@ -313,6 +334,7 @@ class Decoder {
     f.node = node;
     f.delivers = delivers;
     f.mark = static_cast<uint32_t>(scratch_.size());
+    f.start = at_;
     return f;
   }
 
@@ -358,10 +380,12 @@ class Decoder {
     od::field field;
     need((*it).get(field));
     std::string_view key;
-    need(field.unescaped_key().get(key));
+    key = read_key(field);
     if (!key.starts_with('$')) {
       push(Into::dict, g_.make<DictNode>(g_.resource()), true).object = it;
-      return dict_entry(key, field.value());
+      // Read by the loop, not from here: a dict's first value may be a dict.
+      pending_ = {true, false, 0, key, field.value()};
+      return kPushed;
     }
     return tagged(it, field, key, out);
   }
@@ -392,7 +416,7 @@ class Decoder {
       od::field field;
       need((*it).get(field));
       std::string_view key;
-      need(field.unescaped_key().get(key));
+      key = read_key(field);
       at_ = location(field.value());
       fn(key, field.value());
       ++it;
@@ -434,9 +458,9 @@ class Decoder {
       ++it;
       if (!(it != it)) fail("an \"$id\" with no kind after it");
       need((*it).get(field));
-      need(field.unescaped_key().get(key));
+      key = read_key(field);
       if (!key.starts_with('$') || key == "$id" || key == "$ref" || key == "$key")
-        fail("a kind key (\"$list\", \"$object\", ...) must follow \"$id\"");
+        fail(key_at_, "a kind key (\"$list\", \"$object\", ...) must follow \"$id\"");
     }
     od::value& content = field.value();
     at_ = location(content);
@@ -473,7 +497,7 @@ class Decoder {
       Value v = type == od::json_type::array ? pieces(content)
                                              : g_.str(string_of(content, "a string or pieces"));
       for_rest(it, [&](std::string_view k, od::value& f) {
-        if (k != "py2") fail("unknown key \"" + std::string(k) + "\" in a \"$str\"");
+        if (k != "py2") fail(key_at_, "unknown key \"" + std::string(k) + "\" in a \"$str\"");
         std::string enc = string_of(f, "an encoding name");
         std::string_view lit = enc == "ascii"    ? "ascii"
                                : enc == "latin1" ? "latin1"
@@ -491,7 +515,7 @@ class Decoder {
         fail("malformed base64");
       Value v = key == "$bytes" ? g_.bytes(data) : g_.bytearray(data);
       for_rest(it, [&](std::string_view k, od::value& f) {
-        if (k != "py2" || key != "$bytes") fail("unknown key \"" + std::string(k) + "\"");
+        if (k != "py2" || key != "$bytes") fail(key_at_, "unknown key \"" + std::string(k) + "\"");
         if (bool_of(f)) v.bytes().flags |= kPy2Str;
       });
       return v;
@@ -508,6 +532,7 @@ class Decoder {
     }
     if (key == "$complex") {
       double parts[2] = {0, 0};
+      uint64_t start = at_;
       expect(content, od::json_type::array, "[real, imag]");
       od::array a;
       need(content.get_array().get(a));
@@ -518,7 +543,7 @@ class Decoder {
         if (n < 2) parts[n] = float_of(part);
         ++n;
       }
-      if (n != 2) fail("a complex is [real, imag]");
+      if (n != 2) fail(start, "a complex is [real, imag]");
       no_more(it, key);
       return g_.complex(parts[0], parts[1]);
     }
@@ -534,7 +559,7 @@ class Decoder {
         } else if (k == "getattr") {
           if (bool_of(f)) gn.flags |= kGetattrForm;
         } else {
-          fail("unknown key \"" + std::string(k) + "\" in a \"$global\"");
+          fail(key_at_, "unknown key \"" + std::string(k) + "\" in a \"$global\"");
         }
       });
       return v;
@@ -552,21 +577,22 @@ class Decoder {
         } else if (k == "index") {
           index = static_cast<size_t>(id_value(f));
         } else {
-          fail("unknown key \"" + std::string(k) + "\" in a \"$buffer\"");
+          fail(key_at_, "unknown key \"" + std::string(k) + "\" in a \"$buffer\"");
         }
       });
       return g_.buffer(std::as_bytes(std::span(kept.data(), kept.size())), readonly, index);
     }
-    fail("unknown kind \"" + std::string(key) + "\"");
+    fail(key_at_, "unknown kind \"" + std::string(key) + "\"");
   }
 
   void no_more(od::object_iterator& it, std::string_view kind) {
     for_rest(it, [&](std::string_view k, od::value&) {
-      fail("unknown key \"" + std::string(k) + "\" in a \"" + std::string(kind) + "\"");
+      fail(key_at_, "unknown key \"" + std::string(k) + "\" in a \"" + std::string(kind) + "\"");
     });
   }
 
   std::pair<std::string, std::string> name_pair(od::value& v) {
+    uint64_t start = location(v);
     expect(v, od::json_type::array, "[module, name]");
     od::array a;
     need(v.get_array().get(a));
@@ -579,7 +605,7 @@ class Decoder {
       if (n < 2) parts[n] = string_of(part, "a name");
       ++n;
     }
-    if (n != 2) fail("a global is [module, name]");
+    if (n != 2) fail(start, "a global is [module, name]");
     return {parts[0], parts[1]};
   }
 
@@ -601,7 +627,7 @@ class Decoder {
         od::field field;
         need(std::move(f).get(field));
         std::string_view k;
-        need(field.unescaped_key().get(k));
+        k = read_key(field);
         if (k != "$float" || n++) fail("a float was expected");
         d = float_text(string_of(field.value(), "a float's name"));
       }
@@ -688,7 +714,7 @@ class Decoder {
     Frame& t = push(Into::tagged, n, true);
     t.object = it;
     t.seen = 1u << kContent;
-    field(content, kContent);
+    pending_ = {true, true, kContent, key, content};  // read by the loop, as above
     return kPushed;
   }
 
@@ -816,21 +842,29 @@ class Decoder {
 
   // Reads the next element of the frame on top, or closes it.
   void step() {
+    if (pending_.active) {
+      pending_.active = false;
+      if (pending_.is_field) return field(pending_.value, pending_.which);
+      dict_entry(pending_.key, pending_.value);
+      return;
+    }
     Frame& f = stack_.back();
     if (!has_next(f)) return close();
     if (f.into == Into::dict || f.into == Into::tagged) {
       od::field fld;
       need((*f.object).get(fld));
       std::string_view key;
-      need(fld.unescaped_key().get(key));
+      key = read_key(fld);
       at_ = location(fld.value());
       if (f.into == Into::dict) {
         dict_entry(key, fld.value());
         return;
       }
       uint8_t which = field_of(f.node->kind, key);
-      if (which == kFieldCount) fail("unknown key \"" + std::string(key) + "\" in this form");
-      if (f.seen & (1u << which)) fail("the key \"" + std::string(key) + "\" appears twice");
+      if (which == kFieldCount)
+        fail(key_at_, "unknown key \"" + std::string(key) + "\" in this form");
+      if (f.seen & (1u << which))
+        fail(key_at_, "the key \"" + std::string(key) + "\" appears twice");
       f.seen = static_cast<uint16_t>(f.seen | (1u << which));
       return field(fld.value(), which);
     }
@@ -851,6 +885,7 @@ class Decoder {
   void close() {
     Frame f = stack_.back();
     stack_.pop_back();
+    at_ = f.start;  // what fails from here on is about the whole container
     switch (f.into) {
       case Into::tuple: {
         auto* t = static_cast<TupleNode*>(f.node);
@@ -964,13 +999,24 @@ class Decoder {
   Graph& g_;
   const char* base_;
   size_t size_;
-  uint64_t at_ = 0;     // offset of the value or key read last
-  uint64_t id_at_ = 0;  // offset of the "$id" read last
+  uint64_t at_ = 0;      // offset of the value or key read last
+  uint64_t id_at_ = 0;   // offset of the "$id" read last
+  uint64_t key_at_ = 0;  // offset of the key read last
   std::vector<Frame> stack_;
   std::vector<Value> scratch_;  // tuple items and pending keys
   std::unordered_map<int64_t, Value> ids_;
   std::unordered_map<std::string_view, Value> keys_;
   Value result_;
+  // [NOTE json-no-recursion] The first entry of an object, read with its key to tell a
+  // dict from a form, waits here for the loop: reading it at once would recurse when
+  // it is itself an object. One at most, as the loop reads it next.
+  struct Pending {
+    bool active = false;
+    bool is_field = false;  // a form's content, else a dict's entry
+    uint8_t which = 0;
+    std::string_view key;
+    od::value value;
+  } pending_;
 };
 
 }  // namespace
@@ -1020,12 +1066,35 @@ bool JsonReader::next(Graph& g, Value& out) {
     ++m.it;
   }
   if (!(m.it != m.stream.end())) {
-    if (m.stream.truncated_bytes() != 0)
-      throw JsonError(m.text.size() - m.stream.truncated_bytes(),
-                      "the text ends inside a JSON document");
-    return false;
+    if (m.stream.truncated_bytes() == 0) return false;
+    m.offset = m.text.size() - m.stream.truncated_bytes();
+    diagnose(g, m.offset);
+    throw JsonError(m.offset, "the text ends inside a JSON document");
   }
   m.offset = m.it.current_index();
+  try {
+    return read(g, out);
+  } catch (const JsonError&) {
+    diagnose(g, m.offset);
+    throw;
+  }
+}
+
+// A stream's error is found again by reading the document where it starts on its own,
+// which tells where it is more precisely (a stray bracket after a document fails the
+// whole stream, and an error inside one may be reported where its batch starts).
+void JsonReader::diagnose(Graph& g, uint64_t at) {
+  std::string_view rest(impl_->text.data() + at, impl_->text.size() - at);
+  Graph scratch(g.pool());
+  try {
+    from_json(rest, scratch);
+  } catch (const JsonError& e) {
+    throw JsonError(at + e.offset(), e.detail());
+  }
+}
+
+bool JsonReader::read(Graph& g, Value& out) {
+  Impl& m = *impl_;
   Decoder d(g, m.text.data(), m.text.size());
   d.trailing_check_ = false;
   od::document_reference doc;

@@ -21,7 +21,8 @@ namespace {
 constexpr std::string_view kKeyColor = "\x1b[34;1m";
 constexpr std::string_view kStrColor = "\x1b[32m";
 constexpr std::string_view kReset = "\x1b[0m";
-constexpr size_t kMaxDecimalIntBytes = 1700;  // as the lossless writer (to_json.cpp)
+constexpr size_t kMaxDecimalIntBytes = 1800;  // at most 4335 digits: converted, then checked
+constexpr size_t kMaxDigits = 4300;           // CPython's int_max_str_digits
 
 enum Stage : uint32_t {
   kItems,
@@ -112,8 +113,15 @@ class PlainWriter {
     number(t);
   }
 
-  std::string bigint_text(const BigIntNode& b) {
-    if (b.bytes.size() <= kMaxDecimalIntBytes) return twos_to_decimal(b.bytes);
+  // An int in decimal, as json.dumps writes it up to CPython's 4300 digits; beyond,
+  // where json.dumps raises, its hex (`0x…`), which `quoted` says is not a number.
+  std::string bigint_text(const BigIntNode& b, bool& quoted) {
+    quoted = false;
+    if (b.bytes.size() <= kMaxDecimalIntBytes) {
+      std::string d = twos_to_decimal(b.bytes);
+      if (d.size() - (d[0] == '-') <= kMaxDigits) return d;
+    }
+    quoted = true;
     return repr(Value(const_cast<BigIntNode*>(&b)), ReprOptions{.max_int_digits = 0});
   }
 
@@ -132,9 +140,11 @@ class PlainWriter {
       case Kind::Str: return std::string(k.str().text);
       case Kind::None: return "null";
       case Kind::Bool: return k.raw_int() ? "true" : "false";
-      case Kind::Int:
-        if (k.is_bigint()) return bigint_text(k.bigint());
+      case Kind::Int: {
+        bool quoted = false;
+        if (k.is_bigint()) return bigint_text(k.bigint(), quoted);
         return std::to_string(k.raw_int());
+      }
       case Kind::Float: {
         double d = k.raw_float();
         if (d != d) return "NaN";
@@ -157,7 +167,11 @@ class PlainWriter {
       case Kind::None: return colored({}, "null");
       case Kind::Bool: return colored({}, v.raw_int() ? "true" : "false");
       case Kind::Int:
-        if (v.is_bigint()) return number(bigint_text(v.bigint()));
+        if (v.is_bigint()) {
+          bool quoted = false;
+          std::string text = bigint_text(v.bigint(), quoted);
+          return quoted ? string(text) : number(text);
+        }
         return number(std::to_string(v.raw_int()));
       case Kind::Float: return floating(v.raw_float());
       default: return node(v.node());
