@@ -1084,6 +1084,7 @@ bool JsonReader::next(Graph& g, Value& out) {
 // which tells where it is more precisely (a stray bracket after a document fails the
 // whole stream, and an error inside one may be reported where its batch starts).
 void JsonReader::diagnose(Graph& g, uint64_t at) {
+  if (at >= impl_->text.size()) return;  // nothing there to read on its own
   std::string_view rest(impl_->text.data() + at, impl_->text.size() - at);
   Graph scratch(g.pool());
   try {
