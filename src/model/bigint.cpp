@@ -160,6 +160,31 @@ std::vector<uint8_t> based_to_twos(std::string_view digits, int base, bool negat
   return from_magnitude(mag, negative);
 }
 
+std::string twos_to_hex(std::span<const uint8_t> bytes) {
+  std::vector<uint8_t> mag(bytes.begin(), bytes.end());
+  bool negative = !mag.empty() && (mag.back() & 0x80);
+  if (negative) {  // the magnitude: invert and add one
+    unsigned carry = 1;
+    for (uint8_t& x : mag) {
+      unsigned v = static_cast<uint8_t>(~x) + carry;
+      x = static_cast<uint8_t>(v);
+      carry = v >> 8;
+    }
+  }
+  while (!mag.empty() && mag.back() == 0) mag.pop_back();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = negative ? "-0x" : "0x";
+  if (mag.empty()) return out + '0';
+  out.reserve(out.size() + 2 * mag.size());
+  if (mag.back() >> 4) out += kHex[mag.back() >> 4];
+  out += kHex[mag.back() & 15];
+  for (size_t i = mag.size() - 1; i-- > 0;) {
+    out += kHex[mag[i] >> 4];
+    out += kHex[mag[i] & 15];
+  }
+  return out;
+}
+
 std::string twos_to_decimal(std::span<const uint8_t> bytes) {
   bool negative = false;
   Limbs mag = to_magnitude(bytes, negative);

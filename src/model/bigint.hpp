@@ -21,6 +21,9 @@ std::vector<uint8_t> based_to_twos(std::string_view digits, int base, bool negat
 /// Minimal two's-complement little-endian bytes to decimal text ("-123").
 std::string twos_to_decimal(std::span<const uint8_t> bytes);
 
+/// The same in hex, linear where decimal is quadratic: "0x1f", "-0x80", "0x0".
+std::string twos_to_hex(std::span<const uint8_t> bytes);
+
 /// The shortest prefix of `bytes` that encodes the same value (empty for zero).
 std::span<const uint8_t> minimal_twos(std::span<const uint8_t> bytes);
 

@@ -194,26 +194,8 @@ class Printer {
   }
 
   void append_bigint_hex(const BigIntNode& b) {
-    std::vector<uint8_t> mag(b.bytes.begin(), b.bytes.end());
-    bool negative = b.negative();
-    if (negative) {  // two's complement magnitude: invert and add one
-      unsigned carry = 1;
-      for (auto& x : mag) {
-        unsigned v = static_cast<uint8_t>(~x) + carry;
-        x = static_cast<uint8_t>(v);
-        carry = v >> 8;
-      }
-    }
-    while (mag.size() > 1 && mag.back() == 0) mag.pop_back();
-    if (no_room_for(2 * mag.size() + 3)) check_fail();
-    static const char kHex[] = "0123456789abcdef";
-    if (negative) out_ += '-';
-    out_ += "0x";
-    bool leading = true;
-    for (size_t i = mag.size(); i-- > 0;) {
-      if (!(leading && (mag[i] >> 4) == 0)) out_ += kHex[mag[i] >> 4], leading = false;
-      if (!(leading && (mag[i] & 15) == 0 && i > 0)) out_ += kHex[mag[i] & 15], leading = false;
-    }
+    if (no_room_for(2 * b.bytes.size() + 3)) check_fail();
+    out_ += detail::twos_to_hex(b.bytes);
   }
 
   [[noreturn]] void check_fail() const {

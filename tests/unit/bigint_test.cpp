@@ -22,6 +22,7 @@ using pickle::detail::int64_to_twos;
 using pickle::detail::minimal_twos;
 using pickle::detail::twos_to_decimal;
 using pickle::detail::twos_to_double;
+using pickle::detail::twos_to_hex;
 using pickle::detail::twos_to_int64;
 
 std::string hex(const std::vector<uint8_t>& bytes) {
@@ -218,6 +219,23 @@ TEST(BigInt, BasedToTwos) {
   EXPECT_THROW(based_to_twos("g", 16, false), pickle::UsageError);
   EXPECT_THROW(based_to_twos("", 16, false), pickle::UsageError);
   EXPECT_THROW(based_to_twos("1", 7, false), pickle::UsageError);
+}
+
+TEST(BigInt, TwosToHex) {
+  // hex(x) in CPython 3.13, and based_to_twos read back.
+  EXPECT_EQ(twos_to_hex(unhex("")), "0x0");
+  EXPECT_EQ(twos_to_hex(unhex("ff")), "-0x1");
+  EXPECT_EQ(twos_to_hex(unhex("80")), "-0x80");
+  EXPECT_EQ(twos_to_hex(unhex("0f")), "0xf");
+  EXPECT_EQ(twos_to_hex(unhex("ffffffffffffffff7f")), "0x7fffffffffffffffff");
+  EXPECT_EQ(twos_to_hex(unhex("11415221ff")), "-0xdeadbeef");
+  EXPECT_EQ(twos_to_hex(unhex("0001")), "0x100");
+  for (bool negative : {false, true}) {
+    std::vector<uint8_t> p = power_twos(2, 300, negative);
+    std::string h = twos_to_hex(p);
+    EXPECT_EQ(h, std::string(negative ? "-0x1" : "0x1") + std::string(75, '0'));
+    EXPECT_EQ(based_to_twos(h.substr(negative ? 3 : 2), 16, negative), p);
+  }
 }
 
 TEST(BigInt, MinimalTwos) {

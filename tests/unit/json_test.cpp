@@ -328,6 +328,10 @@ TEST(JsonReader, SeveralDocuments) {
   } catch (const JsonError& e) {
     EXPECT_EQ(e.offset(), 29u) << e.what();
   }
+  for (std::string_view blank : {""sv, " \n\t "sv}) {
+    pickle::JsonReader none(blank);
+    EXPECT_FALSE(none.next(g, v));
+  }
   pickle::JsonReader cut("[1] [2");
   EXPECT_TRUE(cut.next(g, v));
   EXPECT_THROW(cut.next(g, v), JsonError);

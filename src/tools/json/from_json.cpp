@@ -1038,11 +1038,15 @@ struct JsonReader::Impl {
   od::document_stream stream;
   od::document_stream::iterator it;
   bool started = false;
+  bool blank = false;  // nothing but whitespace: no documents
   uint64_t offset = 0;
 };
 
 JsonReader::JsonReader(std::string_view text) : impl_(std::make_unique<Impl>()) {
   impl_->text = simdjson::padded_string(text);
+  // simdjson 3.0's stream over a blank text reports uninitialised truncated bytes.
+  impl_->blank = trim_right(text).empty();
+  if (impl_->blank) return;
   // One batch for the whole text: a document may be as large as the text.
   size_t batch = std::max<size_t>(text.size(), size_t(1) << 16);
   error_code e = impl_->parser.iterate_many(impl_->text, batch).get(impl_->stream);
@@ -1059,6 +1063,7 @@ uint64_t JsonReader::offset() const noexcept {
 
 bool JsonReader::next(Graph& g, Value& out) {
   Impl& m = *impl_;
+  if (m.blank) return false;
   if (!m.started) {
     m.it = m.stream.begin();
     m.started = true;
@@ -1066,8 +1071,9 @@ bool JsonReader::next(Graph& g, Value& out) {
     ++m.it;
   }
   if (!(m.it != m.stream.end())) {
-    if (m.stream.truncated_bytes() == 0) return false;
-    m.offset = m.text.size() - m.stream.truncated_bytes();
+    size_t truncated = std::min(m.stream.truncated_bytes(), m.text.size());
+    if (truncated == 0) return false;
+    m.offset = m.text.size() - truncated;
     diagnose(g, m.offset);
     throw JsonError(m.offset, "the text ends inside a JSON document");
   }

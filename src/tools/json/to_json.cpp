@@ -205,29 +205,7 @@ class LosslessWriter {
       out() += detail::twos_to_decimal(b.bytes);
       return;
     }
-    // Hex of the magnitude: invert and add one for a negative value.
-    std::vector<uint8_t> mag(b.bytes.begin(), b.bytes.end());
-    bool negative = b.negative();
-    if (negative) {
-      unsigned carry = 1;
-      for (uint8_t& x : mag) {
-        unsigned t = static_cast<uint8_t>(~x) + carry;
-        x = static_cast<uint8_t>(t);
-        carry = t >> 8;
-      }
-    }
-    while (mag.size() > 1 && mag.back() == 0) mag.pop_back();
-    std::string text = negative ? "-0x" : "0x";
-    static constexpr char kHex[] = "0123456789abcdef";
-    bool leading = true;
-    for (size_t i = mag.size(); i-- > 0;) {
-      for (int shift : {4, 0}) {
-        int d = (mag[i] >> shift) & 15;
-        if (leading && d == 0 && !(i == 0 && shift == 0)) continue;
-        leading = false;
-        text += kHex[d];
-      }
-    }
+    std::string text = detail::twos_to_hex(b.bytes);
     w_.open_object();
     w_.plain_key("$int");
     w_.string(text);
